@@ -1,0 +1,70 @@
+//! Pure functions from Withings wire types ([`withings_model`]) to domain values.
+//!
+//! No IO and no clock: `value × 10^unit` becomes an exact [`Decimal`]; epoch seconds become
+//! jiff [`Timestamp`](jiff::Timestamp)s with local times in the record's IANA zone;
+//! `YYYY-MM-DD` fields become [`civil::Date`](jiff::civil::Date)s; integer codes stay open
+//! enums; absent or `null` fields are `Option`s, and "0 means no heart-rate sensor" is made
+//! explicit. Every wire body implements [`Decode`]; [`decode_reply`] goes from bytes to domain
+//! values in one call.
+//!
+//! ```
+//! use withings_decode::{decode_reply, Reply};
+//! use withings_model::measure::GetMeasBody;
+//!
+//! let json = br#"{"status":0,"body":{"updatetime":1717430000,"timezone":"Europe\/Berlin",
+//!   "measuregrps":[{"grpid":1,"attrib":0,"date":1717429800,"created":1717429900,"category":1,
+//!   "deviceid":null,"measures":[{"value":70005,"type":1,"unit":-3}]}],"more":0}}"#;
+//! let Reply::Ok(meas) = decode_reply::<GetMeasBody>(json).unwrap() else { panic!() };
+//! let weight = &meas.groups[0].measures[0];
+//! assert_eq!(weight.value.to_string(), "70.005");
+//! assert_eq!(meas.groups[0].local.to_string(), "2024-06-03T17:50:00+02:00[Europe/Berlin]");
+//! ```
+#![doc(test(attr(deny(warnings))))]
+
+mod decimal;
+mod error;
+pub mod time;
+
+pub mod activity;
+pub mod heart;
+pub mod measure;
+pub mod notify;
+pub mod oauth2;
+pub mod signature;
+pub mod sleep;
+pub mod stetho;
+pub mod user;
+pub mod workout;
+
+pub use decimal::{Decimal, DecimalError, MAX_EXPONENT};
+pub use error::DecodeError;
+pub use withings_model::{ApiStatus, Reply};
+
+/// A wire body that decodes into domain values.
+pub trait Decode {
+    /// The domain value.
+    type Output: serde::Serialize;
+    /// Interprets the wire body. Paths in errors start at `body`.
+    ///
+    /// # Errors
+    /// [`DecodeError`] naming the JSON path of the first value that cannot be interpreted.
+    fn decode(self) -> Result<Self::Output, DecodeError>;
+}
+
+/// Parses a whole response (envelope and body) and decodes the body.
+///
+/// A non-zero `status` is returned as [`Reply::Status`], not as an error: it is a valid
+/// response, and the transport layer decides what it means.
+///
+/// # Errors
+/// [`DecodeError::Parse`] when the bytes do not match the wire model, or another
+/// [`DecodeError`] when a value cannot be interpreted; both name the JSON path.
+pub fn decode_reply<B>(bytes: &[u8]) -> Result<Reply<B::Output>, DecodeError>
+where
+    B: Decode + serde::de::DeserializeOwned,
+{
+    match withings_model::parse_reply::<B>(bytes)? {
+        Reply::Ok(body) => body.decode().map(Reply::Ok),
+        Reply::Status(status) => Ok(Reply::Status(status)),
+    }
+}

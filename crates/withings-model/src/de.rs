@@ -1,0 +1,362 @@
+//! Small visitor functions for the places where the Withings API is inconsistent.
+//!
+//! Each helper accepts exactly the shapes seen in real payloads (reference §6) and rejects
+//! everything else with a message that says what was expected. They are visitors rather than
+//! `#[serde(untagged)]` enums: an untagged enum buffers the value, is several times slower and
+//! reports only "data did not match any variant".
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// Converts a float to an integer only when it has no fractional part and fits.
+fn integral_f64<E: de::Error>(v: f64) -> Result<i64, E> {
+    // 2^63 as f64 is exact; anything at or above it does not fit an i64.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if v.fract() == 0.0 && v >= -LIMIT && v < LIMIT {
+        // Truncation is exact here: the value is integral and in range.
+        #[allow(clippy::cast_possible_truncation)]
+        Ok(v as i64)
+    } else {
+        Err(E::invalid_value(de::Unexpected::Float(v), &"an integer"))
+    }
+}
+
+fn u64_to_i64<E: de::Error>(v: u64) -> Result<i64, E> {
+    i64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &"an integer that fits in 64 bits"))
+}
+
+fn str_to_i64<E: de::Error>(v: &str) -> Result<i64, E> {
+    v.trim()
+        .parse()
+        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &"an integer or a string holding an integer"))
+}
+
+struct LenientI64;
+
+impl Visitor<'_> for LenientI64 {
+    type Value = i64;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an integer or a string holding an integer")
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+        Ok(v)
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+        u64_to_i64(v)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+        integral_f64(v)
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+        str_to_i64(v)
+    }
+}
+
+/// An integer that may arrive as a JSON number, an integral float (`74.0`) or a numeric string.
+pub mod lenient_i64 {
+    use super::*;
+
+    /// Deserializes the integer; see the module docs for what is accepted.
+    ///
+    /// # Errors
+    /// A boolean, an object, a fractional float or a non-numeric string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        d.deserialize_any(LenientI64)
+    }
+}
+
+/// Like [`lenient_i64`], and `null` (or an absent field, with `#[serde(default)]`) is `None`.
+pub mod opt_lenient_i64 {
+    use super::*;
+
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer, a string holding an integer, or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(LenientI64).map(Some)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            u64_to_i64(v).map(Some)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            integral_f64(v).map(Some)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            str_to_i64(v).map(Some)
+        }
+    }
+
+    /// Deserializes the optional integer.
+    ///
+    /// # Errors
+    /// A boolean, an object, a fractional float or a non-numeric string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        d.deserialize_option(V)
+    }
+}
+
+/// A number that may be an integer or a float where the docs say integer, `null`, or absent.
+pub mod opt_f64 {
+    use super::*;
+
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            f64::deserialize(d).map(Some)
+        }
+        #[allow(clippy::cast_precision_loss)]
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        #[allow(clippy::cast_precision_loss)]
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+    }
+
+    /// Deserializes the optional number.
+    ///
+    /// # Errors
+    /// A string, a boolean, an array or an object.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        d.deserialize_option(V)
+    }
+}
+
+/// `more` in a paged body: `0`/`1` in getmeas, `true`/`false` elsewhere, sometimes absent or
+/// `null` (use with `#[serde(default)]`); absent and `null` mean "no more pages".
+pub mod more {
+    use super::*;
+
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = bool;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean, 0 or 1")
+        }
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<bool, E> {
+            Ok(v)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<bool, E> {
+            match v {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(E::invalid_value(de::Unexpected::Signed(v), &self)),
+            }
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<bool, E> {
+            match v {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(E::invalid_value(de::Unexpected::Unsigned(v), &self)),
+            }
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_none<E: de::Error>(self) -> Result<bool, E> {
+            Ok(false)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+            d.deserialize_any(V)
+        }
+    }
+
+    /// Deserializes `more`.
+    ///
+    /// # Errors
+    /// Anything but a boolean, 0, 1 or null.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        d.deserialize_option(V)
+    }
+}
+
+/// An identifier that arrives as a string, a number, or `null` (`userid`, `deviceid`):
+/// numbers are kept as their decimal text so that both shapes compare equal.
+pub mod opt_id {
+    use super::*;
+
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, an integer or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+    }
+
+    /// Deserializes the optional identifier.
+    ///
+    /// # Errors
+    /// A float, a boolean, an array or an object.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+        d.deserialize_option(V)
+    }
+}
+
+/// Like [`opt_id`], but the identifier must be present and not `null`.
+pub mod id {
+    use super::*;
+
+    /// Deserializes the identifier.
+    ///
+    /// # Errors
+    /// `null`, a float, a boolean, an array or an object.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        super::opt_id::deserialize(d)?.ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a string or an integer"))
+    }
+}
+
+/// An object that PHP encodes as `[]` when it is empty (`"goals": []`). Only an *empty* array is
+/// accepted: a derived struct would otherwise read a non-empty array positionally.
+pub mod object_or_empty_array {
+    use super::*;
+
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object or an empty array")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+            match seq.next_element::<IgnoredAny>()? {
+                None => Ok(T::default()),
+                Some(_) => Err(de::Error::invalid_value(de::Unexpected::Seq, &"an object or an empty array")),
+            }
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+            Ok(T::default())
+        }
+    }
+
+    /// Deserializes the object, or `T::default()` for `[]` and `null`.
+    ///
+    /// # Errors
+    /// A non-empty array, or anything `T` itself rejects.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A map keyed by unix seconds written as strings (`{"1717369200": 61}`), as in sleep series
+/// and intraday activity. The result is sorted by time; `null` and `[]` (PHP's empty map) are
+/// an empty map.
+pub mod timestamp_map {
+    use super::*;
+
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+        type Value = BTreeMap<i64, T>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object keyed by unix timestamps")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<TimestampKey>()? {
+                out.insert(key.0, map.next_value()?);
+            }
+            Ok(out)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            match seq.next_element::<IgnoredAny>()? {
+                None => Ok(BTreeMap::new()),
+                Some(_) => Err(de::Error::invalid_value(de::Unexpected::Seq, &self)),
+            }
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(BTreeMap::new())
+        }
+    }
+
+    /// Deserializes the map.
+    ///
+    /// # Errors
+    /// A key that is not an integer, or a value `T` rejects.
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<BTreeMap<i64, T>, D::Error> {
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A map key holding unix seconds as text.
+struct TimestampKey(i64);
+
+impl<'de> Deserialize<'de> for TimestampKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = TimestampKey;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("unix seconds as a string key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<TimestampKey, E> {
+                v.parse()
+                    .map(TimestampKey)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &"unix seconds as a string key"))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+/// Parses `T` from JSON bytes; on failure, parses again while tracking the path, so the error
+/// names the field (`body.measuregrps[3].measures[0].value`) at no cost to the success path.
+///
+/// # Errors
+/// [`ParseError`](crate::ParseError) naming the JSON path, line and column.
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::ParseError> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(fast) => Err(crate::ParseError::locate::<T>(bytes, fast)),
+    }
+}

@@ -1,0 +1,308 @@
+//! The envelope every Withings response comes in: `{"status": 0, "body": {...}, "error": "..."}`.
+//!
+//! Withings answers errors with HTTP 200 and a non-zero `status` (reference §2), so the status
+//! must be read before the body: decoding straight into a typed body would report an API error
+//! as a decode error. [`parse_reply`] does it in one pass when `status` comes first (as Withings
+//! sends it), and buffers the body only when it does not.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use crate::ParseError;
+
+/// A decoded response: the typed body when `status` is 0, the API's error otherwise.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply<B> {
+    /// `status` was 0; the body parsed as `B`.
+    Ok(B),
+    /// `status` was not 0.
+    Status(ApiStatus),
+}
+
+impl<B> Reply<B> {
+    /// The body, or the API status as an error.
+    ///
+    /// # Errors
+    /// The [`ApiStatus`] when the response carried a non-zero status.
+    pub fn into_result(self) -> Result<B, ApiStatus> {
+        match self {
+            Self::Ok(b) => Ok(b),
+            Self::Status(s) => Err(s),
+        }
+    }
+}
+
+/// A non-zero `status` and what came with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct ApiStatus {
+    /// The `status` code (reference §9: 401 invalid token, 601 rate limited, 503 invalid params…).
+    pub status: i64,
+    /// Withings' free-text `error`, when present.
+    pub error: Option<String>,
+    /// `body.wait_seconds`, sent with status 601.
+    pub wait_seconds: Option<i64>,
+}
+
+impl ApiStatus {
+    /// A status with no error text and no wait hint.
+    #[must_use]
+    pub fn new(status: i64) -> Self {
+        Self { status, error: None, wait_seconds: None }
+    }
+
+    /// Adds Withings' `error` text.
+    #[must_use]
+    pub fn with_error(mut self, error: impl Into<String>) -> Self {
+        self.error = Some(error.into());
+        self
+    }
+
+    /// Adds the `wait_seconds` hint.
+    #[must_use]
+    pub fn with_wait_seconds(mut self, seconds: i64) -> Self {
+        self.wait_seconds = Some(seconds);
+        self
+    }
+}
+
+impl fmt::Display for ApiStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Withings status {}", self.status)?;
+        if let Some(e) = &self.error {
+            write!(f, " ({e})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Parses a whole response: envelope first, then the body as `B` if `status` is 0.
+///
+/// ```
+/// use withings_model::envelope::{parse_reply, Reply};
+/// use withings_model::EmptyBody;
+///
+/// let ok = parse_reply::<EmptyBody>(br#"{"status":0,"body":{}}"#).unwrap();
+/// assert!(matches!(ok, Reply::Ok(_)));
+///
+/// let limited = parse_reply::<EmptyBody>(
+///     br#"{"status":601,"body":{"wait_seconds":57},"error":"Same arguments in less than 10 seconds"}"#,
+/// ).unwrap();
+/// let Reply::Status(s) = limited else { unreachable!() };
+/// assert_eq!((s.status, s.wait_seconds), (601, Some(57)));
+/// ```
+///
+/// # Errors
+/// [`ParseError`] naming the JSON path (`body.measuregrps[3].measures[0].value`) when the
+/// envelope, or the body of a successful response, does not match the model.
+pub fn parse_reply<B: DeserializeOwned>(bytes: &[u8]) -> Result<Reply<B>, ParseError> {
+    crate::de::from_slice::<Reply<B>>(bytes)
+}
+
+enum Field {
+    Status,
+    Body,
+    Error,
+    Other,
+}
+
+impl<'de> de::Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Field, E> {
+                Ok(match v {
+                    "status" => Field::Status,
+                    "body" => Field::Body,
+                    "error" => Field::Error,
+                    _ => Field::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+struct Status(i64);
+
+impl<'de> de::Deserialize<'de> for Status {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::de::lenient_i64::deserialize(d).map(Status)
+    }
+}
+
+/// The `error` text: a string, or `null`; anything else is kept as its JSON text.
+struct ErrorText(Option<String>);
+
+impl<'de> de::Deserialize<'de> for ErrorText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw: Option<serde_json::Value> = Option::deserialize(d)?;
+        Ok(ErrorText(match raw {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::String(s)) => Some(s),
+            Some(other) => Some(other.to_string()),
+        }))
+    }
+}
+
+/// The body of an error response: only `wait_seconds` is read, anything else is ignored,
+/// because an error body is a hint and must never hide the status itself.
+#[derive(Default)]
+struct ErrorBody {
+    wait_seconds: Option<i64>,
+}
+
+impl<'de> de::Deserialize<'de> for ErrorBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ErrorBody;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ErrorBody, A::Error> {
+                let mut out = ErrorBody::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "wait_seconds" {
+                        let v: serde_json::Value = map.next_value()?;
+                        out.wait_seconds = match v {
+                            serde_json::Value::Number(n) => n.as_i64().or_else(|| {
+                                // A float such as 57.0; anything else is ignored.
+                                #[allow(clippy::cast_possible_truncation)]
+                                n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)
+                            }),
+                            serde_json::Value::String(s) => s.trim().parse().ok(),
+                            _ => None,
+                        };
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ErrorBody, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ErrorBody::default())
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<ErrorBody, E> {
+                Ok(ErrorBody::default())
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<ErrorBody, E> {
+                Ok(ErrorBody::default())
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<ErrorBody, E> {
+                Ok(ErrorBody::default())
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<ErrorBody, E> {
+                Ok(ErrorBody::default())
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<ErrorBody, E> {
+                Ok(ErrorBody::default())
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<ErrorBody, E> {
+                Ok(ErrorBody::default())
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de, B: DeserializeOwned> de::Deserialize<'de> for Reply<B> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<B>(PhantomData<B>);
+        impl<'de, B: DeserializeOwned> Visitor<'de> for V<B> {
+            type Value = Reply<B>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Withings envelope {status, body, error}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Reply<B>, A::Error> {
+                let mut status: Option<i64> = None;
+                let mut body: Option<B> = None;
+                let mut error_body: Option<ErrorBody> = None;
+                let mut pending: Option<Box<RawValue>> = None;
+                let mut error: Option<String> = None;
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::Status => {
+                            if status.is_some() {
+                                return Err(de::Error::duplicate_field("status"));
+                            }
+                            status = Some(map.next_value::<Status>()?.0);
+                        }
+                        Field::Body => {
+                            if body.is_some() || error_body.is_some() || pending.is_some() {
+                                return Err(de::Error::duplicate_field("body"));
+                            }
+                            match status {
+                                Some(0) => body = Some(map.next_value()?),
+                                Some(_) => error_body = Some(map.next_value()?),
+                                // The body came before the status: keep its text for later.
+                                None => pending = Some(map.next_value()?),
+                            }
+                        }
+                        Field::Error => error = map.next_value::<ErrorText>()?.0,
+                        Field::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                let status = status.ok_or_else(|| de::Error::missing_field("status"))?;
+                if status == 0 {
+                    if let Some(body) = body {
+                        return Ok(Reply::Ok(body));
+                    }
+                    let raw = pending.ok_or_else(|| de::Error::missing_field("body"))?;
+                    return serde_json::from_str(raw.get())
+                        .map(Reply::Ok)
+                        .map_err(|e| de::Error::custom(format_args!("in `body`: {e}")));
+                }
+                let hints = match (error_body, pending) {
+                    (Some(b), _) => b,
+                    (None, Some(raw)) => serde_json::from_str(raw.get()).unwrap_or_default(),
+                    (None, None) => ErrorBody::default(),
+                };
+                Ok(Reply::Status(ApiStatus { status, error, wait_seconds: hints.wait_seconds }))
+            }
+        }
+        d.deserialize_map(V(PhantomData))
+    }
+}
+
+/// The body of write actions (`notify subscribe`, `update`, `revoke`): `{}`, or `[]` as PHP
+/// sometimes encodes an empty object. Any fields present are ignored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EmptyBody {}
+
+impl<'de> de::Deserialize<'de> for EmptyBody {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = EmptyBody;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an object or an empty array")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EmptyBody, A::Error> {
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(EmptyBody {})
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<EmptyBody, A::Error> {
+                match seq.next_element::<IgnoredAny>()? {
+                    None => Ok(EmptyBody {}),
+                    Some(_) => Err(de::Error::invalid_value(de::Unexpected::Seq, &self)),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<EmptyBody, E> {
+                Ok(EmptyBody {})
+            }
+        }
+        d.deserialize_any(V)
+    }
+}

@@ -68,3 +68,11 @@ where
         Reply::Status(status) => Ok(Reply::Status(status)),
     }
 }
+
+/// Write actions answer `{}`: nothing to interpret.
+impl Decode for withings_model::EmptyBody {
+    type Output = Self;
+    fn decode(self) -> Result<Self, DecodeError> {
+        Ok(self)
+    }
+}

@@ -144,7 +144,6 @@ macro_rules! open_enum {
     };
 }
 
-pub(crate) use open_enum;
 
 /// A name given to a code enum's `FromStr` that is neither a known name nor an integer.
 #[derive(Debug, Clone, PartialEq, Eq)]

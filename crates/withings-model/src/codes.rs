@@ -1,2 +1,349 @@
-//! Every open code enum of the API in one place (each is defined beside the service that
-//! introduces it). See [`crate::code`](self) for how they behave.
+//! Code tables shared by several services, and a re-export of every other open code enum.
+//!
+//! Each enum is a known variant or `Unknown(raw)` (see the crate docs): a code this library
+//! does not know never fails a response and serializes back to the same integer.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize, Serializer};
+
+// Re-exports of the per-service enums are added as the services land.
+
+open_enum! {
+    /// Who a measure group (or workout) is attributed to (`attrib`, reference §7.2).
+    ///
+    /// Codes 3, 10, 10000, 10009 and 10010 arrive in real payloads undocumented
+    /// (reference §12.7); they are kept as `Unknown`.
+    pub enum Attrib {
+        /// Captured by a device and known to belong to this user.
+        Device = 0 => "device",
+        /// Captured by a device, but it may belong to someone else (an ambiguous weigh-in).
+        DeviceAmbiguous = 1 => "device_ambiguous",
+        /// Entered manually for this user.
+        Manual = 2 => "manual",
+        /// Entered manually at account creation (may be inaccurate).
+        ManualAtCreation = 4 => "manual_at_creation",
+        /// Computed by a blood pressure monitor as the best of several readings.
+        MeasureAuto = 5 => "measure_auto",
+        /// Confirmed by the user.
+        Confirmed = 7 => "confirmed",
+        /// Same meaning as `Device` (0); seen duplicated beside it (reference §12.14).
+        DeviceSame = 8 => "device_same",
+        /// Taken in guided conditions (Nerve Health Score).
+        Guided = 15 => "guided",
+        /// Taken in guided conditions for Nerve Health Score and ESC (older spec only).
+        GuidedEsc = 17 => "guided_esc",
+    }
+}
+
+impl Attrib {
+    /// Whether the measurement may belong to someone else using the same device: device
+    /// captures Withings could not attribute, and codes this library does not know (they are
+    /// undocumented, so nothing says they are this user's).
+    #[must_use]
+    pub const fn may_be_someone_else(self) -> bool {
+        matches!(self, Self::DeviceAmbiguous | Self::Unknown(_))
+    }
+
+    /// Whether a person typed the value in rather than a device measuring it.
+    #[must_use]
+    pub const fn is_manual(self) -> bool {
+        matches!(self, Self::Manual | Self::ManualAtCreation)
+    }
+}
+
+open_enum! {
+    /// Measure group category (`category`).
+    pub enum Category {
+        /// A real measurement.
+        Real = 1 => "real",
+        /// A user objective (goal).
+        Objective = 2 => "objective",
+    }
+}
+
+open_enum! {
+    /// Body or wear position (`measures[].position`, heart `wearposition`, stetho `position`;
+    /// reference §7.3).
+    pub enum Position {
+        /// Right wrist.
+        RightWrist = 0 => "right_wrist",
+        /// Left wrist.
+        LeftWrist = 1 => "left_wrist",
+        /// Right arm.
+        RightArm = 2 => "right_arm",
+        /// Left arm.
+        LeftArm = 3 => "left_arm",
+        /// Right foot.
+        RightFoot = 4 => "right_foot",
+        /// Left foot.
+        LeftFoot = 5 => "left_foot",
+        /// Between legs.
+        BetweenLegs = 6 => "between_legs",
+        /// Whole body (not in the spec; seen on Body Scan payloads).
+        WholeBody = 7 => "whole_body",
+        /// Left part of the body.
+        LeftBody = 8 => "left_body",
+        /// Right part of the body.
+        RightBody = 9 => "right_body",
+        /// Left leg.
+        LeftLeg = 10 => "left_leg",
+        /// Right leg.
+        RightLeg = 11 => "right_leg",
+        /// Torso.
+        Torso = 12 => "torso",
+        /// Left hand.
+        LeftHand = 13 => "left_hand",
+        /// Right hand.
+        RightHand = 14 => "right_hand",
+        /// Cardiac auscultation: aortic area.
+        CardioAortic = 15 => "cardio_aortic",
+        /// Cardiac auscultation: pulmonic area.
+        CardioPulmonic = 16 => "cardio_pulmonic",
+        /// Cardiac auscultation: tricuspid area.
+        CardioTricuspid = 17 => "cardio_tricuspid",
+        /// Cardiac auscultation: mitral area.
+        CardioMitral = 18 => "cardio_mitral",
+        /// Cardiac auscultation: apex.
+        CardioApex = 19 => "cardio_apex",
+        /// Pulmonary auscultation: front upper right.
+        PulmonaryFrontUpperRight = 20 => "pulmonary_front_upper_right",
+        /// Pulmonary auscultation: front upper left.
+        PulmonaryFrontUpperLeft = 21 => "pulmonary_front_upper_left",
+        /// Pulmonary auscultation: front bottom right.
+        PulmonaryFrontBottomRight = 22 => "pulmonary_front_bottom_right",
+        /// Pulmonary auscultation: front bottom left.
+        PulmonaryFrontBottomLeft = 23 => "pulmonary_front_bottom_left",
+        /// Pulmonary auscultation: back upper left.
+        PulmonaryBackUpperLeft = 24 => "pulmonary_back_upper_left",
+        /// Pulmonary auscultation: back upper right.
+        PulmonaryBackUpperRight = 25 => "pulmonary_back_upper_right",
+        /// Pulmonary auscultation: back bottom left.
+        PulmonaryBackBottomLeft = 26 => "pulmonary_back_bottom_left",
+        /// Pulmonary auscultation: back bottom right.
+        PulmonaryBackBottomRight = 27 => "pulmonary_back_bottom_right",
+        /// Wide mode area.
+        WideMode = 28 => "wide_mode",
+        /// Between arms.
+        BetweenArms = 29 => "between_arms",
+        /// Held in the right hand.
+        HoldRight = 30 => "hold_right",
+        /// Held in the left hand.
+        HoldLeft = 31 => "hold_left",
+    }
+}
+
+open_enum! {
+    /// Device model (`model_id` / `modelid`, reference §7.9).
+    pub enum DeviceModel {
+        /// Withings WBS01.
+        Wbs01 = 1 => "wbs01",
+        /// WS30.
+        Ws30 = 2 => "ws30",
+        /// Kid Scale.
+        KidScale = 3 => "kid_scale",
+        /// Smart Body Analyzer.
+        SmartBodyAnalyzer = 4 => "smart_body_analyzer",
+        /// Body+.
+        BodyPlus = 5 => "body_plus",
+        /// Body Cardio.
+        BodyCardio = 6 => "body_cardio",
+        /// Body.
+        Body = 7 => "body",
+        /// Body Pro.
+        BodyPro = 9 => "body_pro",
+        /// Body Scan.
+        BodyScan = 10 => "body_scan",
+        /// WBS10.
+        Wbs10 = 11 => "wbs10",
+        /// WBS11.
+        Wbs11 = 12 => "wbs11",
+        /// Sleep Analyzer.
+        SleepAnalyzer = 13 => "sleep_analyzer",
+        /// Body scale.
+        BodyScale = 14 => "body_scale",
+        /// Body Comp 2.
+        BodyComp2 = 15 => "body_comp_2",
+        /// Body Smart.
+        BodySmart = 16 => "body_smart",
+        /// Body Comp Pro.
+        BodyCompPro = 17 => "body_comp_pro",
+        /// Body Comp.
+        BodyComp = 18 => "body_comp",
+        /// Smart Baby Monitor.
+        SmartBabyMonitor = 21 => "smart_baby_monitor",
+        /// Withings Home.
+        Home = 22 => "home",
+        /// Withings Blood Pressure Monitor V1.
+        BpmV1 = 41 => "bpm_v1",
+        /// Withings Blood Pressure Monitor V2.
+        BpmV2 = 42 => "bpm_v2",
+        /// Withings Blood Pressure Monitor V3.
+        BpmV3 = 43 => "bpm_v3",
+        /// BPM Core.
+        BpmCore = 44 => "bpm_core",
+        /// BPM Connect.
+        BpmConnect = 45 => "bpm_connect",
+        /// BPM Connect Pro.
+        BpmConnectPro = 46 => "bpm_connect_pro",
+        /// BPM Pro 2.
+        BpmPro2 = 47 => "bpm_pro_2",
+        /// BPM Vision.
+        BpmVision = 48 => "bpm_vision",
+        /// Pulse.
+        Pulse = 51 => "pulse",
+        /// Activité.
+        Activite = 52 => "activite",
+        /// Activité (Pop, Steel).
+        ActivitePopSteel = 53 => "activite_pop_steel",
+        /// Withings Go.
+        Go = 54 => "go",
+        /// Activité Steel HR.
+        ActiviteSteelHr = 55 => "activite_steel_hr",
+        /// Pulse HR.
+        PulseHr = 58 => "pulse_hr",
+        /// Activité Steel HR Sport Edition.
+        ActiviteSteelHrSport = 59 => "activite_steel_hr_sport",
+        /// Aura Dock.
+        AuraDock = 60 => "aura_dock",
+        /// Aura Sensor.
+        AuraSensor = 61 => "aura_sensor",
+        /// Aura dock (as named in the workout table).
+        AuraDock2 = 62 => "aura_dock_2",
+        /// Aura Sensor V2 / Sleep sensor.
+        AuraSensorV2 = 63 => "aura_sensor_v2",
+        /// Thermo.
+        Thermo = 70 => "thermo",
+        /// BeamO.
+        BeamO = 71 => "beamo",
+        /// Move.
+        Move = 90 => "move",
+        /// Move ECG.
+        MoveEcg = 91 => "move_ecg",
+        /// Move ECG (second model code).
+        MoveEcg2 = 92 => "move_ecg_2",
+        /// ScanWatch.
+        ScanWatch = 93 => "scanwatch",
+        /// ScanWatch 2.
+        ScanWatch2 = 94 => "scanwatch_2",
+        /// ScanWatch Light.
+        ScanWatchLight = 95 => "scanwatch_light",
+        /// WUP01 gateway.
+        Wup01 = 100 => "wup01",
+        /// iOS step tracker.
+        IosStepTracker = 1051 => "ios_step_tracker",
+        /// iOS step tracker (second code).
+        IosStepTracker2 = 1052 => "ios_step_tracker_2",
+        /// Android step tracker.
+        AndroidStepTracker = 1053 => "android_step_tracker",
+        /// Android step tracker (second code).
+        AndroidStepTracker2 = 1054 => "android_step_tracker_2",
+        /// GoogleFit tracker.
+        GoogleFitTracker = 1055 => "googlefit_tracker",
+        /// Samsung Health tracker.
+        SamsungHealthTracker = 1056 => "samsung_health_tracker",
+        /// HealthKit step tracker, iPhone.
+        HealthKitIphone = 1057 => "healthkit_iphone",
+        /// HealthKit step tracker, Apple Watch.
+        HealthKitAppleWatch = 1058 => "healthkit_apple_watch",
+        /// HealthKit, other step tracker.
+        HealthKitOther = 1059 => "healthkit_other",
+        /// Google Health Connect.
+        GoogleHealthConnect = 1060 => "google_health_connect",
+        /// iGlucose glucometer.
+        IGlucose = 1061 => "iglucose",
+        /// Huawei tracker.
+        HuaweiTracker = 1062 => "huawei_tracker",
+        /// Lingo sensor.
+        LingoSensor = 1063 => "lingo_sensor",
+    }
+}
+
+/// A `model` field that is a name in some responses (`"Body+"`, getmeas, getdevice, sleep
+/// series) and a code in others (getworkouts, heart list; one getmeas dump shows `10`;
+/// reference §6).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NameOrCode {
+    /// A model name such as `"Body Scan"` (may be empty: reference §12.11).
+    Name(String),
+    /// A model code (see [`DeviceModel`]).
+    Code(i64),
+}
+
+impl fmt::Display for NameOrCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(n) => f.write_str(n),
+            Self::Code(c) => write!(f, "{}", DeviceModel::from_code(*c)),
+        }
+    }
+}
+
+impl Serialize for NameOrCode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Name(n) => s.serialize_str(n),
+            Self::Code(c) => s.serialize_i64(*c),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for NameOrCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = NameOrCode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a model name or an integer model code")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<NameOrCode, E> {
+                Ok(NameOrCode::Name(v.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<NameOrCode, E> {
+                Ok(NameOrCode::Name(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NameOrCode, E> {
+                Ok(NameOrCode::Code(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NameOrCode, E> {
+                i64::try_from(v)
+                    .map(NameOrCode::Code)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_codes_round_trip() {
+        let a: Attrib = serde_json::from_str("10000").unwrap();
+        assert_eq!(a, Attrib::Unknown(10000));
+        assert_eq!(serde_json::to_string(&a).unwrap(), "10000");
+        assert!(a.may_be_someone_else());
+        assert_eq!(a.to_string(), "unknown(10000)");
+        assert_eq!("unknown(10000)".parse::<Attrib>().unwrap(), a);
+        assert_eq!(Attrib::Unknown(2), Attrib::Manual);
+    }
+
+    #[test]
+    fn names_and_codes_parse() {
+        assert_eq!("whole_body".parse::<Position>().unwrap(), Position::WholeBody);
+        assert_eq!("7".parse::<Position>().unwrap(), Position::WholeBody);
+        assert!("elbow".parse::<Position>().is_err());
+        assert_eq!(serde_json::from_str::<DeviceModel>("\"63\"").unwrap(), DeviceModel::AuraSensorV2);
+    }
+
+    #[test]
+    fn model_is_a_name_or_a_code() {
+        assert_eq!(serde_json::from_str::<NameOrCode>("\"Body+\"").unwrap(), NameOrCode::Name("Body+".into()));
+        assert_eq!(serde_json::from_str::<NameOrCode>("10").unwrap(), NameOrCode::Code(10));
+        assert!(serde_json::from_str::<NameOrCode>("true").is_err());
+        assert_eq!(NameOrCode::Code(93).to_string(), "scanwatch");
+    }
+}

@@ -90,19 +90,33 @@ impl Decimal {
         self.exponent
     }
 
-    /// The same value with trailing zeros moved into the exponent (`700050e-4` → `70005e-3`);
-    /// zero is `0e0`.
+    /// The same value with trailing zeros moved into the exponent (`700050e-4` → `70005e-3`),
+    /// as far as the exponent range allows; zero is `0e0`.
     #[must_use]
     pub fn normalized(self) -> Self {
-        if self.mantissa == 0 {
+        let (mut m, mut e) = (self.mantissa, self.exponent);
+        if m == 0 {
             return Self::ZERO;
         }
-        let (mut m, mut e) = (self.mantissa, self.exponent);
-        while m % 10 == 0 {
+        while m % 10 == 0 && e < MAX_EXPONENT {
             m /= 10;
             e += 1;
         }
         Self { mantissa: m, exponent: e }
+    }
+
+    /// Fully normalized `(mantissa, exponent)`; the exponent may leave the range here, which
+    /// is why it is an `i64` pair and not a `Decimal`.
+    fn canonical(self) -> (i64, i64) {
+        let (mut m, mut e) = (self.mantissa, i64::from(self.exponent));
+        if m == 0 {
+            return (0, 0);
+        }
+        while m % 10 == 0 {
+            m /= 10;
+            e += 1;
+        }
+        (m, e)
     }
 
     /// Whether the value is zero.
@@ -147,20 +161,21 @@ impl fmt::Debug for Decimal {
 /// `10`, `0`, `0.0012`.
 impl fmt::Display for Decimal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.normalized();
-        if n.mantissa == 0 {
+        let (mantissa, exponent) = self.canonical();
+        if mantissa == 0 {
             return f.pad("0");
         }
-        let digits = n.mantissa.unsigned_abs().to_string();
-        let mut out = String::with_capacity(digits.len() + n.exponent.unsigned_abs() as usize + 3);
-        if n.mantissa < 0 {
+        let digits = mantissa.unsigned_abs().to_string();
+        let zeros = usize::try_from(exponent.unsigned_abs()).unwrap_or(0);
+        let mut out = String::with_capacity(digits.len() + zeros + 3);
+        if mantissa < 0 {
             out.push('-');
         }
-        if n.exponent >= 0 {
+        if exponent >= 0 {
             out.push_str(&digits);
-            out.extend(std::iter::repeat_n('0', n.exponent.unsigned_abs() as usize));
+            out.extend(std::iter::repeat_n('0', zeros));
         } else {
-            let frac = n.exponent.unsigned_abs() as usize;
+            let frac = zeros;
             if digits.len() > frac {
                 let (int, fr) = digits.split_at(digits.len() - frac);
                 out.push_str(int);
@@ -203,7 +218,13 @@ impl FromStr for Decimal {
             return Ok(Self::ZERO);
         }
         exponent += i64::try_from(trimmed_leading.len() - significant.len()).map_err(|_| syntax())?;
-        let magnitude: i64 = significant.parse().map_err(|_| DecimalError::TooManyDigits(s.to_owned()))?;
+        let mut magnitude: i64 = significant.parse().map_err(|_| DecimalError::TooManyDigits(s.to_owned()))?;
+        // `10e64` prints as 1 followed by 65 zeros: give zeros back to the mantissa so that
+        // every Display parses back.
+        while exponent > i64::from(MAX_EXPONENT) {
+            magnitude = magnitude.checked_mul(10).ok_or(DecimalError::ExponentOutOfRange(exponent))?;
+            exponent -= 1;
+        }
         Self::new(if negative { -magnitude } else { magnitude }, exponent)
     }
 }
@@ -218,9 +239,7 @@ impl Eq for Decimal {}
 
 impl Hash for Decimal {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let n = self.normalized();
-        n.mantissa.hash(state);
-        n.exponent.hash(state);
+        self.canonical().hash(state);
     }
 }
 
@@ -232,26 +251,26 @@ impl PartialOrd for Decimal {
 
 impl Ord for Decimal {
     fn cmp(&self, other: &Self) -> Ordering {
-        let (a, b) = (self.normalized(), other.normalized());
-        match a.mantissa.signum().cmp(&b.mantissa.signum()) {
+        let (a, b) = (self.canonical(), other.canonical());
+        match a.0.signum().cmp(&b.0.signum()) {
             Ordering::Equal => {}
             unequal => return unequal,
         }
-        if a.mantissa == 0 {
+        if a.0 == 0 {
             return Ordering::Equal;
         }
         let magnitude = compare_magnitude(a, b);
-        if a.mantissa < 0 { magnitude.reverse() } else { magnitude }
+        if a.0 < 0 { magnitude.reverse() } else { magnitude }
     }
 }
 
-/// Compares `|a|` and `|b|`, both normalized and non-zero.
-fn compare_magnitude(a: Decimal, b: Decimal) -> Ordering {
-    let (ma, mb) = (a.mantissa.unsigned_abs(), b.mantissa.unsigned_abs());
+/// Compares `|a|` and `|b|`, both canonical `(mantissa, exponent)` pairs, non-zero.
+fn compare_magnitude(a: (i64, i64), b: (i64, i64)) -> Ordering {
+    let (ma, mb) = (a.0.unsigned_abs(), b.0.unsigned_abs());
     let (da, db) = (ma.ilog10(), mb.ilog10());
     // The position of the leading digit decides first…
-    let lead_a = i64::from(a.exponent) + i64::from(da);
-    let lead_b = i64::from(b.exponent) + i64::from(db);
+    let lead_a = a.1 + i64::from(da);
+    let lead_b = b.1 + i64::from(db);
     match lead_a.cmp(&lead_b) {
         Ordering::Equal => {}
         unequal => return unequal,
@@ -340,6 +359,13 @@ mod tests {
         assert!(d(12_345, -2) < d(12_346, -2));
         assert!(d(i64::MAX, 0) > d(i64::MAX, -1));
         assert_eq!(d(5, 0).cmp(&d(50, -1)), Ordering::Equal);
+    }
+
+    #[test]
+    fn display_of_the_largest_exponent_parses_back() {
+        let big = d(10, 64);
+        assert_eq!(big.to_string().parse::<Decimal>().unwrap(), big);
+        assert_eq!(big.normalized().exponent(), 64);
     }
 
     #[test]

@@ -1,0 +1,1 @@
+//! An offline stand-in of the Withings API (being built).

@@ -15,7 +15,7 @@ use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, IgnoredAny, M
 fn integral_f64<E: de::Error>(v: f64) -> Result<i64, E> {
     // 2^63 as f64 is exact; anything at or above it does not fit an i64.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if v.fract() == 0.0 && v >= -LIMIT && v < LIMIT {
+    if v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v) {
         // Truncation is exact here: the value is integral and in range.
         #[allow(clippy::cast_possible_truncation)]
         Ok(v as i64)

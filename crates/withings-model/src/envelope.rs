@@ -100,7 +100,23 @@ impl fmt::Display for ApiStatus {
 /// [`ParseError`] naming the JSON path (`body.measuregrps[3].measures[0].value`) when the
 /// envelope, or the body of a successful response, does not match the model.
 pub fn parse_reply<B: DeserializeOwned>(bytes: &[u8]) -> Result<Reply<B>, ParseError> {
-    crate::de::from_slice::<Reply<B>>(bytes)
+    match crate::de::from_slice::<RawReply<B>>(bytes)? {
+        RawReply::Ok(body) => Ok(Reply::Ok(body)),
+        RawReply::Status(status) => Ok(Reply::Status(status)),
+        // The body came before the status: parse it now, and name paths from `body`. Line and
+        // column are then counted within the body's text.
+        RawReply::Deferred(raw) => crate::de::from_slice::<B>(raw.get().as_bytes())
+            .map(Reply::Ok)
+            .map_err(|e| e.within("body")),
+    }
+}
+
+/// What the one-pass visitor produces; `Deferred` holds a successful body that arrived before
+/// the status, to be parsed by [`parse_reply`] with path tracking.
+enum RawReply<B> {
+    Ok(B),
+    Status(ApiStatus),
+    Deferred(Box<RawValue>),
 }
 
 enum Field {
@@ -215,15 +231,15 @@ impl<'de> de::Deserialize<'de> for ErrorBody {
     }
 }
 
-impl<'de, B: DeserializeOwned> de::Deserialize<'de> for Reply<B> {
+impl<'de, B: DeserializeOwned> de::Deserialize<'de> for RawReply<B> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<B>(PhantomData<B>);
         impl<'de, B: DeserializeOwned> Visitor<'de> for V<B> {
-            type Value = Reply<B>;
+            type Value = RawReply<B>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a Withings envelope {status, body, error}")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Reply<B>, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawReply<B>, A::Error> {
                 let mut status: Option<i64> = None;
                 let mut body: Option<B> = None;
                 let mut error_body: Option<ErrorBody> = None;
@@ -257,19 +273,16 @@ impl<'de, B: DeserializeOwned> de::Deserialize<'de> for Reply<B> {
                 let status = status.ok_or_else(|| de::Error::missing_field("status"))?;
                 if status == 0 {
                     if let Some(body) = body {
-                        return Ok(Reply::Ok(body));
+                        return Ok(RawReply::Ok(body));
                     }
-                    let raw = pending.ok_or_else(|| de::Error::missing_field("body"))?;
-                    return serde_json::from_str(raw.get())
-                        .map(Reply::Ok)
-                        .map_err(|e| de::Error::custom(format_args!("in `body`: {e}")));
+                    return pending.map(RawReply::Deferred).ok_or_else(|| de::Error::missing_field("body"));
                 }
                 let hints = match (error_body, pending) {
                     (Some(b), _) => b,
                     (None, Some(raw)) => serde_json::from_str(raw.get()).unwrap_or_default(),
                     (None, None) => ErrorBody::default(),
                 };
-                Ok(Reply::Status(ApiStatus { status, error, wait_seconds: hints.wait_seconds }))
+                Ok(RawReply::Status(ApiStatus { status, error, wait_seconds: hints.wait_seconds }))
             }
         }
         d.deserialize_map(V(PhantomData))
@@ -304,5 +317,52 @@ impl<'de> de::Deserialize<'de> for EmptyBody {
             }
         }
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, serde::Deserialize)]
+    struct Body {
+        #[allow(dead_code)]
+        items: Vec<i64>,
+    }
+
+    #[test]
+    fn status_is_read_before_the_body() {
+        let r = parse_reply::<Body>(br#"{"status":401,"body":{},"error":"invalid_token"}"#).unwrap();
+        assert_eq!(r, Reply::Status(ApiStatus::new(401).with_error("invalid_token")));
+    }
+
+    #[test]
+    fn a_body_before_the_status_is_parsed_with_its_path() {
+        assert!(matches!(parse_reply::<Body>(br#"{"body":{"items":[1]},"status":0}"#), Ok(Reply::Ok(_))));
+        let e = parse_reply::<Body>(br#"{"body":{"items":[1,"x"]},"status":0}"#).unwrap_err();
+        assert_eq!(e.path(), "body.items[1]");
+        let r = parse_reply::<Body>(br#"{"body":{"wait_seconds":"12"},"error":"slow down","status":601}"#).unwrap();
+        assert_eq!(r, Reply::Status(ApiStatus::new(601).with_error("slow down").with_wait_seconds(12)));
+    }
+
+    #[test]
+    fn errors_in_the_body_name_the_path() {
+        let e = parse_reply::<Body>(br#"{"status":0,"body":{"items":[1,2,{}]}}"#).unwrap_err();
+        assert_eq!(e.path(), "body.items[2]");
+        let e = parse_reply::<Body>(br#"{"status":0}"#).unwrap_err();
+        assert!(e.message().contains("missing field `body`"), "{e}");
+        let e = parse_reply::<Body>(br#"{"body":{}}"#).unwrap_err();
+        assert!(e.message().contains("missing field `status`"), "{e}");
+        let e = parse_reply::<Body>(br#"{"status":"zero","body":{}}"#).unwrap_err();
+        assert_eq!(e.path(), "status");
+    }
+
+    #[test]
+    fn an_error_body_of_any_shape_keeps_the_status() {
+        for body in ["[]", "null", "\"text\"", "3", "{\"wait_seconds\":[1]}"] {
+            let json = format!(r#"{{"status":522,"body":{body}}}"#);
+            let r = parse_reply::<Body>(json.as_bytes()).unwrap();
+            assert_eq!(r, Reply::Status(ApiStatus::new(522)), "{body}");
+        }
     }
 }

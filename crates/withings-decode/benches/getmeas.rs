@@ -5,7 +5,7 @@
 //! `cargo xtask gen-bench-data` writes the input to `target/bench-data/getmeas-50000.json`;
 //! without it the same bytes are generated in memory. Run: `cargo bench -p withings-decode`.
 //! The allocation profiler reports peak live bytes ("max alloc") for each.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::sync::LazyLock;
 

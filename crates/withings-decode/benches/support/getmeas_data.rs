@@ -42,7 +42,7 @@ const MEASURES: [(i64, i64, i64, i64, Option<i64>); 9] = [
 
 /// The whole response body, envelope included.
 pub fn generate(groups: usize) -> String {
-    let mut rng = Rng(0x5EED_0F_57A7E);
+    let mut rng = Rng(0x05EE_D0F5_7A7E);
     let devices: Vec<String> = (0..8).map(|_| rng.hex40()).collect();
     let mut out = String::with_capacity(groups * 600 + 256);
     out.push_str(r#"{"status":0,"body":{"updatetime":1717430000,"timezone":"Europe\/Berlin","measuregrps":["#);

@@ -1,0 +1,135 @@
+//! `/notify`: an in-memory subscription list (reference §5.12, §8). The sandbox never calls
+//! the callback URLs: it neither probes them with HEAD nor sends notifications.
+
+use super::{ApiError, Inner, Params};
+use crate::json::{J, Obj};
+use crate::state::Subscription;
+
+/// `expires` as listed by Withings: effectively never (reference §5.12).
+const NEVER: i64 = 2_147_483_647;
+
+/// The notification categories a user token may subscribe to (53 needs a signed request).
+const APPLIS: &[i64] = &[1, 2, 4, 16, 44, 46, 50, 51, 52, 54, 55, 58];
+
+fn read_appli(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
+    match p.int(key)? {
+        Some(a) if !APPLIS.contains(&a) => Err(ApiError::invalid(format_args!("invalid {key}"))),
+        a => Ok(a),
+    }
+}
+
+fn callback(p: &Params, key: &str) -> Result<String, ApiError> {
+    let url = p.required(key)?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 255 {
+        // Withings answers 293 for a callback URL it cannot use (reference §9.2).
+        return Err(ApiError::new(
+            293,
+            "Invalid Params: callbackurl must be an http(s) URL of at most 255 characters",
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiError> {
+    match action {
+        "subscribe" => {
+            let callbackurl = callback(p, "callbackurl")?;
+            let appli =
+                read_appli(p, "appli")?.ok_or_else(|| ApiError::invalid("missing appli"))?;
+            let comment = p.get("comment").unwrap_or("").to_owned();
+            inner.state().subscriptions.push(Subscription {
+                appli,
+                callbackurl,
+                comment,
+            });
+            Ok(Obj::new().into())
+        }
+        "list" => {
+            let filter = read_appli(p, "appli")?;
+            let profiles: Vec<J> = inner
+                .state()
+                .subscriptions
+                .iter()
+                .filter(|s| filter.is_none_or(|a| a == s.appli))
+                .map(|s| {
+                    Obj::new()
+                        .put("appli", s.appli)
+                        .put("callbackurl", s.callbackurl.as_str())
+                        .put("expires", NEVER)
+                        .put("comment", s.comment.as_str())
+                        .into()
+                })
+                .collect();
+            Ok(Obj::new().put("profiles", profiles).into())
+        }
+        "get" => {
+            let url = p.required("callbackurl")?;
+            // `appli` defaults to 1 when omitted (reference §4.1).
+            let appli = read_appli(p, "appli")?.unwrap_or(1);
+            let state = inner.state();
+            let s = state
+                .subscriptions
+                .iter()
+                .rev()
+                .find(|s| s.callbackurl == url && s.appli == appli)
+                .ok_or_else(|| {
+                    ApiError::new(343, "No notification matching the criteria was found")
+                })?;
+            Ok(Obj::new()
+                .put("appli", s.appli)
+                .put("callbackurl", s.callbackurl.as_str())
+                .put("comment", s.comment.as_str())
+                .into())
+        }
+        "update" => {
+            let url = p.required("callbackurl")?;
+            let appli =
+                read_appli(p, "appli")?.ok_or_else(|| ApiError::invalid("missing appli"))?;
+            let new_url = p
+                .get("new_callbackurl")
+                .map(|_| callback(p, "new_callbackurl"))
+                .transpose()?;
+            let new_appli = read_appli(p, "new_appli")?;
+            let comment = p.get("comment").map(str::to_owned);
+            let changes = usize::from(new_url.is_some())
+                + usize::from(new_appli.is_some())
+                + usize::from(comment.is_some());
+            if changes != 1 {
+                return Err(ApiError::invalid(
+                    "give exactly one of new_callbackurl, new_appli, comment",
+                ));
+            }
+            let mut state = inner.state();
+            // Only one subscription changes even when several match (reference §8).
+            let s = state
+                .subscriptions
+                .iter_mut()
+                .find(|s| s.callbackurl == url && s.appli == appli)
+                .ok_or_else(|| ApiError::new(286, "No such subscription was found"))?;
+            if let Some(u) = new_url {
+                s.callbackurl = u;
+            }
+            if let Some(a) = new_appli {
+                s.appli = a;
+            }
+            if let Some(c) = comment {
+                s.comment = c;
+            }
+            Ok(Obj::new().into())
+        }
+        "revoke" => {
+            let url = p.required("callbackurl")?;
+            let appli = read_appli(p, "appli")?;
+            let mut state = inner.state();
+            let before = state.subscriptions.len();
+            state
+                .subscriptions
+                .retain(|s| !(s.callbackurl == url && appli.is_none_or(|a| a == s.appli)));
+            if state.subscriptions.len() == before {
+                return Err(ApiError::new(294, "No such subscription could be deleted"));
+            }
+            Ok(Obj::new().into())
+        }
+        _ => Err(ApiError::not_implemented()),
+    }
+}

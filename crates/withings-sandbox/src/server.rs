@@ -1,0 +1,428 @@
+//! The public face: [`Sandbox`], its builder, and the running server.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming as Body;
+use hyper::header::{CONTENT_TYPE, HeaderValue, LOCATION};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use jiff::Timestamp;
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, watch};
+use tokio::task::JoinHandle;
+
+use crate::api::{AUTHORIZE_PATH, Config, Incoming, Inner, Method, Outgoing};
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::data::DemoData;
+use crate::state::State;
+
+/// The client id the sandbox accepts unless the builder says otherwise. Invented.
+pub const DEMO_CLIENT_ID: &str = "sandbox-client";
+/// The client secret the sandbox accepts unless the builder says otherwise. Invented, and
+/// not a secret: anyone can read it here.
+pub const DEMO_CLIENT_SECRET: &str = "sandbox-secret";
+/// The demo user's id, as the token response gives it (a string, reference §3.2). Invented.
+pub const DEMO_USER_ID: &str = crate::api::USER_ID;
+/// The demo user's time zone: `YYYY-MM-DD` parameters and `date` fields are local dates there.
+pub const DEMO_TIME_ZONE: &str = crate::data::TIME_ZONE_NAME;
+
+/// Largest request body read; Withings forms are a few hundred bytes.
+const MAX_BODY: usize = 64 * 1024;
+
+/// Why the sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The listening socket could not be bound (address in use, not a local address…).
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The bound socket could not tell its own address.
+    #[error("cannot read the address the sandbox listens on")]
+    LocalAddr(#[source] std::io::Error),
+}
+
+/// An offline stand-in of the Withings API, built but not yet listening.
+///
+/// Build one with [`Sandbox::builder`], then either [`start`](Self::start) it on a background
+/// task or [`serve`](Self::serve) it in the foreground. Clones share the same state (tokens,
+/// subscriptions, data).
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+    addr: SocketAddr,
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .field("client_id", &self.inner.config.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings of a [`Sandbox`]. Every setting has a default; `Sandbox::builder().build()` is a
+/// sandbox on `127.0.0.1:<any free port>` with the demo credentials and the real clock.
+pub struct SandboxBuilder {
+    clock: Option<Arc<dyn Clock>>,
+    client_id: String,
+    client_secret: String,
+    addr: SocketAddr,
+    meas_page_size: usize,
+    page_size: usize,
+    rate_limit: bool,
+    seed: u64,
+}
+
+impl fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SandboxBuilder")
+            .field("client_id", &self.client_id)
+            .field("addr", &self.addr)
+            .field("meas_page_size", &self.meas_page_size)
+            .field("page_size", &self.page_size)
+            .field("rate_limit", &self.rate_limit)
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        Self {
+            clock: None,
+            client_id: DEMO_CLIENT_ID.to_owned(),
+            client_secret: DEMO_CLIENT_SECRET.to_owned(),
+            addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            meas_page_size: 30,
+            page_size: 10,
+            rate_limit: true,
+            seed: 0x5eed_5a4d_b0c5_0001,
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// Where "now" comes from (default: [`SystemClock`]). The demo data is generated around
+    /// the clock's time when [`build`](Self::build) runs; token lifetimes, code expiry and
+    /// the rate limit follow the clock afterwards.
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Some(Arc::new(clock));
+        self
+    }
+
+    /// A clock stopped at `now` (a [`ManualClock`] nobody else holds). Two sandboxes built
+    /// with the same `now` (and seed) answer the same requests with the same bytes.
+    #[must_use]
+    pub fn now(self, now: Timestamp) -> Self {
+        self.clock(ManualClock::new(now))
+    }
+
+    /// The client id the authorize page and the token endpoint accept (default
+    /// [`DEMO_CLIENT_ID`]).
+    #[must_use]
+    pub fn client_id(mut self, client_id: impl Into<String>) -> Self {
+        self.client_id = client_id.into();
+        self
+    }
+
+    /// The client secret the token endpoint accepts (default [`DEMO_CLIENT_SECRET`]).
+    #[must_use]
+    pub fn client_secret(mut self, client_secret: impl Into<String>) -> Self {
+        self.client_secret = client_secret.into();
+        self
+    }
+
+    /// The address [`Sandbox::start`] binds (default `127.0.0.1:0`, any free port).
+    #[must_use]
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Measure groups per `getmeas` page (default 30; at least 1).
+    #[must_use]
+    pub fn meas_page_size(mut self, size: usize) -> Self {
+        self.meas_page_size = size.max(1);
+        self
+    }
+
+    /// Records per page of the v2 lists: getactivity, getworkouts, sleep getsummary, heart
+    /// list (default 10; at least 1). Small values make tests walk many pages.
+    #[must_use]
+    pub fn page_size(mut self, size: usize) -> Self {
+        self.page_size = size.max(1);
+        self
+    }
+
+    /// Whether an identical request repeated within 10 s is refused with status 601
+    /// (default true, as Withings does).
+    #[must_use]
+    pub fn rate_limit(mut self, on: bool) -> Self {
+        self.rate_limit = on;
+        self
+    }
+
+    /// The seed of the demo data and of the invented tokens (default: a fixed value).
+    #[must_use]
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Generates the demo data around the clock's current time and returns the sandbox.
+    #[must_use]
+    pub fn build(self) -> Sandbox {
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let data = DemoData::generate(self.seed, clock.now());
+        let config = Config {
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            meas_page_size: self.meas_page_size,
+            page_size: self.page_size,
+            rate_limit: self.rate_limit,
+        };
+        let inner = Inner {
+            config,
+            clock,
+            data,
+            state: Mutex::new(State::new(self.seed)),
+        };
+        Sandbox {
+            inner: Arc::new(inner),
+            addr: self.addr,
+        }
+    }
+}
+
+impl Sandbox {
+    /// A builder with every default.
+    #[must_use]
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The client id this sandbox accepts.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.inner.config.client_id
+    }
+
+    /// The client secret this sandbox accepts.
+    #[must_use]
+    pub fn client_secret(&self) -> &str {
+        &self.inner.config.client_secret
+    }
+
+    /// Binds the builder's address and serves on a background tokio task until
+    /// [`RunningSandbox::shutdown`] or until the [`RunningSandbox`] is dropped.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime (as `tokio::spawn` does).
+    ///
+    /// # Errors
+    /// [`Error::Bind`] when the address cannot be bound.
+    pub async fn start(self) -> Result<RunningSandbox, Error> {
+        let addr = self.addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })?;
+        let addr = listener.local_addr().map_err(Error::LocalAddr)?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let client_id = self.client_id().to_owned();
+        let client_secret = self.client_secret().to_owned();
+        // Dropping `stop` (with the RunningSandbox) ends the wait as surely as sending on it.
+        let task = tokio::spawn(self.serve_until(listener, async move {
+            let _ = stopped.await;
+        }));
+        Ok(RunningSandbox {
+            base_url: format!("http://{addr}"),
+            addr,
+            client_id,
+            client_secret,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// Serves on `listener` in the current task, forever (the `withings sandbox` command).
+    pub async fn serve(self, listener: TcpListener) {
+        self.serve_until(listener, std::future::pending()).await;
+    }
+
+    /// Serves on `listener` until `shutdown` completes (e.g. on Ctrl-C); connections still
+    /// open then finish their current request and close.
+    pub async fn serve_until(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        let (closing, closed) = watch::channel(());
+        let mut shutdown = pin!(shutdown);
+        loop {
+            let accepted = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => accepted,
+            };
+            let Ok((stream, _)) = accepted else {
+                // Out of file descriptors and the like: transient, try again shortly.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let inner = Arc::clone(&self.inner);
+            let mut closed = closed.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |req| handle(Arc::clone(&inner), req));
+                let mut conn =
+                    pin!(http1::Builder::new().serve_connection(TokioIo::new(stream), service));
+                tokio::select! {
+                    _ = conn.as_mut() => {}
+                    _ = closed.changed() => {
+                        conn.as_mut().graceful_shutdown();
+                        let _ = conn.await;
+                    }
+                }
+            });
+        }
+        // Wakes every connection's `closed.changed()`.
+        drop(closing);
+    }
+}
+
+/// A sandbox listening on loopback, served by a background task.
+///
+/// Dropping it stops the server too; [`shutdown`](Self::shutdown) also waits for the
+/// listener to close.
+#[derive(Debug)]
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    base_url: String,
+    client_id: String,
+    client_secret: String,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningSandbox {
+    /// The base URL to give a client in place of `https://wbsapi.withings.net`, e.g.
+    /// `http://127.0.0.1:49152` (no trailing slash). The authorize page lives under it too.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The address the sandbox listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The authorize page, in place of `https://account.withings.com/oauth2_user/authorize2`.
+    #[must_use]
+    pub fn authorize_url(&self) -> String {
+        format!("{}{AUTHORIZE_PATH}", self.base_url)
+    }
+
+    /// The client id the sandbox accepts.
+    #[must_use]
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The client secret the sandbox accepts.
+    #[must_use]
+    pub fn client_secret(&self) -> &str {
+        &self.client_secret
+    }
+
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+async fn handle(
+    inner: Arc<Inner>,
+    req: Request<Body>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let Ok(body) = Limited::new(body, MAX_BODY)
+        .collect()
+        .await
+        .map(|c| c.to_bytes())
+    else {
+        return Ok(text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is too large or could not be read.\n".into(),
+        ));
+    };
+    let method = match parts.method {
+        hyper::Method::GET => Method::Get,
+        hyper::Method::POST => Method::Post,
+        _ => Method::Other,
+    };
+    let incoming = Incoming {
+        method,
+        path: parts.uri.path(),
+        query: parts.uri.query().unwrap_or(""),
+        body: &body,
+        authorization: parts
+            .headers
+            .get(hyper::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    };
+    Ok(match inner.respond(&incoming) {
+        Outgoing::Json(json) => {
+            let mut resp = Response::new(Full::new(Bytes::from(json)));
+            resp.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
+        Outgoing::Redirect(location) => match HeaderValue::from_str(&location) {
+            Ok(value) => {
+                let mut resp = Response::new(Full::new(Bytes::new()));
+                *resp.status_mut() = StatusCode::FOUND;
+                resp.headers_mut().insert(LOCATION, value);
+                resp
+            }
+            Err(_) => text(
+                StatusCode::BAD_REQUEST,
+                "Invalid request: parameter `redirect_uri` cannot be used in a Location header.\n"
+                    .into(),
+            ),
+        },
+        Outgoing::Text(status, body) => text(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            body,
+        ),
+    })
+}
+
+fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}

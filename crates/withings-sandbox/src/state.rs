@@ -1,0 +1,323 @@
+//! What the sandbox remembers between requests: authorization codes, tokens and their
+//! rotation, notification subscriptions, recent requests for the rate limit.
+
+use std::collections::HashMap;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::rng::Rng;
+
+/// An authorization code lives 30 seconds and is single use (reference §3.1, §12.2).
+pub(crate) const CODE_LIFETIME: SignedDuration = SignedDuration::from_secs(30);
+/// `expires_in` of every access token: 3 hours (reference §3.3).
+pub(crate) const ACCESS_LIFETIME: i64 = 10_800;
+/// A refresh token lives a year (reference §3.3).
+const REFRESH_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 365);
+/// After a refresh, the old refresh token keeps working at most this long (reference §3.3).
+const ROTATION_GRACE: SignedDuration = SignedDuration::from_hours(8);
+/// The rate-limit window for identical requests (reference §9.4, §12.4).
+pub(crate) const SAME_REQUEST_WINDOW: SignedDuration = SignedDuration::from_secs(10);
+
+const TAG_TOKEN: u64 = 101;
+
+#[derive(Debug)]
+pub(crate) struct CodeGrant {
+    pub(crate) redirect_uri: String,
+    pub(crate) scope: String,
+    pub(crate) issued: Timestamp,
+    pub(crate) used: bool,
+}
+
+#[derive(Debug)]
+struct AccessToken {
+    scope: String,
+    expires: Timestamp,
+    /// The refresh token this one was obtained with, until this token is first used: that
+    /// use ends the old refresh token's grace period.
+    parent: Option<String>,
+}
+
+#[derive(Debug)]
+struct RefreshToken {
+    scope: String,
+    expires: Timestamp,
+    /// When it was first used to refresh: from then on it dies after [`ROTATION_GRACE`].
+    superseded: Option<Timestamp>,
+    /// A successor's access token was used.
+    dead: bool,
+}
+
+/// A notification subscription (`notify subscribe`).
+#[derive(Debug, Clone)]
+pub(crate) struct Subscription {
+    pub(crate) appli: i64,
+    pub(crate) callbackurl: String,
+    pub(crate) comment: String,
+}
+
+/// The fields of a token response.
+#[derive(Debug)]
+pub(crate) struct Issued {
+    pub(crate) access_token: String,
+    pub(crate) refresh_token: String,
+    pub(crate) scope: String,
+    pub(crate) csrf_token: String,
+}
+
+/// Why a token request is refused: the text after "Invalid Params: ".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    Code,
+    RedirectUri,
+    RefreshToken,
+}
+
+#[derive(Debug)]
+pub(crate) struct State {
+    seed: u64,
+    counter: i64,
+    codes: HashMap<String, CodeGrant>,
+    access: HashMap<String, AccessToken>,
+    refresh: HashMap<String, RefreshToken>,
+    pub(crate) subscriptions: Vec<Subscription>,
+    recent: HashMap<String, Timestamp>,
+}
+
+impl State {
+    pub(crate) fn new(seed: u64) -> Self {
+        Self {
+            seed,
+            counter: 0,
+            codes: HashMap::new(),
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            subscriptions: Vec::new(),
+            recent: HashMap::new(),
+        }
+    }
+
+    /// A fresh 40-hex value. Generated from a counter and the seed rather than the OS RNG so
+    /// that two sandboxes driven the same way answer byte for byte the same; these tokens
+    /// guard nothing but invented data on loopback.
+    fn fresh(&mut self, len: usize) -> String {
+        self.counter += 1;
+        Rng::stream(self.seed, TAG_TOKEN, self.counter).hex(len)
+    }
+
+    pub(crate) fn issue_code(&mut self, now: Timestamp, redirect_uri: &str, scope: &str) -> String {
+        self.codes
+            .retain(|_, c| now.duration_since(c.issued) < CODE_LIFETIME * 4);
+        let code = self.fresh(40);
+        let grant = CodeGrant {
+            redirect_uri: redirect_uri.to_owned(),
+            scope: scope.to_owned(),
+            issued: now,
+            used: false,
+        };
+        self.codes.insert(code.clone(), grant);
+        code
+    }
+
+    /// Exchanges a code: it must exist, be unused, younger than 30 s, and come with the
+    /// redirect URI it was issued for.
+    pub(crate) fn redeem_code(
+        &mut self,
+        now: Timestamp,
+        code: &str,
+        redirect_uri: &str,
+    ) -> Result<Issued, Refused> {
+        let grant = self.codes.get_mut(code).ok_or(Refused::Code)?;
+        if grant.used || now.duration_since(grant.issued) >= CODE_LIFETIME {
+            return Err(Refused::Code);
+        }
+        if grant.redirect_uri != redirect_uri {
+            return Err(Refused::RedirectUri);
+        }
+        grant.used = true;
+        let scope = grant.scope.clone();
+        Ok(self.issue_tokens(now, scope, None))
+    }
+
+    /// Refreshes: a new access token and a new refresh token; the old refresh token keeps
+    /// working until a new access token is used or 8 hours pass, as Withings does.
+    pub(crate) fn refresh(&mut self, now: Timestamp, token: &str) -> Result<Issued, Refused> {
+        let old = self.refresh.get_mut(token).ok_or(Refused::RefreshToken)?;
+        let in_grace = old
+            .superseded
+            .is_none_or(|at| now.duration_since(at) < ROTATION_GRACE);
+        if old.dead || now >= old.expires || !in_grace {
+            return Err(Refused::RefreshToken);
+        }
+        old.superseded.get_or_insert(now);
+        let scope = old.scope.clone();
+        Ok(self.issue_tokens(now, scope, Some(token.to_owned())))
+    }
+
+    pub(crate) fn issue_tokens(
+        &mut self,
+        now: Timestamp,
+        scope: String,
+        parent: Option<String>,
+    ) -> Issued {
+        let access_token = self.fresh(40);
+        let refresh_token = self.fresh(40);
+        self.counter += 1;
+        let csrf_token = Rng::stream(self.seed, TAG_TOKEN, self.counter).alnum(34);
+        let expires = now
+            .checked_add(SignedDuration::from_secs(ACCESS_LIFETIME))
+            .unwrap_or(Timestamp::MAX);
+        self.access.insert(
+            access_token.clone(),
+            AccessToken {
+                scope: scope.clone(),
+                expires,
+                parent,
+            },
+        );
+        let expires = now.checked_add(REFRESH_LIFETIME).unwrap_or(Timestamp::MAX);
+        self.refresh.insert(
+            refresh_token.clone(),
+            RefreshToken {
+                scope: scope.clone(),
+                expires,
+                superseded: None,
+                dead: false,
+            },
+        );
+        Issued {
+            access_token,
+            refresh_token,
+            scope,
+            csrf_token,
+        }
+    }
+
+    /// Checks an access token; its first use ends the grace period of the refresh token it
+    /// was obtained with. Returns the granted scope.
+    pub(crate) fn authenticate(&mut self, now: Timestamp, token: &str) -> Option<String> {
+        let access = self.access.get_mut(token)?;
+        if now >= access.expires {
+            return None;
+        }
+        let scope = access.scope.clone();
+        if let Some(old) = access
+            .parent
+            .take()
+            .and_then(|parent| self.refresh.get_mut(&parent))
+        {
+            old.dead = true;
+        }
+        Some(scope)
+    }
+
+    /// `oauth2 revoke`: every token dies and subscriptions go (reference §3.3, §8).
+    pub(crate) fn revoke_all(&mut self) {
+        self.access.clear();
+        self.refresh.clear();
+        self.codes.clear();
+        self.subscriptions.clear();
+    }
+
+    pub(crate) fn nonce(&mut self) -> String {
+        self.fresh(40)
+    }
+
+    /// The rate limit on identical requests: `Some(wait_seconds)` when `key` was seen less
+    /// than 10 s ago; otherwise remembers it and returns `None`. A refused request does not
+    /// restart the window.
+    pub(crate) fn same_request(&mut self, now: Timestamp, key: String) -> Option<i64> {
+        self.recent
+            .retain(|_, at| now.duration_since(*at) < SAME_REQUEST_WINDOW);
+        if let Some(at) = self.recent.get(&key) {
+            let left = SAME_REQUEST_WINDOW - now.duration_since(*at);
+            return Some(left.as_secs_f64().ceil().max(1.0) as i64);
+        }
+        self.recent.insert(key, now);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> Timestamp {
+        Timestamp::from_second(1_717_430_000 + s).unwrap()
+    }
+
+    #[test]
+    fn a_code_is_single_use_and_dies_after_30_seconds() {
+        let mut st = State::new(0);
+        let code = st.issue_code(at(0), "https://a.example/cb", "user.metrics");
+        assert_eq!(
+            st.redeem_code(at(1), &code, "https://b.example/cb")
+                .unwrap_err(),
+            Refused::RedirectUri
+        );
+        assert!(
+            st.redeem_code(at(29), &code, "https://a.example/cb")
+                .is_ok()
+        );
+        assert_eq!(
+            st.redeem_code(at(29), &code, "https://a.example/cb")
+                .unwrap_err(),
+            Refused::Code
+        );
+        let late = st.issue_code(at(0), "https://a.example/cb", "user.metrics");
+        assert_eq!(
+            st.redeem_code(at(30), &late, "https://a.example/cb")
+                .unwrap_err(),
+            Refused::Code
+        );
+    }
+
+    #[test]
+    fn the_old_refresh_token_dies_when_the_new_access_token_is_used() {
+        let mut st = State::new(0);
+        let first = st.issue_tokens(at(0), "user.metrics".into(), None);
+        let second = st.refresh(at(10), &first.refresh_token).unwrap();
+        // Not used yet: the old refresh token still works (the client may have lost the new pair).
+        let third = st.refresh(at(20), &first.refresh_token).unwrap();
+        assert!(st.authenticate(at(30), &third.access_token).is_some());
+        assert_eq!(
+            st.refresh(at(40), &first.refresh_token).unwrap_err(),
+            Refused::RefreshToken
+        );
+        // The other successors live on.
+        assert!(st.refresh(at(50), &second.refresh_token).is_ok());
+    }
+
+    #[test]
+    fn the_old_refresh_token_dies_8_hours_after_rotation() {
+        let mut st = State::new(0);
+        let first = st.issue_tokens(at(0), "s".into(), None);
+        st.refresh(at(0), &first.refresh_token).unwrap();
+        assert!(st.refresh(at(8 * 3600 - 1), &first.refresh_token).is_ok());
+        assert!(st.refresh(at(8 * 3600), &first.refresh_token).is_err());
+    }
+
+    #[test]
+    fn access_tokens_expire_after_expires_in() {
+        let mut st = State::new(0);
+        let t = st.issue_tokens(at(0), "s".into(), None);
+        assert!(
+            st.authenticate(at(ACCESS_LIFETIME - 1), &t.access_token)
+                .is_some()
+        );
+        assert!(
+            st.authenticate(at(ACCESS_LIFETIME), &t.access_token)
+                .is_none()
+        );
+        assert!(st.authenticate(at(0), "nope").is_none());
+    }
+
+    #[test]
+    fn identical_requests_within_10_seconds_are_refused() {
+        let mut st = State::new(0);
+        assert_eq!(st.same_request(at(0), "k".into()), None);
+        assert_eq!(st.same_request(at(0), "k".into()), Some(10));
+        assert_eq!(st.same_request(at(7), "k".into()), Some(3));
+        assert_eq!(st.same_request(at(7), "other".into()), None);
+        assert_eq!(st.same_request(at(10), "k".into()), None);
+    }
+}

@@ -1,1 +1,603 @@
-//! (being written)
+//! getmeas: measure groups with exact values, physical units and local times.
+//!
+//! Rules:
+//! - Every value is an exact [`Decimal`] `value × 10^unit`; a `unit` outside
+//!   ±[`MAX_EXPONENT`](crate::MAX_EXPONENT) is [`DecodeError::Unit`] at
+//!   `body.measuregrps[i].measures[j].unit`.
+//! - Local times are in the body's `timezone` (the user's zone), resolved once per response;
+//!   an unknown zone is [`DecodeError::TimeZone`] at `body.timezone`.
+//! - Groups that share a `grpid` are **merged** into the first one (reference §12.14: the same
+//!   group arrives twice, with attrib 0 and 8): the first occurrence keeps its place in the
+//!   response order and its metadata (attrib, dates, device, model); measures of the later
+//!   copies are appended unless the same `(kind, position, value)` is already there. The later
+//!   copies' metadata is not interpreted. Otherwise the response order is kept.
+//! - Codes Withings did not document (attrib 10000, meastype 999) are kept as `Unknown`.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt;
+
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ZonedDateTime};
+use serde::{Serialize, Serializer};
+use withings_model::codes::{Attrib, Category, DeviceModel, NameOrCode, Position};
+use withings_model::measure::{self as wire, AfibClassification, GetMeasBody, MeasureType};
+
+use crate::time::{opt_timestamp, time_zone, timestamp};
+use crate::{Decimal, Decode, DecodeError};
+
+/// The physical unit a measure type is expressed in (after applying `10^unit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PhysicalUnit {
+    /// Kilograms (`kg`).
+    Kilogram,
+    /// Metres (`m`).
+    Metre,
+    /// Percent (`%`).
+    Percent,
+    /// Millimetres of mercury (`mmHg`).
+    MillimetreOfMercury,
+    /// Beats per minute (`bpm`).
+    BeatsPerMinute,
+    /// Degrees Celsius (`°C`).
+    DegreeCelsius,
+    /// Metres per second (`m/s`).
+    MetrePerSecond,
+    /// Millilitres of oxygen per minute per kilogram (`ml/min/kg`).
+    MillilitrePerMinutePerKilogram,
+    /// Milliseconds (`ms`).
+    Millisecond,
+    /// Years (`years`).
+    Year,
+    /// Kilocalories (`kcal`).
+    Kilocalorie,
+    /// Milligrams per decilitre (`mg/dL`).
+    MilligramPerDecilitre,
+    /// Microsiemens (`µS`), for skin conductance.
+    Microsiemens,
+    /// A score without a physical unit (`score`).
+    Score,
+    /// An index without a physical unit (`index`).
+    Index,
+    /// A classification code, not a quantity (`classification`): see [`AfibClassification`].
+    Classification,
+}
+
+impl PhysicalUnit {
+    /// The usual symbol: `kg`, `%`, `mmHg`, `bpm`, `°C`, `m/s`, `ml/min/kg`, `ms`, `years`…
+    #[must_use]
+    pub const fn symbol(self) -> &'static str {
+        match self {
+            Self::Kilogram => "kg",
+            Self::Metre => "m",
+            Self::Percent => "%",
+            Self::MillimetreOfMercury => "mmHg",
+            Self::BeatsPerMinute => "bpm",
+            Self::DegreeCelsius => "°C",
+            Self::MetrePerSecond => "m/s",
+            Self::MillilitrePerMinutePerKilogram => "ml/min/kg",
+            Self::Millisecond => "ms",
+            Self::Year => "years",
+            Self::Kilocalorie => "kcal",
+            Self::MilligramPerDecilitre => "mg/dL",
+            Self::Microsiemens => "µS",
+            Self::Score => "score",
+            Self::Index => "index",
+            Self::Classification => "classification",
+        }
+    }
+}
+
+impl fmt::Display for PhysicalUnit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.symbol())
+    }
+}
+
+/// Serializes as the symbol (`"kg"`).
+impl Serialize for PhysicalUnit {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.symbol())
+    }
+}
+
+/// The physical unit of a measure type (reference §7.1); `None` for types this library does
+/// not know.
+///
+/// Units the reference does not state are presumed, and said so here:
+/// - 135–138 (ECG intervals): ms, from one client's table (the spec gives none);
+/// - 158, 159, 167 (Nerve Health Scores): a score;
+/// - 196–198 (electrodermal activity) and 229 (ESC): µS, the usual unit of skin conductance;
+/// - 226 (basal metabolic rate): kcal (per day), undocumented;
+/// - 119 (glucose): mg/dL, and the type itself is unverified.
+#[must_use]
+pub const fn unit_of(kind: MeasureType) -> Option<PhysicalUnit> {
+    use MeasureType as T;
+    use PhysicalUnit as U;
+    // Normalized first: `Unknown(1)` is weight too. The enum is non-exhaustive across crates,
+    // so a forgotten new type falls to `None`; a unit test checks every known type has a unit.
+    Some(match T::from_code(kind.code()) {
+        T::Weight
+        | T::FatFreeMass
+        | T::FatMassWeight
+        | T::MuscleMass
+        | T::Hydration
+        | T::BoneMass
+        | T::ExtracellularWater
+        | T::IntracellularWater
+        | T::SegmentalFatFreeMass
+        | T::SegmentalFatMass
+        | T::SegmentalMuscleMass => U::Kilogram,
+        T::Height => U::Metre,
+        T::FatRatio | T::Spo2 => U::Percent,
+        T::DiastolicBloodPressure | T::SystolicBloodPressure => U::MillimetreOfMercury,
+        T::HeartPulse => U::BeatsPerMinute,
+        T::Temperature | T::BodyTemperature | T::SkinTemperature => U::DegreeCelsius,
+        T::PulseWaveVelocity => U::MetrePerSecond,
+        T::Glucose => U::MilligramPerDecilitre,
+        T::Vo2Max => U::MillilitrePerMinutePerKilogram,
+        T::AfibEcg | T::AfibPpg => U::Classification,
+        T::QrsInterval | T::PrInterval | T::QtInterval | T::CorrectedQtInterval => U::Millisecond,
+        T::VascularAge | T::MetabolicAge => U::Year,
+        T::NerveHealthScoreLeftFoot | T::NerveHealthScoreRightFoot | T::NerveHealthScoreFeet => {
+            U::Score
+        }
+        T::VisceralFat => U::Index,
+        T::ElectrodermalActivityFeet
+        | T::ElectrodermalActivityLeftFoot
+        | T::ElectrodermalActivityRightFoot
+        | T::ElectrochemicalSkinConductance => U::Microsiemens,
+        T::BasalMetabolicRate => U::Kilocalorie,
+        _ => return None,
+    })
+}
+
+/// A decoded getmeas response.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Measurements {
+    /// Server time of the answer (`updatetime`).
+    pub updated: Timestamp,
+    /// The user's IANA time zone (`timezone`), in which [`MeasureGroup::local`] is expressed.
+    pub timezone: String,
+    /// The measure groups in response order, duplicates merged (see the module docs).
+    pub groups: Vec<MeasureGroup>,
+}
+
+impl Measurements {
+    /// Every measure of `kind`, with its group, in response order.
+    pub fn of_kind(
+        &self,
+        kind: MeasureType,
+    ) -> impl Iterator<Item = (&MeasureGroup, &Measurement)> + '_ {
+        self.groups.iter().flat_map(move |g| {
+            g.measures
+                .iter()
+                .filter(move |m| m.kind == kind)
+                .map(move |m| (g, m))
+        })
+    }
+}
+
+/// The measures taken by one device (or entered once by hand) at one time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct MeasureGroup {
+    /// Group id (`grpid`).
+    pub grpid: i64,
+    /// Who the group is attributed to, as sent (unknown codes kept).
+    pub attrib: Attrib,
+    /// Whether the measures may be someone else's (ambiguous or undocumented attribution):
+    /// see [`Attrib::may_be_someone_else`].
+    pub may_be_someone_else: bool,
+    /// Whether a person typed the values in (see [`Attrib::is_manual`]).
+    pub manual: bool,
+    /// Real measurement or objective.
+    pub category: Category,
+    /// When the measures were taken (`date`).
+    pub taken_at: Timestamp,
+    /// `taken_at` in the user's time zone (the body's `timezone`).
+    pub local: ZonedDateTime,
+    /// When Withings stored the group (`created`).
+    pub created: Timestamp,
+    /// When it was last modified (`modified`; absent in older payloads).
+    pub modified: Option<Timestamp>,
+    /// Device id (`deviceid`); `None` for manual entries.
+    pub device_id: Option<String>,
+    /// Hashed device id (`hash_deviceid`); `None` for manual entries.
+    pub hash_device_id: Option<String>,
+    /// Device model name (or code, in one observed payload).
+    pub model: Option<NameOrCode>,
+    /// Device model code (`modelid`).
+    pub model_id: Option<DeviceModel>,
+    /// Probability that the group is the user's (partner feature; rarely present).
+    pub probability: Option<i64>,
+    /// The measures, in response order.
+    pub measures: Vec<Measurement>,
+}
+
+impl MeasureGroup {
+    /// The first measure of `kind` (for segmental types 173–175, see [`MeasureGroup::get_at`]).
+    #[must_use]
+    pub fn get(&self, kind: MeasureType) -> Option<&Measurement> {
+        self.measures.iter().find(|m| m.kind == kind)
+    }
+
+    /// The measure of `kind` at `position` (`None`: a measure without a position).
+    #[must_use]
+    pub fn get_at(&self, kind: MeasureType, position: Option<Position>) -> Option<&Measurement> {
+        self.measures
+            .iter()
+            .find(|m| m.kind == kind && m.position == position)
+    }
+}
+
+/// One measure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Measurement {
+    /// What is measured (`type`).
+    pub kind: MeasureType,
+    /// The exact value, `value × 10^unit`, in [`Measurement::unit`].
+    pub value: Decimal,
+    /// The physical unit of `kind` ([`unit_of`]); `None` for unknown types.
+    pub unit: Option<PhysicalUnit>,
+    /// Body position (segmental types; 7 = whole body).
+    pub position: Option<Position>,
+}
+
+impl Measurement {
+    /// The ECG atrial fibrillation result, for a [`MeasureType::AfibEcg`] measure whose value is
+    /// an integer. (Meastype 139, from the optical sensor, is also a classification, but the
+    /// reference lists the values only for 130.)
+    #[must_use]
+    pub fn afib_classification(&self) -> Option<AfibClassification> {
+        if self.kind != MeasureType::AfibEcg {
+            return None;
+        }
+        let n = self.value.normalized();
+        let scale = 10_i64.checked_pow(u32::try_from(n.exponent()).ok()?)?;
+        n.mantissa()
+            .checked_mul(scale)
+            .map(AfibClassification::from_code)
+    }
+}
+
+impl Decode for GetMeasBody {
+    type Output = Measurements;
+
+    fn decode(self) -> Result<Measurements, DecodeError> {
+        let updated = timestamp(self.updatetime, || "body.updatetime".to_owned())?;
+        let tz = time_zone(&self.timezone, || "body.timezone".to_owned())?;
+        let mut wire_groups = self.measuregrps;
+
+        // Two passes keep peak memory low on large responses (a 30 MB page): the wire measures
+        // (112 bytes each) become 56-byte measurements and their allocations shrink before
+        // the groups are allocated. The first pass also checks whether grpids are strictly
+        // monotonic (the usual order of a response): then they cannot repeat, and no index
+        // is built.
+        let mut measures: Vec<Vec<Measurement>> = Vec::with_capacity(wire_groups.len());
+        let (mut increasing, mut decreasing) = (true, true);
+        let mut previous: Option<i64> = None;
+        for (i, g) in wire_groups.iter_mut().enumerate() {
+            if let Some(p) = previous {
+                increasing &= p < g.grpid;
+                decreasing &= p > g.grpid;
+            }
+            previous = Some(g.grpid);
+            // Collected in place (a `Measurement` is smaller than a wire `Measure`: std reuses
+            // the allocation), then shrunk: one reallocation per group instead of an
+            // allocation and a free.
+            let mut out = std::mem::take(&mut g.measures)
+                .into_iter()
+                .enumerate()
+                .map(|(j, m)| measurement(m, i, j))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.shrink_to_fit();
+            measures.push(out);
+        }
+
+        let mut seen: Option<HashMap<i64, usize>> = if increasing || decreasing {
+            None
+        } else {
+            Some(HashMap::with_capacity(wire_groups.len()))
+        };
+        let mut groups = Vec::with_capacity(wire_groups.len());
+        for (i, (g, ms)) in wire_groups.into_iter().zip(measures).enumerate() {
+            if let Some(seen) = &mut seen {
+                match seen.entry(g.grpid) {
+                    Entry::Occupied(first) => {
+                        if let Some(first) = groups.get_mut(*first.get()) {
+                            merge_into(first, ms);
+                        }
+                        continue;
+                    }
+                    Entry::Vacant(slot) => {
+                        slot.insert(groups.len());
+                    }
+                }
+            }
+            groups.push(group(g, ms, i, &tz)?);
+        }
+        Ok(Measurements {
+            updated,
+            timezone: self.timezone,
+            groups,
+        })
+    }
+}
+
+fn group(
+    g: wire::MeasureGroup,
+    measures: Vec<Measurement>,
+    i: usize,
+    tz: &TimeZone,
+) -> Result<MeasureGroup, DecodeError> {
+    let taken_at = timestamp(g.date, || format!("body.measuregrps[{i}].date"))?;
+    let created = timestamp(g.created, || format!("body.measuregrps[{i}].created"))?;
+    let modified = opt_timestamp(g.modified, || format!("body.measuregrps[{i}].modified"))?;
+    Ok(MeasureGroup {
+        grpid: g.grpid,
+        attrib: g.attrib,
+        may_be_someone_else: g.attrib.may_be_someone_else(),
+        manual: g.attrib.is_manual(),
+        category: g.category,
+        taken_at,
+        local: taken_at.to_zoned_datetime(tz.clone()),
+        created,
+        modified,
+        device_id: g.deviceid,
+        hash_device_id: g.hash_deviceid,
+        model: g.model,
+        model_id: g.modelid.map(DeviceModel::from_code),
+        probability: g.probability,
+        measures,
+    })
+}
+
+fn measurement(m: wire::Measure, i: usize, j: usize) -> Result<Measurement, DecodeError> {
+    let value = Decimal::new(m.value, m.unit).map_err(|_| DecodeError::Unit {
+        path: format!("body.measuregrps[{i}].measures[{j}].unit"),
+        unit: m.unit,
+    })?;
+    Ok(Measurement {
+        kind: m.kind,
+        value,
+        unit: unit_of(m.kind),
+        position: m.position,
+    })
+}
+
+/// Appends the measures of a repeated group that `first` does not already hold (same kind,
+/// position and value).
+fn merge_into(first: &mut MeasureGroup, measures: Vec<Measurement>) {
+    for m in measures {
+        let known = first
+            .measures
+            .iter()
+            .any(|k| k.kind == m.kind && k.position == m.position && k.value == m.value);
+        if !known {
+            first.measures.push(m);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Reply, decode_reply};
+
+    fn decode(body: &str) -> Result<Measurements, DecodeError> {
+        let json = format!(r#"{{"status":0,"body":{body}}}"#);
+        match decode_reply::<GetMeasBody>(json.as_bytes())? {
+            Reply::Ok(m) => Ok(m),
+            Reply::Status(s) => panic!("{s}"),
+        }
+    }
+
+    fn grp(grpid: i64, attrib: i64, measures: &str) -> String {
+        format!(
+            r#"{{"grpid":{grpid},"attrib":{attrib},"date":1717429800,"created":1717429900,"category":1,"deviceid":"0a1b","hash_deviceid":"0a1b","measures":[{measures}],"modelid":10,"model":"Body Scan"}}"#
+        )
+    }
+
+    fn body(groups: &[String]) -> String {
+        format!(
+            r#"{{"updatetime":1717430000,"timezone":"Europe\/Berlin","measuregrps":[{}],"more":0}}"#,
+            groups.join(",")
+        )
+    }
+
+    #[test]
+    fn values_are_exact_decimals_with_units_and_local_times() {
+        let m = decode(&body(&[grp(
+            1,
+            0,
+            r#"{"value":70005,"type":1,"unit":-3},{"value":2210,"type":6,"unit":-2}"#,
+        )]))
+        .unwrap();
+        assert_eq!(m.updated.as_second(), 1_717_430_000);
+        let g = &m.groups[0];
+        assert_eq!(g.measures[0].value.to_string(), "70.005");
+        assert_eq!(g.measures[0].unit, Some(PhysicalUnit::Kilogram));
+        assert_eq!(
+            g.get(MeasureType::FatRatio).unwrap().value.to_string(),
+            "22.1"
+        );
+        assert_eq!(
+            g.get(MeasureType::FatRatio).unwrap().unit.unwrap().symbol(),
+            "%"
+        );
+        assert_eq!(
+            g.local.to_string(),
+            "2024-06-03T17:50:00+02:00[Europe/Berlin]"
+        );
+        assert_eq!(g.model_id, Some(DeviceModel::BodyScan));
+        assert!(!g.may_be_someone_else && !g.manual);
+        assert_eq!(m.of_kind(MeasureType::Weight).count(), 1);
+        assert_eq!(m.of_kind(MeasureType::Height).count(), 0);
+    }
+
+    #[test]
+    fn repeated_grpids_are_merged_into_the_first_without_duplicate_measures() {
+        let w = r#"{"value":78250,"type":1,"unit":-3}"#;
+        let fat = r#"{"value":2210,"type":6,"unit":-2}"#;
+        let m = decode(&body(&[
+            grp(7, 0, w),
+            grp(3, 2, r#"{"value":182,"type":4,"unit":-2}"#),
+            grp(7, 8, &format!("{w},{fat}")),
+        ]))
+        .unwrap();
+        assert_eq!(m.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(), [7, 3]);
+        let g = &m.groups[0];
+        assert_eq!(
+            g.attrib,
+            Attrib::Device,
+            "the first occurrence's metadata wins"
+        );
+        assert_eq!(g.measures.len(), 2);
+        assert_eq!(g.measures[1].kind, MeasureType::FatRatio);
+        assert!(m.groups[1].manual);
+        // The same value in another scale is the same value.
+        let m = decode(&body(&[
+            grp(7, 0, r#"{"value":78250,"type":1,"unit":-3}"#),
+            grp(7, 8, r#"{"value":7825,"type":1,"unit":-2}"#),
+        ]))
+        .unwrap();
+        assert_eq!(m.groups.len(), 1);
+        assert_eq!(m.groups[0].measures.len(), 1);
+    }
+
+    #[test]
+    fn segmental_measures_with_equal_values_at_different_positions_are_kept() {
+        let seg = r#"{"value":1350,"type":173,"unit":-2,"position":10},{"value":1350,"type":173,"unit":-2,"position":11}"#;
+        let m = decode(&body(&[grp(9, 0, seg), grp(9, 8, seg)])).unwrap();
+        let g = &m.groups[0];
+        assert_eq!(g.measures.len(), 2);
+        assert_eq!(
+            g.get_at(MeasureType::SegmentalFatFreeMass, Some(Position::RightLeg))
+                .unwrap()
+                .value
+                .to_string(),
+            "13.5"
+        );
+        assert!(g.get_at(MeasureType::SegmentalFatFreeMass, None).is_none());
+    }
+
+    #[test]
+    fn unknown_meastype_and_attrib_are_kept() {
+        let m = decode(&body(&[grp(
+            1,
+            10000,
+            r#"{"value":5,"type":999,"unit":0}"#,
+        )]))
+        .unwrap();
+        let g = &m.groups[0];
+        assert_eq!(g.attrib, Attrib::Unknown(10000));
+        assert!(g.may_be_someone_else);
+        assert_eq!(g.measures[0].kind, MeasureType::Unknown(999));
+        assert_eq!(g.measures[0].unit, None);
+        let out = serde_json::to_value(&m).unwrap();
+        assert_eq!(out["groups"][0]["attrib"], 10000);
+        assert_eq!(out["groups"][0]["measures"][0]["kind"], 999);
+        assert_eq!(out["groups"][0]["measures"][0]["value"], "5");
+    }
+
+    #[test]
+    fn a_unit_out_of_range_names_its_path() {
+        let e = decode(&body(&[
+            grp(1, 0, r#"{"value":1,"type":1,"unit":0}"#),
+            grp(
+                2,
+                0,
+                r#"{"value":1,"type":1,"unit":0},{"value":5,"type":1,"unit":99}"#,
+            ),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            e,
+            DecodeError::Unit {
+                path: "body.measuregrps[1].measures[1].unit".into(),
+                unit: 99
+            }
+        );
+        // Also in a merged duplicate, by the duplicate's own index.
+        let e = decode(&body(&[
+            grp(1, 0, "{\"value\":1,\"type\":1,\"unit\":0}"),
+            grp(1, 8, "{\"value\":1,\"type\":1,\"unit\":-65}"),
+        ]))
+        .unwrap_err();
+        assert_eq!(e.path(), "body.measuregrps[1].measures[0].unit");
+    }
+
+    #[test]
+    fn a_bad_time_zone_is_an_error_at_body_timezone() {
+        let e = decode(r#"{"updatetime":1,"timezone":"Mars\/Olympus_Mons","measuregrps":[]}"#)
+            .unwrap_err();
+        assert!(
+            matches!(&e, DecodeError::TimeZone { path, name } if path == "body.timezone" && name == "Mars/Olympus_Mons"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_date_out_of_range_names_its_path() {
+        let g = r#"{"grpid":1,"attrib":0,"date":1,"created":1,"modified":99999999999999,"category":1,"measures":[]}"#;
+        let e = decode(&format!(
+            r#"{{"updatetime":1,"timezone":"UTC","measuregrps":[{g}]}}"#
+        ))
+        .unwrap_err();
+        assert_eq!(e.path(), "body.measuregrps[0].modified");
+    }
+
+    #[test]
+    fn units_cover_every_known_type() {
+        for kind in MeasureType::KNOWN {
+            assert!(unit_of(*kind).is_some(), "{kind}");
+        }
+        assert_eq!(unit_of(MeasureType::Unknown(999)), None);
+        assert_eq!(
+            serde_json::to_string(&PhysicalUnit::DegreeCelsius).unwrap(),
+            "\"°C\""
+        );
+        assert_eq!(
+            unit_of(MeasureType::PulseWaveVelocity).unwrap().to_string(),
+            "m/s"
+        );
+    }
+
+    #[test]
+    fn afib_values_are_classifications() {
+        let m = decode(&body(&[grp(
+            1,
+            0,
+            r#"{"value":10,"type":130,"unit":0},{"value":1,"type":139,"unit":0}"#,
+        )]))
+        .unwrap();
+        let g = &m.groups[0];
+        assert_eq!(
+            g.measures[0].afib_classification(),
+            Some(AfibClassification::NegativeHighHeartRate)
+        );
+        assert_eq!(g.measures[1].afib_classification(), None);
+    }
+
+    #[test]
+    fn empty_and_manual_groups() {
+        let m = decode(r#"{"updatetime":1,"timezone":"UTC","measuregrps":[]}"#).unwrap();
+        assert!(m.groups.is_empty());
+        let g = r#"{"grpid":1,"attrib":2,"date":1717300000,"created":1717300005,"modified":1717300005,"category":1,"deviceid":null,"hash_deviceid":null,"measures":[{"value":182,"type":4,"unit":-2,"algo":0,"fm":128}],"modelid":null,"model":null,"comment":null}"#;
+        let m = decode(&format!(
+            r#"{{"updatetime":1,"timezone":"UTC","measuregrps":[{g}]}}"#
+        ))
+        .unwrap();
+        let g = &m.groups[0];
+        assert!(g.manual);
+        assert_eq!(
+            (g.device_id.as_deref(), g.model.as_ref(), g.model_id),
+            (None, None, None)
+        );
+        assert_eq!(g.measures[0].value.to_string(), "1.82");
+    }
+}

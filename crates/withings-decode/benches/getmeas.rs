@@ -4,7 +4,8 @@
 //!
 //! `cargo xtask gen-bench-data` writes the input to `target/bench-data/getmeas-50000.json`;
 //! without it the same bytes are generated in memory. Run: `cargo bench -p withings-decode`.
-//! The allocation profiler reports peak live bytes ("max alloc") for each.
+//! Peak memory is measured separately (`benches/getmeas_memory.rs`), so that the profiler's
+//! per-allocation bookkeeping does not distort these timings.
 #![allow(missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 use std::sync::LazyLock;
@@ -17,12 +18,12 @@ use withings_model::measure::GetMeasBody;
 #[path = "support/getmeas_data.rs"]
 mod getmeas_data;
 
-#[global_allocator]
-static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+// Peak memory is measured by `getmeas_memory` with an allocation profiler; this binary runs
+// uninstrumented so the timings are not skewed by counting every allocation.
 
 const GROUPS: usize = 50_000;
 
-static INPUT: LazyLock<Vec<u8>> = LazyLock::new(|| {
+pub(crate) static INPUT: LazyLock<Vec<u8>> = LazyLock::new(|| {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../target/bench-data")
         .join(format!("getmeas-{GROUPS}.json"));

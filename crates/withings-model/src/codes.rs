@@ -8,7 +8,11 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-// Re-exports of the per-service enums are added as the services land.
+pub use crate::heart::Afib;
+pub use crate::measure::{AfibClassification, MeasureType};
+pub use crate::notify::Appli;
+pub use crate::sleep::{NightEventType, SleepModel, SleepState};
+pub use crate::workout::WorkoutCategory;
 
 open_enum! {
     /// Who a measure group (or workout) is attributed to (`attrib`, reference §7.2).

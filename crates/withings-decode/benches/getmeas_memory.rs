@@ -1,0 +1,17 @@
+//! Peak memory of the getmeas decode, beside the same baselines as `getmeas.rs`.
+//!
+//! divan's allocation profiler reports "max alloc": the peak of live heap bytes during one
+//! run, not counting the input, which is allocated before. Compare it with the input size.
+#![allow(missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+
+#[path = "getmeas.rs"]
+#[allow(dead_code)]
+mod timing;
+
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
+fn main() {
+    eprintln!("input: {} bytes", timing::INPUT.len());
+    divan::main();
+}

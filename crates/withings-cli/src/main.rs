@@ -1,0 +1,2 @@
+//! The `withings` command (being built).
+fn main() {}

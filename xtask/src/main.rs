@@ -43,7 +43,9 @@ fn workspace_root() -> PathBuf {
 fn gen_bench_data(args: &[String]) -> Result<(), String> {
     let groups = match args {
         [] => 50_000,
-        [flag, n] if flag == "--groups" => n.parse().map_err(|_| format!("--groups takes a number, not `{n}`"))?,
+        [flag, n] if flag == "--groups" => n
+            .parse()
+            .map_err(|_| format!("--groups takes a number, not `{n}`"))?,
         _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
     };
     let dir = workspace_root().join("target/bench-data");
@@ -51,6 +53,10 @@ fn gen_bench_data(args: &[String]) -> Result<(), String> {
     let path = dir.join(format!("getmeas-{groups}.json"));
     let data = getmeas_data::generate(groups);
     std::fs::write(&path, &data).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!("wrote {} ({} bytes, {groups} groups)", path.display(), data.len());
+    println!(
+        "wrote {} ({} bytes, {groups} groups)",
+        path.display(),
+        data.len()
+    );
     Ok(())
 }

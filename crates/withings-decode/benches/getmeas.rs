@@ -6,7 +6,13 @@
 //! without it the same bytes are generated in memory. Run: `cargo bench -p withings-decode`.
 //! Peak memory is measured separately (`benches/getmeas_memory.rs`), so that the profiler's
 //! per-allocation bookkeeping does not distort these timings.
-#![allow(missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr
+)]
 
 use std::sync::LazyLock;
 
@@ -74,6 +80,8 @@ fn baseline_minimal_typed() -> usize {
 
 #[divan::bench(sample_count = 20)]
 fn full_decode() -> usize {
-    let Reply::Ok(meas) = decode_reply::<GetMeasBody>(&INPUT).unwrap() else { panic!("status") };
+    let Reply::Ok(meas) = decode_reply::<GetMeasBody>(&INPUT).unwrap() else {
+        panic!("status")
+    };
     meas.groups.iter().map(|g| g.measures.len()).sum()
 }

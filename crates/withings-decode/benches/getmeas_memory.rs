@@ -2,7 +2,13 @@
 //!
 //! divan's allocation profiler reports "max alloc": the peak of live heap bytes during one
 //! run, not counting the input, which is allocated before. Compare it with the input size.
-#![allow(missing_docs, unreachable_pub, clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
+#![allow(
+    missing_docs,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stderr
+)]
 
 #[path = "getmeas.rs"]
 #[allow(dead_code)]

@@ -52,10 +52,16 @@ impl fmt::Display for DecimalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ExponentOutOfRange(e) => {
-                write!(f, "power-of-ten exponent {e} is outside -{MAX_EXPONENT}..={MAX_EXPONENT}")
+                write!(
+                    f,
+                    "power-of-ten exponent {e} is outside -{MAX_EXPONENT}..={MAX_EXPONENT}"
+                )
             }
             Self::Syntax(s) => write!(f, "`{s}` is not a decimal number such as -12.345"),
-            Self::TooManyDigits(s) => write!(f, "`{s}` has more significant digits than a 64-bit integer holds"),
+            Self::TooManyDigits(s) => write!(
+                f,
+                "`{s}` has more significant digits than a 64-bit integer holds"
+            ),
         }
     }
 }
@@ -64,7 +70,10 @@ impl std::error::Error for DecimalError {}
 
 impl Decimal {
     /// Zero.
-    pub const ZERO: Self = Self { mantissa: 0, exponent: 0 };
+    pub const ZERO: Self = Self {
+        mantissa: 0,
+        exponent: 0,
+    };
 
     /// `mantissa × 10^exponent`.
     ///
@@ -75,7 +84,10 @@ impl Decimal {
             return Err(DecimalError::ExponentOutOfRange(exponent));
         }
         #[allow(clippy::cast_possible_truncation)] // bounded just above
-        Ok(Self { mantissa, exponent: exponent as i32 })
+        Ok(Self {
+            mantissa,
+            exponent: exponent as i32,
+        })
     }
 
     /// The integer as sent (`value`).
@@ -102,7 +114,10 @@ impl Decimal {
             m /= 10;
             e += 1;
         }
-        Self { mantissa: m, exponent: e }
+        Self {
+            mantissa: m,
+            exponent: e,
+        }
     }
 
     /// Fully normalized `(mantissa, exponent)`; the exponent may leave the range here, which
@@ -143,7 +158,11 @@ impl Decimal {
         let e = self.exponent.unsigned_abs() as usize;
         if magnitude <= EXACT_MANTISSA && e < POW10.len() {
             let m = self.mantissa as f64;
-            if self.exponent >= 0 { m * POW10[e] } else { m / POW10[e] }
+            if self.exponent >= 0 {
+                m * POW10[e]
+            } else {
+                m / POW10[e]
+            }
         } else {
             // Rust's float parsing is correctly rounded; the text is exact.
             self.to_string().parse().unwrap_or(f64::NAN)
@@ -217,12 +236,17 @@ impl FromStr for Decimal {
         if significant.is_empty() {
             return Ok(Self::ZERO);
         }
-        exponent += i64::try_from(trimmed_leading.len() - significant.len()).map_err(|_| syntax())?;
-        let mut magnitude: i64 = significant.parse().map_err(|_| DecimalError::TooManyDigits(s.to_owned()))?;
+        exponent +=
+            i64::try_from(trimmed_leading.len() - significant.len()).map_err(|_| syntax())?;
+        let mut magnitude: i64 = significant
+            .parse()
+            .map_err(|_| DecimalError::TooManyDigits(s.to_owned()))?;
         // `10e64` prints as 1 followed by 65 zeros: give zeros back to the mantissa so that
         // every Display parses back.
         while exponent > i64::from(MAX_EXPONENT) {
-            magnitude = magnitude.checked_mul(10).ok_or(DecimalError::ExponentOutOfRange(exponent))?;
+            magnitude = magnitude
+                .checked_mul(10)
+                .ok_or(DecimalError::ExponentOutOfRange(exponent))?;
             exponent -= 1;
         }
         Self::new(if negative { -magnitude } else { magnitude }, exponent)
@@ -260,7 +284,11 @@ impl Ord for Decimal {
             return Ordering::Equal;
         }
         let magnitude = compare_magnitude(a, b);
-        if a.0 < 0 { magnitude.reverse() } else { magnitude }
+        if a.0 < 0 {
+            magnitude.reverse()
+        } else {
+            magnitude
+        }
     }
 }
 
@@ -277,7 +305,11 @@ fn compare_magnitude(a: (i64, i64), b: (i64, i64)) -> Ordering {
     }
     // …then the digits, aligned to the same length (at most 19 digits: fits a u128).
     let (wa, wb) = (u128::from(ma), u128::from(mb));
-    if da >= db { wa.cmp(&(wb * 10u128.pow(da - db))) } else { (wa * 10u128.pow(db - da)).cmp(&wb) }
+    if da >= db {
+        wa.cmp(&(wb * 10u128.pow(da - db)))
+    } else {
+        (wa * 10u128.pow(db - da)).cmp(&wb)
+    }
 }
 
 impl serde::Serialize for Decimal {
@@ -300,10 +332,18 @@ impl<'de> serde::Deserialize<'de> for Decimal {
                 v.parse().map_err(E::custom)
             }
             fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
-                Ok(Decimal { mantissa: v, exponent: 0 })
+                Ok(Decimal {
+                    mantissa: v,
+                    exponent: 0,
+                })
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
-                i64::try_from(v).map(|m| Decimal { mantissa: m, exponent: 0 }).map_err(E::custom)
+                i64::try_from(v)
+                    .map(|m| Decimal {
+                        mantissa: m,
+                        exponent: 0,
+                    })
+                    .map_err(E::custom)
             }
         }
         d.deserialize_any(V)
@@ -343,7 +383,13 @@ mod tests {
 
     #[test]
     fn to_f64_matches_parsing_the_text_outside_the_fast_path() {
-        for (m, e) in [(i64::MAX, -3), (123_456_789, -30), (-987_654_321_987_654_321, 5), (1, 64), (7, -64)] {
+        for (m, e) in [
+            (i64::MAX, -3),
+            (123_456_789, -30),
+            (-987_654_321_987_654_321, 5),
+            (1, 64),
+            (7, -64),
+        ] {
             let x = d(m, e);
             assert_eq!(x.to_f64(), x.to_string().parse::<f64>().unwrap(), "{m}e{e}");
         }
@@ -370,8 +416,14 @@ mod tests {
 
     #[test]
     fn exponent_range_is_enforced() {
-        assert_eq!(Decimal::new(1, 65), Err(DecimalError::ExponentOutOfRange(65)));
-        assert_eq!(Decimal::new(1, i64::MIN), Err(DecimalError::ExponentOutOfRange(i64::MIN)));
+        assert_eq!(
+            Decimal::new(1, 65),
+            Err(DecimalError::ExponentOutOfRange(65))
+        );
+        assert_eq!(
+            Decimal::new(1, i64::MIN),
+            Err(DecimalError::ExponentOutOfRange(i64::MIN))
+        );
         assert!(Decimal::new(1, -64).is_ok());
     }
 
@@ -381,11 +433,17 @@ mod tests {
         assert_eq!("-.5".parse::<Decimal>().unwrap(), d(-5, -1));
         assert_eq!("+10.".parse::<Decimal>().unwrap(), d(10, 0));
         assert_eq!("0000.000".parse::<Decimal>().unwrap(), Decimal::ZERO);
-        assert_eq!("1000000000000000000000000".parse::<Decimal>().unwrap(), d(1, 24));
+        assert_eq!(
+            "1000000000000000000000000".parse::<Decimal>().unwrap(),
+            d(1, 24)
+        );
         for bad in ["", "-", ".", "1e5", "1.2.3", "abc", "1 2", "--1"] {
             assert!(bad.parse::<Decimal>().is_err(), "{bad:?}");
         }
-        assert!(matches!("12345678901234567890123".parse::<Decimal>(), Err(DecimalError::TooManyDigits(_))));
+        assert!(matches!(
+            "12345678901234567890123".parse::<Decimal>(),
+            Err(DecimalError::TooManyDigits(_))
+        ));
     }
 
     #[test]

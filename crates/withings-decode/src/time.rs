@@ -17,14 +17,20 @@ use crate::DecodeError;
 /// # Errors
 /// [`DecodeError::Timestamp`] when the seconds are outside jiff's range (about ±9999 years).
 pub fn timestamp(seconds: i64, path: impl FnOnce() -> String) -> Result<Timestamp, DecodeError> {
-    Timestamp::from_second(seconds).map_err(|_| DecodeError::Timestamp { path: path(), seconds })
+    Timestamp::from_second(seconds).map_err(|_| DecodeError::Timestamp {
+        path: path(),
+        seconds,
+    })
 }
 
 /// Optional unix seconds as an optional [`Timestamp`].
 ///
 /// # Errors
 /// As [`timestamp`].
-pub fn opt_timestamp(seconds: Option<i64>, path: impl FnOnce() -> String) -> Result<Option<Timestamp>, DecodeError> {
+pub fn opt_timestamp(
+    seconds: Option<i64>,
+    path: impl FnOnce() -> String,
+) -> Result<Option<Timestamp>, DecodeError> {
     seconds.map(|s| timestamp(s, path)).transpose()
 }
 
@@ -33,7 +39,10 @@ pub fn opt_timestamp(seconds: Option<i64>, path: impl FnOnce() -> String) -> Res
 /// # Errors
 /// [`DecodeError::Date`] when the text is not a valid date in that form.
 pub fn ymd(text: &str, path: impl FnOnce() -> String) -> Result<Date, DecodeError> {
-    let bad = |path: String| DecodeError::Date { path, text: text.to_owned() };
+    let bad = |path: String| DecodeError::Date {
+        path,
+        text: text.to_owned(),
+    };
     if text.len() != 10 {
         return Err(bad(path()));
     }
@@ -45,7 +54,10 @@ pub fn ymd(text: &str, path: impl FnOnce() -> String) -> Result<Date, DecodeErro
 /// # Errors
 /// [`DecodeError::TimeZone`] when the database does not know the name.
 pub fn time_zone(name: &str, path: impl FnOnce() -> String) -> Result<TimeZone, DecodeError> {
-    TimeZone::get(name).map_err(|_| DecodeError::TimeZone { path: path(), name: name.to_owned() })
+    TimeZone::get(name).map_err(|_| DecodeError::TimeZone {
+        path: path(),
+        name: name.to_owned(),
+    })
 }
 
 /// Resolves time zone names once per response: activities, workouts and sleep summaries
@@ -66,7 +78,11 @@ impl Zones {
     ///
     /// # Errors
     /// As [`time_zone`].
-    pub fn get(&mut self, name: &str, path: impl FnOnce() -> String) -> Result<TimeZone, DecodeError> {
+    pub fn get(
+        &mut self,
+        name: &str,
+        path: impl FnOnce() -> String,
+    ) -> Result<TimeZone, DecodeError> {
         if let Some(tz) = self.cache.get(name) {
             return Ok(tz.clone());
         }
@@ -85,7 +101,10 @@ mod tests {
         let e = timestamp(i64::MAX, || "body.series[2].startdate".into()).unwrap_err();
         assert_eq!(e.path(), "body.series[2].startdate");
         let e = ymd("2024-02-30", || "body.activities[0].date".into()).unwrap_err();
-        assert_eq!(e.to_string(), "`2024-02-30` at `body.activities[0].date` is not a valid YYYY-MM-DD date");
+        assert_eq!(
+            e.to_string(),
+            "`2024-02-30` at `body.activities[0].date` is not a valid YYYY-MM-DD date"
+        );
         assert!(ymd("2024-6-1", String::new).is_err());
         let e = time_zone("Mars/Olympus_Mons", || "body.timezone".into()).unwrap_err();
         assert!(e.to_string().contains("Mars/Olympus_Mons"));
@@ -96,7 +115,10 @@ mod tests {
         let mut zones = Zones::new();
         let tz = zones.get("Europe/Paris", String::new).unwrap();
         let at = timestamp(1_700_000_000, String::new).unwrap();
-        assert_eq!(at.to_zoned_datetime(tz).to_string(), "2023-11-14T23:13:20+01:00[Europe/Paris]");
+        assert_eq!(
+            at.to_zoned_datetime(tz).to_string(),
+            "2023-11-14T23:13:20+01:00[Europe/Paris]"
+        );
         assert_eq!(zones.cache.len(), 1);
         zones.get("Europe/Paris", String::new).unwrap();
         assert_eq!(zones.cache.len(), 1);

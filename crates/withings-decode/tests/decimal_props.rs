@@ -8,7 +8,11 @@ use proptest::prelude::*;
 use withings_decode::{Decimal, MAX_EXPONENT};
 
 fn any_decimal() -> impl Strategy<Value = Decimal> {
-    (any::<i64>(), -i64::from(MAX_EXPONENT)..=i64::from(MAX_EXPONENT)).prop_map(|(m, e)| Decimal::new(m, e).unwrap())
+    (
+        any::<i64>(),
+        -i64::from(MAX_EXPONENT)..=i64::from(MAX_EXPONENT),
+    )
+        .prop_map(|(m, e)| Decimal::new(m, e).unwrap())
 }
 
 /// Withings' own range: small mantissas, units from -20 to +20.

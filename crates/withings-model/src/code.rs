@@ -144,7 +144,6 @@ macro_rules! open_enum {
     };
 }
 
-
 /// A name given to a code enum's `FromStr` that is neither a known name nor an integer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownName {
@@ -156,7 +155,11 @@ pub struct UnknownName {
 
 impl std::fmt::Display for UnknownName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` is not a known {} name or an integer code", self.given, self.what)
+        write!(
+            f,
+            "`{}` is not a known {} name or an integer code",
+            self.given, self.what
+        )
     }
 }
 

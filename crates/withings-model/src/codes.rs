@@ -337,16 +337,28 @@ mod tests {
 
     #[test]
     fn names_and_codes_parse() {
-        assert_eq!("whole_body".parse::<Position>().unwrap(), Position::WholeBody);
+        assert_eq!(
+            "whole_body".parse::<Position>().unwrap(),
+            Position::WholeBody
+        );
         assert_eq!("7".parse::<Position>().unwrap(), Position::WholeBody);
         assert!("elbow".parse::<Position>().is_err());
-        assert_eq!(serde_json::from_str::<DeviceModel>("\"63\"").unwrap(), DeviceModel::AuraSensorV2);
+        assert_eq!(
+            serde_json::from_str::<DeviceModel>("\"63\"").unwrap(),
+            DeviceModel::AuraSensorV2
+        );
     }
 
     #[test]
     fn model_is_a_name_or_a_code() {
-        assert_eq!(serde_json::from_str::<NameOrCode>("\"Body+\"").unwrap(), NameOrCode::Name("Body+".into()));
-        assert_eq!(serde_json::from_str::<NameOrCode>("10").unwrap(), NameOrCode::Code(10));
+        assert_eq!(
+            serde_json::from_str::<NameOrCode>("\"Body+\"").unwrap(),
+            NameOrCode::Name("Body+".into())
+        );
+        assert_eq!(
+            serde_json::from_str::<NameOrCode>("10").unwrap(),
+            NameOrCode::Code(10)
+        );
         assert!(serde_json::from_str::<NameOrCode>("true").is_err());
         assert_eq!(NameOrCode::Code(93).to_string(), "scanwatch");
     }

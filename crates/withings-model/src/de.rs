@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, Deserialize, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, Deserialize, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 
 /// Converts a float to an integer only when it has no fractional part and fits.
 fn integral_f64<E: de::Error>(v: f64) -> Result<i64, E> {
@@ -25,13 +27,21 @@ fn integral_f64<E: de::Error>(v: f64) -> Result<i64, E> {
 }
 
 fn u64_to_i64<E: de::Error>(v: u64) -> Result<i64, E> {
-    i64::try_from(v).map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &"an integer that fits in 64 bits"))
+    i64::try_from(v).map_err(|_| {
+        E::invalid_value(
+            de::Unexpected::Unsigned(v),
+            &"an integer that fits in 64 bits",
+        )
+    })
 }
 
 fn str_to_i64<E: de::Error>(v: &str) -> Result<i64, E> {
-    v.trim()
-        .parse()
-        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &"an integer or a string holding an integer"))
+    v.trim().parse().map_err(|_| {
+        E::invalid_value(
+            de::Unexpected::Str(v),
+            &"an integer or a string holding an integer",
+        )
+    })
 }
 
 struct LenientI64;
@@ -251,7 +261,8 @@ pub mod id {
     /// # Errors
     /// `null`, a float, a boolean, an array or an object.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-        super::opt_id::deserialize(d)?.ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a string or an integer"))
+        super::opt_id::deserialize(d)?
+            .ok_or_else(|| de::Error::invalid_type(de::Unexpected::Unit, &"a string or an integer"))
     }
 }
 
@@ -269,7 +280,10 @@ pub mod object_or_empty_array {
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
             match seq.next_element::<IgnoredAny>()? {
                 None => Ok(T::default()),
-                Some(_) => Err(de::Error::invalid_value(de::Unexpected::Seq, &"an object or an empty array")),
+                Some(_) => Err(de::Error::invalid_value(
+                    de::Unexpected::Seq,
+                    &"an object or an empty array",
+                )),
             }
         }
         fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
@@ -284,7 +298,9 @@ pub mod object_or_empty_array {
     ///
     /// # Errors
     /// A non-empty array, or anything `T` itself rejects.
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+        d: D,
+    ) -> Result<T, D::Error> {
         d.deserialize_any(V(PhantomData))
     }
 }
@@ -323,7 +339,9 @@ pub mod timestamp_map {
     ///
     /// # Errors
     /// A key that is not an integer, or a value `T` rejects.
-    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<BTreeMap<i64, T>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<i64, T>, D::Error> {
         d.deserialize_any(V(PhantomData))
     }
 }
@@ -340,9 +358,9 @@ impl<'de> Deserialize<'de> for TimestampKey {
                 f.write_str("unix seconds as a string key")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TimestampKey, E> {
-                v.parse()
-                    .map(TimestampKey)
-                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &"unix seconds as a string key"))
+                v.parse().map(TimestampKey).map_err(|_| {
+                    E::invalid_value(de::Unexpected::Str(v), &"unix seconds as a string key")
+                })
             }
         }
         d.deserialize_str(V)

@@ -218,7 +218,9 @@ impl Form {
     /// Adds a calendar window: `startdateymd`+`enddateymd`, or `lastupdate`.
     pub fn date_window(&mut self, window: &DateWindow) -> &mut Self {
         match *window {
-            DateWindow::Dates { start, end } => self.ymd("startdateymd", start).ymd("enddateymd", end),
+            DateWindow::Dates { start, end } => {
+                self.ymd("startdateymd", start).ymd("enddateymd", end)
+            }
             DateWindow::LastUpdate(at) => self.unix("lastupdate", at),
         }
     }
@@ -226,7 +228,10 @@ impl Form {
     /// The value of the first parameter named `key`.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// The pairs, in order.
@@ -237,7 +242,9 @@ impl Form {
     /// The `application/x-www-form-urlencoded` body.
     #[must_use]
     pub fn encode(&self) -> String {
-        form_urlencoded::Serializer::new(String::new()).extend_pairs(self.pairs()).finish()
+        form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.pairs())
+            .finish()
     }
 }
 
@@ -317,7 +324,9 @@ mod tests {
             "action=getactivity&startdateymd=2024-06-01&enddateymd=2024-06-03&data_fields=steps%2Cdistance"
         );
         let mut form = Form::new();
-        form.time_window(&TimeWindow::LastUpdate(Timestamp::from_second(1_717_430_000).unwrap()));
+        form.time_window(&TimeWindow::LastUpdate(
+            Timestamp::from_second(1_717_430_000).unwrap(),
+        ));
         assert_eq!(form.get("lastupdate"), Some("1717430000"));
         assert_eq!(form.get("startdate"), None);
     }

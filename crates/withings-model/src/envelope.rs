@@ -8,8 +8,8 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::Serialize;
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::ParseError;
@@ -52,7 +52,11 @@ impl ApiStatus {
     /// A status with no error text and no wait hint.
     #[must_use]
     pub fn new(status: i64) -> Self {
-        Self { status, error: None, wait_seconds: None }
+        Self {
+            status,
+            error: None,
+            wait_seconds: None,
+        }
     }
 
     /// Adds Withings' `error` text.
@@ -193,7 +197,9 @@ impl<'de> de::Deserialize<'de> for ErrorBody {
                             serde_json::Value::Number(n) => n.as_i64().or_else(|| {
                                 // A float such as 57.0; anything else is ignored.
                                 #[allow(clippy::cast_possible_truncation)]
-                                n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e15).map(|f| f as i64)
+                                n.as_f64()
+                                    .filter(|f| f.fract() == 0.0 && f.abs() < 1e15)
+                                    .map(|f| f as i64)
                             }),
                             serde_json::Value::String(s) => s.trim().parse().ok(),
                             _ => None,
@@ -275,14 +281,20 @@ impl<'de, B: DeserializeOwned> de::Deserialize<'de> for RawReply<B> {
                     if let Some(body) = body {
                         return Ok(RawReply::Ok(body));
                     }
-                    return pending.map(RawReply::Deferred).ok_or_else(|| de::Error::missing_field("body"));
+                    return pending
+                        .map(RawReply::Deferred)
+                        .ok_or_else(|| de::Error::missing_field("body"));
                 }
                 let hints = match (error_body, pending) {
                     (Some(b), _) => b,
                     (None, Some(raw)) => serde_json::from_str(raw.get()).unwrap_or_default(),
                     (None, None) => ErrorBody::default(),
                 };
-                Ok(RawReply::Status(ApiStatus { status, error, wait_seconds: hints.wait_seconds }))
+                Ok(RawReply::Status(ApiStatus {
+                    status,
+                    error,
+                    wait_seconds: hints.wait_seconds,
+                }))
             }
         }
         d.deserialize_map(V(PhantomData))
@@ -332,17 +344,34 @@ mod tests {
 
     #[test]
     fn status_is_read_before_the_body() {
-        let r = parse_reply::<Body>(br#"{"status":401,"body":{},"error":"invalid_token"}"#).unwrap();
-        assert_eq!(r, Reply::Status(ApiStatus::new(401).with_error("invalid_token")));
+        let r =
+            parse_reply::<Body>(br#"{"status":401,"body":{},"error":"invalid_token"}"#).unwrap();
+        assert_eq!(
+            r,
+            Reply::Status(ApiStatus::new(401).with_error("invalid_token"))
+        );
     }
 
     #[test]
     fn a_body_before_the_status_is_parsed_with_its_path() {
-        assert!(matches!(parse_reply::<Body>(br#"{"body":{"items":[1]},"status":0}"#), Ok(Reply::Ok(_))));
+        assert!(matches!(
+            parse_reply::<Body>(br#"{"body":{"items":[1]},"status":0}"#),
+            Ok(Reply::Ok(_))
+        ));
         let e = parse_reply::<Body>(br#"{"body":{"items":[1,"x"]},"status":0}"#).unwrap_err();
         assert_eq!(e.path(), "body.items[1]");
-        let r = parse_reply::<Body>(br#"{"body":{"wait_seconds":"12"},"error":"slow down","status":601}"#).unwrap();
-        assert_eq!(r, Reply::Status(ApiStatus::new(601).with_error("slow down").with_wait_seconds(12)));
+        let r = parse_reply::<Body>(
+            br#"{"body":{"wait_seconds":"12"},"error":"slow down","status":601}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            r,
+            Reply::Status(
+                ApiStatus::new(601)
+                    .with_error("slow down")
+                    .with_wait_seconds(12)
+            )
+        );
     }
 
     #[test]

@@ -46,7 +46,9 @@ impl ParseError {
     pub(crate) fn from_json(e: serde_json::Error, path: String) -> Self {
         let kind = match e.classify() {
             serde_json::error::Category::Eof => ParseErrorKind::Truncated,
-            serde_json::error::Category::Syntax | serde_json::error::Category::Io => ParseErrorKind::Syntax,
+            serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
+                ParseErrorKind::Syntax
+            }
             serde_json::error::Category::Data => ParseErrorKind::Data,
         };
         let mut message = e.to_string();
@@ -56,7 +58,13 @@ impl ParseError {
         }
         // `.` is serde_path_to_error's name for "the root".
         let path = if path == "." { String::new() } else { path };
-        Self { kind, path, message, line: e.line(), column: e.column() }
+        Self {
+            kind,
+            path,
+            message,
+            line: e.line(),
+            column: e.column(),
+        }
     }
 
     /// Prefixes the path with the name of the field this value was found in.
@@ -104,12 +112,18 @@ impl fmt::Display for ParseError {
         match self.kind {
             ParseErrorKind::Truncated => f.write_str("response ended early")?,
             ParseErrorKind::Syntax => f.write_str("response is not valid JSON")?,
-            ParseErrorKind::Data => f.write_str("response does not match the Withings wire format")?,
+            ParseErrorKind::Data => {
+                f.write_str("response does not match the Withings wire format")?
+            }
         }
         if !self.path.is_empty() {
             write!(f, " at `{}`", self.path)?;
         }
-        write!(f, ": {} (line {}, column {})", self.message, self.line, self.column)
+        write!(
+            f,
+            ": {} (line {}, column {})",
+            self.message, self.line, self.column
+        )
     }
 }
 

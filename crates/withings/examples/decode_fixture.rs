@@ -13,7 +13,9 @@ use withings::model::measure::GetMeasBody;
 use withings::model::sleep::GetSleepSummaryBody;
 
 fn fixture(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(rel)
 }
 
 fn load<B>(path: &Path) -> Result<B::Output, String>
@@ -29,8 +31,12 @@ where
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1).map(PathBuf::from);
-    let meas_path = args.next().unwrap_or_else(|| fixture("measure-getmeas/normal.json"));
-    let sleep_path = args.next().unwrap_or_else(|| fixture("v2-sleep-getsummary/normal.json"));
+    let meas_path = args
+        .next()
+        .unwrap_or_else(|| fixture("measure-getmeas/normal.json"));
+    let sleep_path = args
+        .next()
+        .unwrap_or_else(|| fixture("v2-sleep-getsummary/normal.json"));
     match run(&meas_path, &sleep_path) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -42,12 +48,23 @@ fn main() -> ExitCode {
 
 fn run(meas_path: &Path, sleep_path: &Path) -> Result<(), String> {
     let meas = load::<GetMeasBody>(meas_path)?;
-    println!("Measurements ({}), from {}", meas.timezone, meas_path.display());
-    println!("{:<22} {:<38} {:>10} {:<6} {}", "local time", "measure", "value", "unit", "attribution");
+    println!(
+        "Measurements ({}), from {}",
+        meas.timezone,
+        meas_path.display()
+    );
+    println!(
+        "{:<22} {:<38} {:>10} {:<6} {}",
+        "local time", "measure", "value", "unit", "attribution"
+    );
     for group in &meas.groups {
         for m in &group.measures {
             let unit = m.unit.map(|u| u.symbol()).unwrap_or("");
-            let who = if group.may_be_someone_else { "maybe someone else" } else { "this user" };
+            let who = if group.may_be_someone_else {
+                "maybe someone else"
+            } else {
+                "this user"
+            };
             let kind = match m.position {
                 Some(p) => format!("{} ({p})", m.kind),
                 None => m.kind.to_string(),
@@ -63,11 +80,15 @@ fn run(meas_path: &Path, sleep_path: &Path) -> Result<(), String> {
 
     let nights = load::<GetSleepSummaryBody>(sleep_path)?;
     println!("\nSleep summaries, from {}", sleep_path.display());
-    println!("{:<12} {:<18} {:<18} {:>10} {:>10} {:>8}", "night", "in bed", "out of bed", "asleep", "deep", "score");
+    println!(
+        "{:<12} {:<18} {:<18} {:>10} {:>10} {:>8}",
+        "night", "in bed", "out of bed", "asleep", "deep", "score"
+    );
     for night in &nights {
         let m = &night.metrics;
         let hm = |d: Option<jiff::SignedDuration>| {
-            d.map(|d| format!("{}h{:02}", d.as_secs() / 3600, d.as_secs() % 3600 / 60)).unwrap_or_else(|| "-".into())
+            d.map(|d| format!("{}h{:02}", d.as_secs() / 3600, d.as_secs() % 3600 / 60))
+                .unwrap_or_else(|| "-".into())
         };
         println!(
             "{:<12} {:<18} {:<18} {:>10} {:>10} {:>8}",
@@ -76,7 +97,9 @@ fn run(meas_path: &Path, sleep_path: &Path) -> Result<(), String> {
             night.local_end.strftime("%m-%d %H:%M %Z").to_string(),
             hm(m.total_sleep_time.or(m.asleep_duration)),
             hm(m.deep_sleep),
-            m.sleep_score.map(|s| s.to_string()).unwrap_or_else(|| "-".into()),
+            m.sleep_score
+                .map(|s| s.to_string())
+                .unwrap_or_else(|| "-".into()),
         );
     }
     Ok(())

@@ -23,7 +23,12 @@ impl Rng {
     }
 
     fn hex40(&mut self) -> String {
-        format!("{:016x}{:016x}{:08x}", self.next(), self.next(), self.next() as u32)
+        format!(
+            "{:016x}{:016x}{:08x}",
+            self.next(),
+            self.next(),
+            self.next() as u32
+        )
     }
 }
 
@@ -62,18 +67,24 @@ pub fn generate(groups: usize) -> String {
             date + 60,
         );
         let count = 3 + rng.below(7) as usize;
-        for (i, (kind, unit, typical, spread, position)) in MEASURES.iter().take(count).enumerate() {
+        for (i, (kind, unit, typical, spread, position)) in MEASURES.iter().take(count).enumerate()
+        {
             if i > 0 {
                 out.push(',');
             }
             let value = typical - spread / 2 + rng.below(*spread as u64) as i64;
-            let _ = write!(out, r#"{{"value":{value},"type":{kind},"unit":{unit},"algo":3,"fm":3"#);
+            let _ = write!(
+                out,
+                r#"{{"value":{value},"type":{kind},"unit":{unit},"algo":3,"fm":3"#
+            );
             if let Some(p) = position {
                 let _ = write!(out, r#","position":{p}"#);
             }
             out.push('}');
         }
-        out.push_str(r#"],"modelid":10,"model":"Body Scan","comment":null,"timezone":"Europe\/Berlin"}"#);
+        out.push_str(
+            r#"],"modelid":10,"model":"Body Scan","comment":null,"timezone":"Europe\/Berlin"}"#,
+        );
     }
     out.push_str(r#"],"more":0,"offset":0}}"#);
     out

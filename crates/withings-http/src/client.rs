@@ -1,0 +1,925 @@
+//! The client: one generic path for every endpoint, plus the OAuth calls.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use secrecy::SecretString;
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use tracing::Instrument;
+use tracing::field::Empty;
+use withings_model::oauth2::{GetDemoAccess, RequestToken, Revoke, Signed, TokenBody};
+use withings_model::signature::{GetNonce, NonceBody};
+use withings_model::{EmptyBody, Endpoint, Form, Reply, Service, parse_reply};
+
+use crate::clock::{Clock, SystemClock};
+use crate::limiter::RateLimiter;
+use crate::oauth::{
+    self, AppCredentials, AuthorizationCode, CsrfState, PendingAuthorization, Scope,
+};
+use crate::retry::RetryPolicy;
+use crate::token::{AccessToken, MemoryTokenStore, TokenSet, TokenStore};
+use crate::transport::{HttpReply, Transport};
+use crate::{Error, ErrorKind, sign};
+
+/// A Withings cloud: its API host and its account (authorization) host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Region {
+    /// The public cloud: `https://wbsapi.withings.net`, `https://account.withings.com`.
+    #[default]
+    Eu,
+    /// The US medical cloud (contract partners): `https://wbsapi.us.withingsmed.net`,
+    /// `https://account.us.withingsmed.com`.
+    Us,
+}
+
+impl Region {
+    /// The API base URL.
+    #[must_use]
+    pub const fn api_url(self) -> &'static str {
+        match self {
+            Self::Eu => "https://wbsapi.withings.net",
+            Self::Us => "https://wbsapi.us.withingsmed.net",
+        }
+    }
+
+    /// The account host that serves the authorization page.
+    #[must_use]
+    pub const fn account_url(self) -> &'static str {
+        match self {
+            Self::Eu => "https://account.withings.com",
+            Self::Us => "https://account.us.withingsmed.com",
+        }
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    account_url: String,
+    timeout: Option<Duration>,
+    max_response_size: usize,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    clock: Arc<dyn Clock>,
+    credentials: Option<AppCredentials>,
+    tokens: TokenSource,
+    refresh_margin: Duration,
+}
+
+#[derive(Debug)]
+enum TokenSource {
+    Store(Arc<dyn TokenStore>),
+    Static(AccessToken),
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: Region::Eu.api_url().to_owned(),
+            account_url: Region::Eu.account_url().to_owned(),
+            timeout: Some(Duration::from_secs(30)),
+            max_response_size: 64 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            limiter: Some(RateLimiter::withings_default()),
+            clock: Arc::new(SystemClock),
+            credentials: None,
+            tokens: TokenSource::Store(Arc::new(MemoryTokenStore::new())),
+            refresh_margin: Duration::from_secs(300),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// The API base URL (default `https://wbsapi.withings.net`). Any https URL; plain http
+    /// only to a loopback address (127.0.0.0/8, `::1`, `localhost`), for tests and local
+    /// sandboxes. Checked by [`build`](Self::build).
+    #[must_use]
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Sets both the API URL and the account URL for a Withings cloud.
+    #[must_use]
+    pub fn region(mut self, region: Region) -> Self {
+        self.base_url = region.api_url().to_owned();
+        self.account_url = region.account_url().to_owned();
+        self
+    }
+
+    /// The host serving the authorization page (default `https://account.withings.com`).
+    #[must_use]
+    pub fn account_url(mut self, url: impl Into<String>) -> Self {
+        self.account_url = url.into();
+        self
+    }
+
+    /// The time allowed for one HTTP exchange, from sending the request to the last byte of
+    /// the response (default 30 s). Retries get a fresh allowance each.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// No per-request timeout. Only for tests on a paused tokio clock, where a pending timer
+    /// would fire while the runtime waits on real I/O.
+    #[must_use]
+    pub fn no_timeout(mut self) -> Self {
+        self.timeout = None;
+        self
+    }
+
+    /// The largest response body accepted, in bytes (default 64 MiB).
+    #[must_use]
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = bytes;
+        self
+    }
+
+    /// How calls are retried (default [`RetryPolicy::default`]).
+    #[must_use]
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The client-side rate limiter (default: a new 120-per-minute limiter per client). Give
+    /// every client of the same application a clone of one limiter: Withings counts per
+    /// application.
+    #[must_use]
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// No client-side rate limiting (the 601 handling stays).
+    #[must_use]
+    pub fn no_rate_limit(mut self) -> Self {
+        self.limiter = None;
+        self
+    }
+
+    /// The clock used for token expiry and signatures (default [`SystemClock`]).
+    #[must_use]
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The application's credentials: needed to authorize, exchange codes, refresh tokens
+    /// and sign requests.
+    #[must_use]
+    pub fn credentials(mut self, credentials: AppCredentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Where tokens are loaded from and saved to (default: in memory only). The client
+    /// refreshes them as they expire and saves every new pair before using it.
+    #[must_use]
+    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
+        self.tokens = TokenSource::Store(Arc::new(store));
+        self
+    }
+
+    /// A fixed access token, never refreshed (scripts, the demo account). Replaces any
+    /// token store.
+    #[must_use]
+    pub fn access_token(mut self, token: AccessToken) -> Self {
+        self.tokens = TokenSource::Static(token);
+        self
+    }
+
+    /// How long before expiry a token is refreshed (default 5 minutes).
+    #[must_use]
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.refresh_margin = margin;
+        self
+    }
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] for a base or account URL that is not https (or http to a
+    /// loopback address); [`ErrorKind::Tls`] if the TLS configuration cannot be built.
+    pub fn build(self) -> Result<Client, Error> {
+        let transport = Transport::new(&self.base_url, self.timeout, self.max_response_size)?;
+        let account_url = crate::transport::check_base_url(&self.account_url)?;
+        let auth = match self.tokens {
+            TokenSource::Static(t) => Auth::Static(t),
+            TokenSource::Store(store) => Auth::Managed(Managed {
+                store,
+                current: Mutex::new(None),
+                refresh: tokio::sync::Mutex::new(()),
+            }),
+        };
+        Ok(Client {
+            inner: Arc::new(Inner {
+                transport,
+                account_url,
+                retry: self.retry,
+                limiter: self.limiter,
+                clock: self.clock,
+                credentials: self.credentials,
+                auth,
+                refresh_margin: self.refresh_margin,
+            }),
+        })
+    }
+}
+
+/// A Withings API client. Cheap to clone (an `Arc` inside); clones share the connection
+/// pool, the tokens and the rate limiter.
+///
+/// Every call goes through one path: the client-side rate limiter, a valid access token
+/// (refreshed a few minutes before expiry, one refresh for any number of concurrent callers,
+/// saved before first use), a form POST, the envelope's status read before the body, status
+/// → typed [`Error`], retries ([`RetryPolicy`]), and on status 401 one refresh and one retry.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    transport: Transport,
+    account_url: String,
+    retry: RetryPolicy,
+    limiter: Option<RateLimiter>,
+    clock: Arc<dyn Clock>,
+    credentials: Option<AppCredentials>,
+    auth: Auth,
+    refresh_margin: Duration,
+}
+
+#[derive(Debug)]
+enum Auth {
+    Static(AccessToken),
+    Managed(Managed),
+}
+
+#[derive(Debug)]
+struct Managed {
+    store: Arc<dyn TokenStore>,
+    current: Mutex<Option<Arc<TokenSet>>>,
+    /// Held while loading or refreshing: the single flight.
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl Managed {
+    fn snapshot(&self) -> Option<Arc<TokenSet>> {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn set(&self, tokens: Arc<TokenSet>) {
+        *self.current.lock().unwrap_or_else(PoisonError::into_inner) = Some(tokens);
+    }
+}
+
+/// Why a refresh was asked for.
+enum Reason {
+    /// The token is expired or about to be (or not loaded yet).
+    Expiring,
+    /// Withings refused this access token (status 401).
+    Rejected(AccessToken),
+    /// The caller asked.
+    Forced,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CallAuth {
+    Bearer,
+    None,
+}
+
+enum Bearer<'a> {
+    Static(&'a AccessToken),
+    Managed(Arc<TokenSet>),
+}
+
+impl Bearer<'_> {
+    fn token(&self) -> &AccessToken {
+        match self {
+            Self::Static(t) => t,
+            Self::Managed(set) => set.access_token(),
+        }
+    }
+}
+
+type RefreshFuture<'a> = Pin<Box<dyn Future<Output = Result<Arc<TokenSet>, Error>> + Send + 'a>>;
+
+/// The raw `body` of a successful response, as JSON text: the escape hatch for actions the
+/// model does not describe. `Debug` shows only its length (it may hold tokens).
+pub struct RawBody {
+    json: Box<str>,
+}
+
+impl RawBody {
+    /// The JSON text of `body`.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.json
+    }
+
+    /// The JSON text of `body`.
+    #[must_use]
+    pub fn into_string(self) -> String {
+        self.json.into_string()
+    }
+
+    /// Parses `body` into any deserializable type (a model type, or a JSON value type).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Decode`] naming the JSON path (`body.…`) of the mismatch.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, Error> {
+        withings_model::de::from_slice::<T>(self.json.as_bytes())
+            .map_err(|e| Error::decode(e.within("body"), self.json.as_bytes(), &[]))
+    }
+}
+
+impl fmt::Debug for RawBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawBody")
+            .field("len", &self.json.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("inner", &self.inner)
+            .finish()
+    }
+}
+
+fn secret(s: &str) -> SecretString {
+    SecretString::from(s)
+}
+
+impl Client {
+    /// A builder with the defaults: the public cloud, 30 s timeout, 120 requests per minute,
+    /// tokens in memory.
+    #[must_use]
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// The client-side rate limiter, to share with other clients of the same application.
+    #[must_use]
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.limiter.as_ref()
+    }
+
+    /// The API base URL in use.
+    #[must_use]
+    pub fn base_url(&self) -> &str {
+        self.inner.transport.base()
+    }
+
+    /// Sends any endpoint the model describes and returns its typed body.
+    ///
+    /// Calls to `/v2/oauth2` and `/v2/signature` carry no bearer token; all others do.
+    ///
+    /// # Errors
+    /// An [`Error`] whose [`kind`](Error::kind) tells the status family (auth, invalid
+    /// params, rate limited...), a transport or TLS failure, a timeout, or a body that does not
+    /// match the model (with its JSON path). Retryable failures are returned only once the
+    /// [`RetryPolicy`] is exhausted.
+    pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Body, Error> {
+        let auth = Self::auth_for(E::SERVICE);
+        let form = Bytes::from(endpoint.form().encode());
+        self.call::<E::Body>(E::SERVICE, E::ACTION, form, auth)
+            .await
+    }
+
+    /// Sends any action with any form (an `action` pair in `form` is ignored: `action` is
+    /// sent first) and returns the raw `body`, with the same status handling, retries and
+    /// token refresh as [`send`](Self::send).
+    ///
+    /// # Errors
+    /// As [`send`](Self::send), except that the body is not checked against a model.
+    pub async fn send_raw(
+        &self,
+        service: Service,
+        action: &str,
+        form: &Form,
+    ) -> Result<RawBody, Error> {
+        let mut s = form_urlencoded::Serializer::new(String::new());
+        s.append_pair("action", action);
+        s.extend_pairs(form.pairs().filter(|(k, _)| *k != "action"));
+        let raw: Box<RawValue> = self
+            .call(
+                service,
+                action,
+                Bytes::from(s.finish()),
+                Self::auth_for(service),
+            )
+            .await?;
+        Ok(RawBody { json: raw.into() })
+    }
+
+    fn auth_for(service: Service) -> CallAuth {
+        // Token and signature actions authenticate with the client secret or a signature;
+        // an access token there would only be one more place it travels.
+        if matches!(service, Service::OAuth2 | Service::Signature) {
+            CallAuth::None
+        } else {
+            CallAuth::Bearer
+        }
+    }
+
+    async fn call<B: DeserializeOwned>(
+        &self,
+        service: Service,
+        action: &str,
+        form: Bytes,
+        auth: CallAuth,
+    ) -> Result<B, Error> {
+        let span = tracing::info_span!(
+            "withings.call",
+            service = service.path(),
+            action,
+            attempt = Empty,
+            status = Empty,
+            latency_ms = Empty,
+        );
+        self.call_in_span(service, action, form, auth, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn call_in_span<B: DeserializeOwned>(
+        &self,
+        service: Service,
+        action: &str,
+        form: Bytes,
+        auth: CallAuth,
+        span: &tracing::Span,
+    ) -> Result<B, Error> {
+        let uri = self.inner.transport.uri(service)?;
+        let policy = &self.inner.retry;
+        let started = tokio::time::Instant::now();
+        let mut attempt: u32 = 0;
+        let mut backoffs: u32 = 0;
+        let mut rate_waits: u32 = 0;
+        let mut waited = Duration::ZERO;
+        let mut refreshed = false;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            if let Some(limiter) = &self.inner.limiter {
+                limiter.acquire().await;
+            }
+            let bearer = match auth {
+                CallAuth::Bearer => Some(
+                    self.bearer()
+                        .await
+                        .map_err(|e| e.with_call(service, action))?,
+                ),
+                CallAuth::None => None,
+            };
+            let token = bearer.as_ref().map(Bearer::token);
+            let result = match self
+                .inner
+                .transport
+                .post(uri.clone(), form.clone(), token)
+                .await
+            {
+                Ok(reply) => self.interpret::<B>(reply, token),
+                Err(e) => Err(e),
+            };
+            let err = match result {
+                Ok(body) => {
+                    span.record("status", 0);
+                    span.record("latency_ms", started.elapsed().as_millis() as u64);
+                    return Ok(body);
+                }
+                Err(e) => e.with_call(service, action),
+            };
+            if let Some(s) = err.status() {
+                span.record("status", s);
+            }
+            // Status 401 (or another authentication status): the token may have been revoked
+            // or rotated elsewhere. Refresh once, retry once (reference §9.3).
+            if err.kind() == ErrorKind::Auth && err.status().is_some() && !refreshed {
+                if let (Some(b), Auth::Managed(m)) = (&bearer, &self.inner.auth) {
+                    refreshed = true;
+                    let rejected = b.token().clone();
+                    drop(bearer);
+                    tracing::debug!(
+                        status = err.status(),
+                        "access token refused; refreshing once"
+                    );
+                    self.refresh_boxed(m, Reason::Rejected(rejected))
+                        .await
+                        .map_err(|e| e.with_call(service, action))?;
+                    continue;
+                }
+            }
+            if err.kind() == ErrorKind::RateLimited {
+                // A zero wait must not turn into a busy loop.
+                let wait = err
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(60))
+                    .max(Duration::from_secs(1));
+                if rate_waits < 20 && waited + wait <= policy.rate_limit_budget() {
+                    rate_waits += 1;
+                    waited += wait;
+                    tracing::debug!(wait_s = wait.as_secs(), "rate limited; waiting as told");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            } else if err.is_retryable() && backoffs < policy.retries() {
+                let delay = policy.backoff(backoffs);
+                backoffs += 1;
+                tracing::debug!(kind = ?err.kind(), delay_ms = delay.as_millis() as u64, "retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            span.record("latency_ms", started.elapsed().as_millis() as u64);
+            return Err(err);
+        }
+    }
+
+    /// Status before body; an HTTP error page without an envelope is an HTTP error.
+    fn interpret<B: DeserializeOwned>(
+        &self,
+        reply: HttpReply,
+        token: Option<&AccessToken>,
+    ) -> Result<B, Error> {
+        let parsed = match parse_reply::<B>(&reply.body) {
+            Ok(Reply::Ok(body)) => return Ok(body),
+            Ok(Reply::Status(status)) => Ok(status),
+            Err(e) => Err(e),
+        };
+        // Error path: gather what must not appear in the error.
+        let snapshot = match &self.inner.auth {
+            Auth::Managed(m) => m.snapshot(),
+            Auth::Static(_) => None,
+        };
+        let mut secrets: Vec<&str> = Vec::with_capacity(4);
+        if let Some(t) = token {
+            secrets.push(t.expose_secret());
+        }
+        if let Some(s) = &snapshot {
+            secrets.push(s.access_token().expose_secret());
+            secrets.push(s.refresh_token().expose_secret());
+        }
+        if let Some(c) = &self.inner.credentials {
+            secrets.push(c.client_secret().expose_secret());
+        }
+        match parsed {
+            Ok(status) => Err(Error::from_status(&status, &secrets)),
+            Err(_) if reply.status == 429 => Err(Error::new(ErrorKind::RateLimited)
+                .with_http_status(429)
+                .with_retry_after(Some(reply.retry_after.unwrap_or(Duration::from_secs(60))))),
+            Err(_) if !(200..300).contains(&reply.status) => {
+                Err(Error::new(ErrorKind::HttpStatus).with_http_status(reply.status))
+            }
+            Err(parse) => Err(Error::decode(parse, &reply.body, &secrets)),
+        }
+    }
+
+    async fn bearer(&self) -> Result<Bearer<'_>, Error> {
+        match &self.inner.auth {
+            Auth::Static(t) => Ok(Bearer::Static(t)),
+            Auth::Managed(m) => {
+                if let Some(current) = m.snapshot() {
+                    if !current.expires_within(self.inner.clock.now(), self.inner.refresh_margin) {
+                        return Ok(Bearer::Managed(current));
+                    }
+                }
+                self.refresh_boxed(m, Reason::Expiring)
+                    .await
+                    .map(Bearer::Managed)
+            }
+        }
+    }
+
+    /// Boxed: the refresh sends a request through [`Self::call`], which may itself refresh.
+    fn refresh_boxed<'a>(&'a self, m: &'a Managed, reason: Reason) -> RefreshFuture<'a> {
+        Box::pin(self.refresh_single_flight(m, reason))
+    }
+
+    async fn refresh_single_flight(
+        &self,
+        m: &Managed,
+        reason: Reason,
+    ) -> Result<Arc<TokenSet>, Error> {
+        let _flight = m.refresh.lock().await;
+        // Whoever held the lock before may have done the work: look again.
+        let current = match m.snapshot() {
+            Some(c) => c,
+            None => match m.store.load().await? {
+                Some(loaded) => {
+                    let loaded = Arc::new(loaded);
+                    m.set(loaded.clone());
+                    loaded
+                }
+                None => {
+                    return Err(Error::new(ErrorKind::Auth).with_message("no token is stored yet"));
+                }
+            },
+        };
+        let now = self.inner.clock.now();
+        match &reason {
+            Reason::Expiring if !current.expires_within(now, self.inner.refresh_margin) => {
+                return Ok(current);
+            }
+            Reason::Rejected(refused)
+                if !current.access_token().same_as(refused.expose_secret()) =>
+            {
+                return Ok(current);
+            }
+            _ => {}
+        }
+        match self.refresh_now(m, &current).await {
+            Ok(new) => Ok(new),
+            // Refreshing early failed for a passing reason: the token still works for now.
+            Err(e)
+                if matches!(reason, Reason::Expiring)
+                    && !e.is_auth()
+                    && !current.expires_within(now, Duration::ZERO) =>
+            {
+                tracing::warn!(kind = ?e.kind(), "early token refresh failed; using the current token until it expires");
+                Ok(current)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn refresh_now(&self, m: &Managed, current: &TokenSet) -> Result<Arc<TokenSet>, Error> {
+        let creds = self.credentials("refreshing the token")?;
+        let req = RequestToken::refresh_token(
+            creds.client_id(),
+            secret(creds.client_secret().expose_secret()),
+            secret(current.refresh_token().expose_secret()),
+        );
+        let body: TokenBody = self
+            .call(
+                Service::OAuth2,
+                RequestToken::ACTION,
+                Bytes::from(req.form().encode()),
+                CallAuth::None,
+            )
+            .await
+            .map_err(|e| match e.kind() {
+                ErrorKind::Auth | ErrorKind::InvalidParams | ErrorKind::Unauthorized => e
+                    .into_kind(ErrorKind::Auth)
+                    .with_message("Withings refused the refresh token"),
+                _ => e,
+            })?;
+        let new = self.token_set(body, Some(current))?;
+        // Using the new access token kills the old refresh token (reference §3.3): the new
+        // pair must be durable first. If saving fails, the old pair stays in use.
+        m.store.save(&new).await?;
+        let new = Arc::new(new);
+        m.set(new.clone());
+        tracing::info!("access token refreshed and saved");
+        Ok(new)
+    }
+
+    fn token_set(&self, body: TokenBody, previous: Option<&TokenSet>) -> Result<TokenSet, Error> {
+        TokenSet::from_response(
+            body.access_token.into(),
+            body.refresh_token.into(),
+            body.expires_in,
+            body.userid,
+            body.scope,
+            self.inner.clock.now(),
+            previous,
+        )
+    }
+
+    fn credentials(&self, what: &str) -> Result<&AppCredentials, Error> {
+        self.inner.credentials.as_ref().ok_or_else(|| {
+            Error::config(format!(
+                "{what} needs the app's credentials: ClientBuilder::credentials"
+            ))
+        })
+    }
+
+    /// Saves new tokens and makes them current (for a client with a token store).
+    async fn install(&self, tokens: &TokenSet) -> Result<(), Error> {
+        if let Auth::Managed(m) = &self.inner.auth {
+            let _flight = m.refresh.lock().await;
+            m.store.save(tokens).await?;
+            m.set(Arc::new(tokens.clone()));
+        }
+        Ok(())
+    }
+
+    /// Starts an authorization: the URL to send the user to (https `authorize2`, scopes
+    /// joined by commas, a fresh random `state`), to be completed with
+    /// [`complete_authorization`](Self::complete_authorization).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] without credentials, without a redirect URI, or without scopes.
+    pub fn authorize(&self, scopes: &[Scope]) -> Result<PendingAuthorization, Error> {
+        self.authorize_with(scopes, false)
+    }
+
+    /// As [`authorize`](Self::authorize), logging in as Withings' demo user (`mode=demo`).
+    ///
+    /// # Errors
+    /// As [`authorize`](Self::authorize).
+    pub fn authorize_demo(&self, scopes: &[Scope]) -> Result<PendingAuthorization, Error> {
+        self.authorize_with(scopes, true)
+    }
+
+    fn authorize_with(&self, scopes: &[Scope], demo: bool) -> Result<PendingAuthorization, Error> {
+        let creds = self.credentials("authorizing")?;
+        let redirect = creds.redirect_uri().ok_or_else(|| {
+            Error::config("authorizing needs a redirect URI: AppCredentials::with_redirect_uri")
+        })?;
+        if scopes.is_empty() {
+            return Err(Error::config("authorizing needs at least one scope"));
+        }
+        let state = CsrfState::random()?;
+        let url = oauth::authorize_url(
+            &self.inner.account_url,
+            creds,
+            redirect,
+            scopes,
+            demo,
+            &state,
+        );
+        Ok(PendingAuthorization::new(url, state))
+    }
+
+    /// Completes an authorization from what the user pasted (the redirected URL, whose
+    /// `state` must match, or the bare code): exchanges the code, saves the tokens and makes
+    /// them current.
+    ///
+    /// # Errors
+    /// Those of [`PendingAuthorization::code_from`] and [`exchange_code`](Self::exchange_code).
+    pub async fn complete_authorization(
+        &self,
+        pending: &PendingAuthorization,
+        pasted: &str,
+    ) -> Result<TokenSet, Error> {
+        let code = pending.code_from(pasted)?;
+        self.exchange_code(&code).await
+    }
+
+    /// Exchanges an authorization code for tokens (`requesttoken`, grant
+    /// `authorization_code`), saves them to the token store and makes them current. (A client
+    /// built with a fixed [`access_token`](ClientBuilder::access_token) only returns them.)
+    ///
+    /// # Errors
+    /// [`ErrorKind::CodeExpired`] when Withings says the code is invalid (codes live 30 s and
+    /// work once); [`ErrorKind::Config`] without credentials or redirect URI;
+    /// [`ErrorKind::TokenStore`] when the tokens cannot be saved; the errors of
+    /// [`send`](Self::send).
+    pub async fn exchange_code(&self, code: &AuthorizationCode) -> Result<TokenSet, Error> {
+        let creds = self.credentials("exchanging a code")?;
+        let redirect = creds.redirect_uri().ok_or_else(|| {
+            Error::config(
+                "exchanging a code needs the redirect URI: AppCredentials::with_redirect_uri",
+            )
+        })?;
+        let req = RequestToken::authorization_code(
+            creds.client_id(),
+            secret(creds.client_secret().expose_secret()),
+            secret(code.expose_secret()),
+            redirect.as_str(),
+        );
+        let body = self.send(&req).await.map_err(|e| {
+            let e = e.redacting(&[code.expose_secret()]);
+            let about_code = e
+                .api_error_text()
+                .is_none_or(|t| t.to_ascii_lowercase().contains("code"));
+            if e.kind() == ErrorKind::InvalidParams && about_code {
+                e.into_kind(ErrorKind::CodeExpired)
+            } else {
+                e
+            }
+        })?;
+        let tokens = self.token_set(body, None)?;
+        self.install(&tokens).await?;
+        Ok(tokens)
+    }
+
+    /// Refreshes the tokens now (one refresh even if called concurrently), saves them, and
+    /// returns them.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Auth`] when Withings refuses the refresh token (authorize again) or no
+    /// token is stored; [`ErrorKind::Config`] with a fixed access token or without
+    /// credentials; [`ErrorKind::TokenStore`] when saving fails.
+    pub async fn refresh(&self) -> Result<TokenSet, Error> {
+        match &self.inner.auth {
+            Auth::Managed(m) => self
+                .refresh_boxed(m, Reason::Forced)
+                .await
+                .map(|t| (*t).clone()),
+            Auth::Static(_) => Err(Error::config(
+                "a client with a fixed access token cannot refresh it",
+            )),
+        }
+    }
+
+    /// The current tokens, loading them from the store on first use (`None` when the store is
+    /// empty or the client has a fixed access token).
+    ///
+    /// # Errors
+    /// [`ErrorKind::TokenStore`] when the store cannot be read.
+    pub async fn tokens(&self) -> Result<Option<TokenSet>, Error> {
+        let Auth::Managed(m) = &self.inner.auth else {
+            return Ok(None);
+        };
+        if let Some(t) = m.snapshot() {
+            return Ok(Some((*t).clone()));
+        }
+        let _flight = m.refresh.lock().await;
+        if let Some(t) = m.snapshot() {
+            return Ok(Some((*t).clone()));
+        }
+        let loaded = m.store.load().await?;
+        if let Some(t) = &loaded {
+            m.set(Arc::new(t.clone()));
+        }
+        Ok(loaded)
+    }
+
+    /// Gets a fresh nonce and signs `action` with it (reference §3.4).
+    async fn sign(&self, action: &str) -> Result<Signed, Error> {
+        let creds = self.credentials("signing a request")?;
+        let now = self.inner.clock.now();
+        let sig = sign::getnonce(creds.client_secret(), creds.client_id(), now.as_second());
+        let nonce: NonceBody = self
+            .send(&GetNonce::new(creds.client_id(), now, sig))
+            .await?;
+        let sig = sign::action(
+            creds.client_secret(),
+            action,
+            creds.client_id(),
+            &nonce.nonce,
+        );
+        Ok(Signed::new(nonce.nonce, sig))
+    }
+
+    /// Revokes a user's tokens and notification subscriptions (`oauth2 revoke`, signed).
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] without credentials; the errors of [`send`](Self::send) (status
+    /// 342 is a bad signature).
+    pub async fn revoke(&self, userid: &str) -> Result<(), Error> {
+        let signed = self.sign(Revoke::ACTION).await?;
+        let creds = self.credentials("revoking")?;
+        let _: EmptyBody = self
+            .send(&Revoke::new(creds.client_id(), signed, userid))
+            .await?;
+        Ok(())
+    }
+
+    /// Tokens for Withings' demo account (`oauth2 getdemoaccess`, signed); saved and made
+    /// current like an exchanged code.
+    ///
+    /// # Errors
+    /// As [`revoke`](Self::revoke), plus [`ErrorKind::TokenStore`] when saving fails.
+    pub async fn demo_access(&self, scopes: &[Scope]) -> Result<TokenSet, Error> {
+        let signed = self.sign(GetDemoAccess::ACTION).await?;
+        let creds = self.credentials("getting demo access")?;
+        let req = GetDemoAccess::new(creds.client_id(), signed, scopes.iter().map(|s| s.as_str()));
+        let body = self.send(&req).await?;
+        let tokens = self.token_set(body, None)?;
+        self.install(&tokens).await?;
+        Ok(tokens)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_refuses_plain_http_off_loopback() {
+        let e = Client::builder()
+            .base_url("http://wbsapi.withings.net")
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        let c = Client::builder().region(Region::Us).build().unwrap();
+        assert_eq!(c.base_url(), "https://wbsapi.us.withingsmed.net");
+    }
+
+    #[test]
+    fn client_is_send_sync_and_cheap_to_clone() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        assert_send_sync::<Client>();
+        assert_eq!(std::mem::size_of::<Client>(), std::mem::size_of::<usize>());
+    }
+}

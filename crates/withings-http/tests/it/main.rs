@@ -1,0 +1,12 @@
+//! Integration tests of withings-http against local wiremock servers (no real network).
+//!
+//! One binary with modules, to link once on 2-core machines.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod oauth;
+mod retry;
+mod secrets;
+mod status;
+mod store;
+mod transport;

@@ -16,6 +16,7 @@
 //! [`RunningSandbox::base_url`] and its authorize URL at [`RunningSandbox::authorize_url`].
 //! The authorize page approves at once and redirects to `redirect_uri?code=…&state=…`; it
 //! answers a malformed request with a plain-text HTTP 400 naming the parameter.
+//! [`RunningSandbox::approve`] plays that browser visit in-process, for demos and tests.
 //!
 //! # What it reproduces
 //! - HTTP 200 for everything, with the outcome in the body's `status` (reference §2), and

@@ -55,6 +55,14 @@ pub enum Error {
     /// The bound socket could not tell its own address.
     #[error("cannot read the address the sandbox listens on")]
     LocalAddr(#[source] std::io::Error),
+    /// [`RunningSandbox::approve`] was given a URL the authorize page does not accept.
+    #[error("the authorize page refused the request (HTTP {status}): {message}")]
+    Refused {
+        /// The HTTP status the page would have answered a browser with.
+        status: u16,
+        /// Its plain-text explanation, naming the bad parameter.
+        message: String,
+    },
 }
 
 /// An offline stand-in of the Withings API, built but not yet listening.
@@ -248,6 +256,7 @@ impl Sandbox {
         let (stop, stopped) = oneshot::channel::<()>();
         let client_id = self.client_id().to_owned();
         let client_secret = self.client_secret().to_owned();
+        let inner = Arc::clone(&self.inner);
         // Dropping `stop` (with the RunningSandbox) ends the wait as surely as sending on it.
         let task = tokio::spawn(self.serve_until(listener, async move {
             let _ = stopped.await;
@@ -257,6 +266,7 @@ impl Sandbox {
             addr,
             client_id,
             client_secret,
+            inner,
             stop: Some(stop),
             task: Some(task),
         })
@@ -313,6 +323,8 @@ pub struct RunningSandbox {
     base_url: String,
     client_id: String,
     client_secret: String,
+    /// Shared with the server task: lets [`approve`](Self::approve) answer without HTTP.
+    inner: Arc<Inner>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -347,6 +359,56 @@ impl RunningSandbox {
     #[must_use]
     pub fn client_secret(&self) -> &str {
         &self.client_secret
+    }
+
+    /// Plays the user who opens `authorize_url` in a browser and clicks "allow": returns the
+    /// URL the browser is redirected to (`redirect_uri?code=…&state=…`), exactly as the
+    /// authorize page's `Location` header would say. Demos and tests use it where a person
+    /// would use a browser; nothing goes over the network.
+    ///
+    /// `authorize_url` is a whole URL (`http://127.0.0.1:…/oauth2_user/authorize2?…`) or just
+    /// its path and query. The code it issues lives 30 s and works once, as any other.
+    ///
+    /// # Errors
+    /// [`Error::Refused`] when the URL is not the authorize page or a parameter is wrong
+    /// (the message names it, as the page would).
+    pub fn approve(&self, authorize_url: &str) -> Result<String, Error> {
+        let rest = authorize_url
+            .split_once("://")
+            .map_or(authorize_url, |(_, after_scheme)| after_scheme);
+        // Without a scheme the text is already a path; with one, the path starts after the
+        // authority.
+        let target = if rest.len() == authorize_url.len() {
+            rest
+        } else {
+            rest.find('/').and_then(|i| rest.get(i..)).unwrap_or("/")
+        };
+        let target = target.split_once('#').map_or(target, |(t, _)| t);
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if path.trim_end_matches('/') != AUTHORIZE_PATH {
+            return Err(Error::Refused {
+                status: 404,
+                message: format!("`{path}` is not the authorize page ({AUTHORIZE_PATH})"),
+            });
+        }
+        let incoming = Incoming {
+            method: Method::Get,
+            path,
+            query,
+            body: b"",
+            authorization: None,
+        };
+        match self.inner.respond(&incoming) {
+            Outgoing::Redirect(location) => Ok(location),
+            Outgoing::Text(status, message) => Err(Error::Refused {
+                status,
+                message: message.trim().to_owned(),
+            }),
+            Outgoing::Json(_) => Err(Error::Refused {
+                status: 200,
+                message: "the authorize page answered with JSON instead of a redirect".into(),
+            }),
+        }
     }
 
     /// Stops accepting connections and waits for the server task to end.

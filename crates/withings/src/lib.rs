@@ -1,11 +1,67 @@
-//! Client library for the Withings Health API.
+//! Client library for the Withings Health API: weight and body composition, blood pressure,
+//! activity, workouts, sleep, ECG — every public endpoint as a typed call, pagination
+//! followed to the end, decoded values with exact decimals and local times.
 //!
-//! This is the crate applications depend on. Today it re-exports the layers below it; the
-//! typed per-endpoint calls and pagination arrive with the façade issue.
+//! # Quick start
 //!
-//! - [`model`]: wire types of every public endpoint, as they really arrive (quirks included).
-//! - [`decode`]: pure functions from wire types to domain values (exact decimals, local times).
-//! - [`http`]: transport and OAuth 2.
+//! ```no_run
+//! use withings::{AppCredentials, Client, FileTokenStore, MeasureType, RedirectUri, Scope};
+//! use withings::jiff::{Timestamp, ToSpan};
+//!
+//! # async fn _run() -> withings::Result<()> {
+//! let credentials = AppCredentials::new("my-client-id", "my-client-secret")
+//!     .with_redirect_uri(RedirectUri::parse("https://example.com/withings/callback")?);
+//! let client = Client::builder()
+//!     .credentials(credentials)
+//!     .token_store(FileTokenStore::new("withings-token.json"))
+//!     .build()?;
+//!
+//! // Once: send the user to Withings and read back the URL they were redirected to.
+//! if client.tokens().await?.is_none() {
+//!     let pending = client.authorize(&[Scope::UserMetrics, Scope::UserActivity])?;
+//!     println!("Open {}", pending.url());
+//!     let mut pasted = String::new();
+//!     std::io::stdin().read_line(&mut pasted).ok();
+//!     client.complete_authorization(&pending, &pasted).await?; // saved to the token file
+//! }
+//!
+//! // Weight over the last 48 hours, every page.
+//! let now = Timestamp::now();
+//! let meas = client
+//!     .measures()
+//!     .getmeas()
+//!     .meastypes([MeasureType::Weight])
+//!     .between(now - 48.hours(), now)
+//!     .collect_all()
+//!     .await?;
+//! for (group, weight) in meas.of_kind(MeasureType::Weight) {
+//!     println!("{}: {} kg", group.local.strftime("%Y-%m-%d %H:%M %Z"), weight.value);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Layout
+//! - [`Client`] (built by [`ClientBuilder`]) groups the calls per service:
+//!   [`measures`](Client::measures), [`activity`](Client::activity),
+//!   [`sleep`](Client::sleep), [`heart`](Client::heart), [`stetho`](Client::stetho),
+//!   [`user`](Client::user), [`notify`](Client::notify), [`oauth2`](Client::oauth2). Each
+//!   call is a request builder ([`calls`]) ending in `.send().await`, which returns decoded
+//!   domain values; `.send_wire()` returns the wire body as received.
+//! - Paged calls also have `.stream()`, `.pages()` and `.collect_all()` ([`paging`]).
+//! - `sleep().get()` and `activity().getintradayactivity()` split ranges over 24 h into
+//!   several calls and merge the answers.
+//! - [`Client::call`] is the escape hatch: any action, any parameters, JSON back.
+//! - [`notification`] reads what Withings POSTs to a callback URL and says what to fetch.
+//! - [`Error`] is the one error type; [`Result`] uses it.
+//!
+//! The layers below are re-exported: [`model`] (wire types, quirks included), [`decode`]
+//! (wire → domain), [`http`] (transport, OAuth 2, token stores).
+//!
+//! # Crate features
+//! - `bundled-tzdb`: compile the IANA time zone database in, for machines without
+//!   `/usr/share/zoneinfo` (containers, Windows). Off by default, as jiff asks of libraries.
+//!
+//! Decoding a recorded response needs no client:
 //!
 //! ```
 //! use withings::decode::{decode_reply, Reply};
@@ -18,11 +74,20 @@
 //! assert_eq!(meas.groups[0].measures[0].value.to_string(), "78.25");
 //! # Ok::<(), withings::decode::DecodeError>(())
 //! ```
-//!
-//! # Crate features
-//! - `bundled-tzdb`: compile the IANA time zone database in, for machines without
-//!   `/usr/share/zoneinfo` (containers, Windows). Off by default, as jiff asks of libraries.
 #![doc(test(attr(deny(warnings))))]
+
+pub mod calls;
+mod client;
+mod error;
+pub mod notification;
+pub mod paging;
+mod split;
+
+pub use calls::check_callback_url;
+pub use client::{Client, ClientBuilder};
+pub use error::{Error, Result};
+pub use notification::{FetchPlan, Fetched, Notification, PlannedCall};
+pub use paging::{ItemStream, Page, PageStream};
 
 #[doc(inline)]
 pub use withings_decode as decode;
@@ -30,3 +95,22 @@ pub use withings_decode as decode;
 pub use withings_http as http;
 #[doc(inline)]
 pub use withings_model as model;
+
+/// The date and time library of the API: [`Timestamp`](jiff::Timestamp) for instants,
+/// [`civil::Date`](jiff::civil::Date) for local days.
+pub use jiff;
+
+pub use futures_core::Stream;
+pub use withings_decode::{Decimal, Decode, DecodeError};
+pub use withings_http::{
+    AccessToken, AppCredentials, AuthorizationCode, Clock, ErrorKind, FileTokenStore, ManualClock,
+    MemoryTokenStore, PendingAuthorization, RateLimiter, RedirectUri, RedirectUriRule,
+    RefreshToken, Region, RetryPolicy, Scope, SystemClock, TokenSet, TokenStore,
+};
+pub use withings_model::activity::{ActivityField, IntradayField};
+pub use withings_model::codes::Category;
+pub use withings_model::measure::MeasureType;
+pub use withings_model::notify::{Appli, UpdateChange};
+pub use withings_model::sleep::{SleepField, SleepSummaryField};
+pub use withings_model::workout::WorkoutField;
+pub use withings_model::{DateWindow, EmptyBody, Form, Service, TimeSpan, TimeWindow};

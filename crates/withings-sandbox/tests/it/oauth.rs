@@ -312,3 +312,55 @@ async fn nonce_and_revoke() {
     h.advance(11);
     assert_eq!(h.refresh(&refresh).await.status_code(), 503);
 }
+
+#[tokio::test]
+async fn approve_plays_the_browser_and_its_code_exchanges() {
+    let h = Harness::start().await;
+    let query = form(&[
+        ("response_type", "code"),
+        ("client_id", DEMO_CLIENT_ID),
+        ("redirect_uri", REDIRECT),
+        ("state", "st4te"),
+        ("scope", SCOPE),
+    ]);
+    let url = format!("{}?{query}", h.sandbox.authorize_url());
+    let location = h.sandbox.approve(&url).unwrap();
+    assert!(
+        location.starts_with(&format!("{REDIRECT}?code=")),
+        "{location}"
+    );
+    assert_eq!(query_param(&location, "state").as_deref(), Some("st4te"));
+    let code = query_param(&location, "code").unwrap();
+    tokens(&h.exchange(&code).await);
+
+    // Path and query alone work too; every call issues a new code.
+    let again = h
+        .sandbox
+        .approve(&format!("/oauth2_user/authorize2?{query}"))
+        .unwrap();
+    assert_ne!(query_param(&again, "code").unwrap(), code);
+
+    let bad = h
+        .sandbox
+        .approve(&format!(
+            "{}?{}",
+            h.sandbox.authorize_url(),
+            form(&[("response_type", "code")])
+        ))
+        .unwrap_err();
+    assert!(
+        matches!(&bad, withings_sandbox::Error::Refused { status: 400, message } if message.contains("`client_id`")),
+        "{bad:?}"
+    );
+    let elsewhere = h
+        .sandbox
+        .approve(&format!("{}/v2/user?{query}", h.sandbox.base_url()))
+        .unwrap_err();
+    assert!(
+        matches!(
+            elsewhere,
+            withings_sandbox::Error::Refused { status: 404, .. }
+        ),
+        "{elsewhere:?}"
+    );
+}

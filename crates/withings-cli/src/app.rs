@@ -1,0 +1,186 @@
+//! What every command shares: the client, the token file, progress on stderr, error mapping.
+
+use std::future::poll_fn;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use withings::decode::Decode;
+use withings::http::{AppCredentials, FileTokenStore, RedirectUri, RetryPolicy};
+use withings::model::{Paged, PagedBody};
+use withings::paging::Page;
+
+use crate::config::Settings;
+use crate::error::{Exit, Failure, from_http};
+use crate::output::Format;
+
+/// The client and the choices of one run.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub(crate) client: withings::Client,
+    pub(crate) tz: Option<TimeZone>,
+    pub(crate) format: Format,
+    pub(crate) now: Timestamp,
+    /// Whether the client has the app's credentials (needed to refresh the token).
+    pub(crate) has_credentials: bool,
+}
+
+impl Ctx {
+    /// Maps a façade error to a failure, with the CLI's advice where the library's would
+    /// name library calls.
+    pub(crate) fn fail(&self, e: withings::Error) -> Failure {
+        if let Some(h) = e.http() {
+            if h.kind() == withings::http::ErrorKind::Config && !self.has_credentials {
+                return Failure::config(
+                    "the token needs a refresh, which needs the app's credentials: pass --client-id and --client-secret, set WITHINGS_CLIENT_ID and WITHINGS_CLIENT_SECRET, or put them in the config file",
+                );
+            }
+        }
+        from_facade(&e)
+    }
+}
+
+/// Maps any façade error to an exit code and one line.
+pub(crate) fn from_facade(e: &withings::Error) -> Failure {
+    match e {
+        withings::Error::InvalidRequest(m) => Failure::new(Exit::Usage, m.clone()),
+        other => match other.http() {
+            Some(h) => from_http(h),
+            None => Failure::new(Exit::Api, other.to_string()),
+        },
+    }
+}
+
+/// How the client is built: the same for `auth`, the data commands and the demo.
+#[derive(Debug, Clone)]
+pub(crate) struct ClientSpec {
+    pub(crate) base_url: Option<String>,
+    pub(crate) account_url: Option<String>,
+    pub(crate) credentials: Option<AppCredentials>,
+    pub(crate) token_file: PathBuf,
+}
+
+impl ClientSpec {
+    pub(crate) fn from_settings(
+        settings: &Settings,
+        credentials: Option<AppCredentials>,
+    ) -> Result<Self, Failure> {
+        Ok(Self {
+            base_url: settings.base_url.clone(),
+            account_url: settings.account_url.clone(),
+            credentials,
+            token_file: settings.token_path()?,
+        })
+    }
+
+    pub(crate) fn with_redirect(mut self, uri: RedirectUri) -> Self {
+        self.credentials = self.credentials.map(|c| c.with_redirect_uri(uri));
+        self
+    }
+
+    pub(crate) fn build(&self) -> Result<withings::Client, Failure> {
+        // A command line answers at once: a 601 is reported with its wait ("wait 10 s"),
+        // never slept through silently. Transient failures (522, network) still retry.
+        let retry = RetryPolicy::default().max_rate_limit_wait(Duration::ZERO);
+        let mut b = withings::Client::builder()
+            .retry_policy(retry)
+            .token_store(FileTokenStore::new(&self.token_file));
+        if let Some(base) = &self.base_url {
+            b = b.base_url(base.clone());
+            // A sandbox serves the authorize page under its API URL.
+            b = b.account_url(self.account_url.clone().unwrap_or_else(|| base.clone()));
+        } else if let Some(account) = &self.account_url {
+            b = b.account_url(account.clone());
+        }
+        if let Some(c) = &self.credentials {
+            b = b.credentials(c.clone());
+        }
+        b.build().map_err(|e| match e.http() {
+            Some(h) if h.kind() == withings::http::ErrorKind::Config => Failure::config(format!(
+                "{h} (check --base-url / --account-url: https, or http to 127.0.0.1 for a sandbox)"
+            )),
+            _ => from_facade(&e),
+        })
+    }
+}
+
+/// Refuses early, with the fix, when there is no token to use.
+pub(crate) fn require_token(path: &Path) -> Result<(), Failure> {
+    if path.exists() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            Exit::Auth,
+            format!(
+                "no token in {}: run `withings auth` first (or pass --token-file)",
+                path.display()
+            ),
+        ))
+    }
+}
+
+/// `label: page 3` on stderr, redrawn in place, only when stderr is a terminal.
+#[derive(Debug)]
+pub(crate) struct Progress {
+    label: String,
+    on: bool,
+    shown: bool,
+}
+
+impl Progress {
+    pub(crate) fn new(label: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            on: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    pub(crate) fn step(&mut self, what: &str, n: usize) {
+        if self.on {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K{}: {what} {n}…", self.label);
+            let _ = err.flush();
+            self.shown = true;
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.shown {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K");
+            let _ = err.flush();
+        }
+    }
+}
+
+/// Every page of a paged request, merged, with progress.
+pub(crate) async fn all_pages<E>(
+    ctx: &Ctx,
+    endpoint: E,
+    label: &str,
+) -> Result<<E::Body as Decode>::Output, Failure>
+where
+    E: Paged + Send + Sync + 'static,
+    E::Body: PagedBody + Decode + Send,
+    <E::Body as Decode>::Output: Page + Send + 'static,
+{
+    let mut pages = ctx.client.pages(endpoint);
+    let mut progress = Progress::new(label);
+    let mut all: Option<<E::Body as Decode>::Output> = None;
+    let mut n = 0;
+    while let Some(page) = poll_fn(|cx| pages.as_mut().poll_next(cx)).await {
+        let page = page.map_err(|e| ctx.fail(e))?;
+        n += 1;
+        progress.step("page", n);
+        match &mut all {
+            Some(all) => all.merge(page),
+            None => all = Some(page),
+        }
+    }
+    all.ok_or_else(|| Failure::new(Exit::Api, format!("{label}: the API returned no page")))
+}

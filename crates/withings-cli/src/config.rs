@@ -1,0 +1,426 @@
+//! Where credentials, the token file and the API URL come from.
+//!
+//! Each setting is taken from the first of:
+//! 1. a flag (`--client-id`, `--client-secret`, `--redirect-url`, `--base-url`, `--token-file`);
+//! 2. the environment (`WITHINGS_CLIENT_ID`, `WITHINGS_CLIENT_SECRET`, `WITHINGS_REDIRECT_URL`,
+//!    `WITHINGS_BASE_URL`, `WITHINGS_TOKEN_FILE`);
+//! 3. the config file: `--config`, else `$WITHINGS_CONFIG`, else `config.yaml` in the config
+//!    directory (`$XDG_CONFIG_HOME/withings/`, else `~/.config/withings/`);
+//! 4. `.test_settings.yaml` in the current directory, the file of the Go client this tool
+//!    replaces (keys `CID`, `Secret`, `RedirectURL`).
+//!
+//! Both files are `key: value` (or `key = value`) lines, values optionally quoted, `#`
+//! comments: a subset of YAML written by hand. Keys: `client_id` (or `CID`),
+//! `client_secret` (or `Secret`), `redirect_url` (or `RedirectURL`), `base_url`.
+//!
+//! The token lives in `token.json` in the config directory unless `--token-file` says
+//! otherwise; it is written with mode 0600 by `withings::http::FileTokenStore`.
+
+use std::env;
+use std::fs;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::path::{Path, PathBuf};
+
+use withings::http::{AppCredentials, RedirectUri, RedirectUriRule};
+
+use crate::cli::Global;
+use crate::error::{Failure, explain_rule};
+
+/// The file of the Go client (`zono-dev/withings-go`) that the seed's users already have.
+pub(crate) const GO_SETTINGS: &str = ".test_settings.yaml";
+
+/// A value and where it came from (for messages; never the value itself when secret).
+#[derive(Debug, Clone)]
+pub(crate) struct Sourced {
+    pub(crate) value: String,
+    pub(crate) from: String,
+}
+
+/// Everything read from flags, environment and files.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
+    pub(crate) client_id: Option<Sourced>,
+    pub(crate) client_secret: Option<Sourced>,
+    pub(crate) redirect_url: Option<Sourced>,
+    pub(crate) base_url: Option<String>,
+    pub(crate) account_url: Option<String>,
+    /// The config file looked at (it may not exist), for messages.
+    pub(crate) config_path: Option<PathBuf>,
+    pub(crate) token_file: Option<PathBuf>,
+}
+
+/// `$XDG_CONFIG_HOME/withings` or `~/.config/withings`.
+pub(crate) fn config_dir() -> Option<PathBuf> {
+    let non_empty = |k: &str| env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+    non_empty("XDG_CONFIG_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| non_empty("HOME").map(|h| h.join(".config")))
+        .map(|d| d.join("withings"))
+}
+
+fn env_value(key: &str) -> Option<Sourced> {
+    env::var(key)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| Sourced {
+            value: v.trim().to_owned(),
+            from: format!("${key}"),
+        })
+}
+
+fn flag(value: Option<&String>, name: &str) -> Option<Sourced> {
+    value.filter(|v| !v.trim().is_empty()).map(|v| Sourced {
+        value: v.trim().to_owned(),
+        from: format!("--{name}"),
+    })
+}
+
+/// The `key: value` pairs of a settings file, keys lower-cased.
+pub(crate) fn parse_settings(text: &str, path: &Path) -> Result<Vec<(String, String)>, Failure> {
+    let mut pairs = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line == "---" {
+            continue;
+        }
+        let sep = line.find([':', '=']).ok_or_else(|| {
+            Failure::config(format!(
+                "{} line {}: expected `key: value`",
+                path.display(),
+                n + 1
+            ))
+        })?;
+        let key = line.get(..sep).unwrap_or("").trim().to_ascii_lowercase();
+        let raw = line.get(sep + 1..).unwrap_or("").trim();
+        let value = unquote(raw);
+        if key.is_empty() {
+            return Err(Failure::config(format!(
+                "{} line {}: the key is empty",
+                path.display(),
+                n + 1
+            )));
+        }
+        pairs.push((key, value));
+    }
+    Ok(pairs)
+}
+
+/// `"x"` or `'x'` → `x`; unquoted values lose a trailing ` # comment`.
+fn unquote(raw: &str) -> String {
+    for q in ['"', '\''] {
+        if let Some(inner) = raw.strip_prefix(q) {
+            if let Some(end) = inner.find(q) {
+                return inner.get(..end).unwrap_or("").to_owned();
+            }
+        }
+    }
+    raw.split_once(" #")
+        .map_or(raw, |(v, _)| v)
+        .trim()
+        .to_owned()
+}
+
+fn read_settings(path: &Path, required: bool) -> Result<Vec<(String, String)>, Failure> {
+    match fs::read_to_string(path) {
+        Ok(text) => parse_settings(&text, path),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Vec::new()),
+        Err(e) => Err(Failure::config(format!(
+            "cannot read the config file {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+fn pick(pairs: &[(String, String)], keys: &[&str], path: &Path) -> Option<Sourced> {
+    pairs
+        .iter()
+        .find(|(k, v)| keys.contains(&k.as_str()) && !v.is_empty())
+        .map(|(k, v)| Sourced {
+            value: v.clone(),
+            from: format!("{} ({k})", path.display()),
+        })
+}
+
+const ID_KEYS: &[&str] = &["client_id", "cid", "clientid"];
+const SECRET_KEYS: &[&str] = &["client_secret", "secret", "clientsecret"];
+const REDIRECT_KEYS: &[&str] = &[
+    "redirect_url",
+    "redirecturl",
+    "redirect_uri",
+    "callback_url",
+];
+
+impl Settings {
+    /// Reads flags, environment, the config file and `.test_settings.yaml`.
+    pub(crate) fn load(g: &Global) -> Result<Self, Failure> {
+        let (config_path, required) = match (&g.config, env::var_os("WITHINGS_CONFIG")) {
+            (Some(p), _) => (Some(p.clone()), true),
+            (None, Some(p)) if !p.is_empty() => (Some(PathBuf::from(p)), true),
+            _ => (config_dir().map(|d| d.join("config.yaml")), false),
+        };
+        let file = match &config_path {
+            Some(p) => read_settings(p, required)?,
+            None => Vec::new(),
+        };
+        let go_path = PathBuf::from(GO_SETTINGS);
+        let go = read_settings(&go_path, false)?;
+        let from_files = |keys: &[&str]| {
+            config_path
+                .as_deref()
+                .and_then(|p| pick(&file, keys, p))
+                .or_else(|| pick(&go, keys, &go_path))
+        };
+        let file_base = config_path
+            .as_deref()
+            .and_then(|p| pick(&file, &["base_url"], p))
+            .map(|s| s.value);
+        let token_file = g
+            .token_file
+            .clone()
+            .or_else(|| env_value("WITHINGS_TOKEN_FILE").map(|s| PathBuf::from(s.value)))
+            .or_else(|| config_dir().map(|d| d.join("token.json")));
+        Ok(Self {
+            client_id: flag(g.client_id.as_ref(), "client-id")
+                .or_else(|| env_value("WITHINGS_CLIENT_ID"))
+                .or_else(|| from_files(ID_KEYS)),
+            client_secret: flag(g.client_secret.as_ref(), "client-secret")
+                .or_else(|| env_value("WITHINGS_CLIENT_SECRET"))
+                .or_else(|| from_files(SECRET_KEYS)),
+            redirect_url: flag(g.redirect_url.as_ref(), "redirect-url")
+                .or_else(|| env_value("WITHINGS_REDIRECT_URL"))
+                .or_else(|| from_files(REDIRECT_KEYS)),
+            base_url: g
+                .base_url
+                .clone()
+                .or_else(|| env_value("WITHINGS_BASE_URL").map(|s| s.value))
+                .or(file_base),
+            account_url: g.account_url.clone(),
+            config_path,
+            token_file,
+        })
+    }
+
+    fn where_to_put(&self, flag: &str, env: &str, key: &str) -> String {
+        let file = self.config_path.as_ref().map_or_else(
+            || "a config file (--config)".to_owned(),
+            |p| p.display().to_string(),
+        );
+        format!(
+            "pass --{flag}, set {env}, or put `{key}: …` in {file} (or `{GO}` here)",
+            GO = GO_SETTINGS
+        )
+    }
+
+    /// The client id and secret, or a message naming every place they can come from.
+    pub(crate) fn credentials(&self) -> Result<AppCredentials, Failure> {
+        let id = self.client_id.as_ref().ok_or_else(|| {
+            Failure::config(format!(
+                "no client id: {}",
+                self.where_to_put("client-id", "WITHINGS_CLIENT_ID", "client_id")
+            ))
+        })?;
+        let secret = self.client_secret.as_ref().ok_or_else(|| {
+            Failure::config(format!(
+                "no client secret: {}",
+                self.where_to_put("client-secret", "WITHINGS_CLIENT_SECRET", "client_secret")
+            ))
+        })?;
+        Ok(AppCredentials::new(id.value.clone(), secret.value.clone()))
+    }
+
+    /// The credentials when both are known (data commands need them only to refresh).
+    pub(crate) fn credentials_if_any(&self) -> Option<AppCredentials> {
+        self.credentials().ok()
+    }
+
+    /// The redirect URL, checked against Withings' rules (all of them, each broken one
+    /// named), or any absolute http(s) URL when `restricted`.
+    pub(crate) fn redirect_uri(&self, restricted: bool) -> Result<RedirectUri, Failure> {
+        let url = self.redirect_url.as_ref().ok_or_else(|| {
+            Failure::config(format!(
+                "no redirect URL (the callback URL registered for the app): {}",
+                self.where_to_put("redirect-url", "WITHINGS_REDIRECT_URL", "redirect_url")
+            ))
+        })?;
+        check_redirect(&url.value, &url.from, restricted)
+    }
+
+    /// The token file, or a message when no config directory can be found.
+    pub(crate) fn token_path(&self) -> Result<PathBuf, Failure> {
+        self.token_file.clone().ok_or_else(|| {
+            Failure::config(
+                "cannot find a config directory (neither $XDG_CONFIG_HOME nor $HOME is set): pass --token-file",
+            )
+        })
+    }
+}
+
+/// Every rule of Withings' callback URLs (reference §3.1) that `url` breaks, in order.
+pub(crate) fn broken_rules(url: &str) -> Vec<RedirectUriRule> {
+    let Some(parts) = Parts::parse(url) else {
+        return vec![RedirectUriRule::NotAUrl];
+    };
+    let mut broken = Vec::new();
+    if !parts.scheme.eq_ignore_ascii_case("https") {
+        broken.push(RedirectUriRule::NotHttps);
+    }
+    if is_ip(&parts.host) {
+        broken.push(RedirectUriRule::IpAddress);
+    }
+    let host = parts.host.trim_end_matches('.');
+    if host == "localhost" || host.ends_with(".localhost") {
+        broken.push(RedirectUriRule::Localhost);
+    }
+    if parts.port.is_some_and(|p| p != 80 && p != 443) {
+        broken.push(RedirectUriRule::Port);
+    }
+    if url.chars().count() > 255 {
+        broken.push(RedirectUriRule::TooLong);
+    }
+    broken
+}
+
+fn check_redirect(url: &str, from: &str, restricted: bool) -> Result<RedirectUri, Failure> {
+    let checked = if restricted {
+        RedirectUri::restricted(url)
+    } else {
+        RedirectUri::parse(url)
+    };
+    match checked {
+        Ok(uri) => Ok(uri),
+        Err(e) => {
+            let mut rules = if restricted {
+                vec![RedirectUriRule::NotAUrl]
+            } else {
+                broken_rules(url)
+            };
+            if rules.is_empty() {
+                // The HTTP layer is the authority; name its rule if ours saw nothing.
+                if let withings::http::ErrorKind::RedirectUri(rule) = e.kind() {
+                    rules.push(rule);
+                }
+            }
+            let list: Vec<String> = rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| format!("({}) {}", i + 1, explain_rule(*r)))
+                .collect();
+            let hint = if restricted {
+                ""
+            } else {
+                " (or pass --restricted if Withings keeps the app in restricted mode, which allows http, localhost and other ports)"
+            };
+            Err(Failure::config(format!(
+                "the redirect URL `{url}` from {from} breaks Withings' callback-URL rules: {}; register a conforming callback URL in the Withings developer dashboard and give the same URL here{hint}",
+                list.join(", ")
+            )))
+        }
+    }
+}
+
+struct Parts {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+}
+
+impl Parts {
+    fn parse(url: &str) -> Option<Self> {
+        let (scheme, rest) = url.split_once("://")?;
+        if scheme.is_empty()
+            || !scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            || url.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return None;
+        }
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let authority = rest.get(..end)?;
+        if authority.is_empty() || authority.contains('@') {
+            return None;
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let (h, after) = v6.split_once(']')?;
+            (h, after.strip_prefix(':'))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (authority, None),
+            }
+        };
+        let port = match port {
+            Some(p) => Some(p.parse::<u16>().ok()?),
+            None => None,
+        };
+        if host.is_empty() {
+            return None;
+        }
+        Some(Self {
+            scheme: scheme.to_owned(),
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+}
+
+fn is_ip(host: &str) -> bool {
+    host.parse::<Ipv4Addr>().is_ok()
+        || host.parse::<Ipv6Addr>().is_ok()
+        || host.split('.').all(|l| {
+            !l.is_empty()
+                && (l.bytes().all(|b| b.is_ascii_digit())
+                    || l.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x")))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_settings_and_key_value_files_parse() {
+        let text = "# mine\nCID: \"abc\"\nSecret: 'x y'\nRedirectURL: https://example.com/cb?a=1 # note\nbase_url = http://127.0.0.1:8088\n";
+        let pairs = parse_settings(text, Path::new("f")).unwrap();
+        assert_eq!(
+            pairs,
+            vec![
+                ("cid".into(), "abc".into()),
+                ("secret".into(), "x y".into()),
+                ("redirecturl".into(), "https://example.com/cb?a=1".into()),
+                ("base_url".into(), "http://127.0.0.1:8088".into()),
+            ]
+        );
+        let e = parse_settings("CID abc\n", Path::new("f")).unwrap_err();
+        assert!(e.message.contains("f line 1"), "{}", e.message);
+    }
+
+    #[test]
+    fn every_broken_rule_is_named() {
+        use RedirectUriRule as R;
+        assert_eq!(broken_rules("https://example.com/cb"), vec![]);
+        assert_eq!(
+            broken_rules("http://localhost:8080/cb"),
+            vec![R::NotHttps, R::Localhost, R::Port]
+        );
+        assert_eq!(broken_rules("https://127.0.0.1/cb"), vec![R::IpAddress]);
+        assert_eq!(broken_rules("https://[::1]:443/cb"), vec![R::IpAddress]);
+        assert_eq!(broken_rules("example.com/cb"), vec![R::NotAUrl]);
+        assert_eq!(broken_rules("https://u:p@example.com/"), vec![R::NotAUrl]);
+        let long = format!("https://example.com/{}", "a".repeat(250));
+        assert_eq!(broken_rules(&long), vec![R::TooLong]);
+    }
+
+    #[test]
+    fn a_bad_redirect_url_is_explained_rule_by_rule() {
+        let e = check_redirect("http://localhost:8080/cb", "--redirect-url", false).unwrap_err();
+        assert!(
+            e.message.contains("(1) it must start with https://")
+                && e.message.contains("(2) its host must not be localhost")
+                && e.message.contains("(3) its port"),
+            "{}",
+            e.message
+        );
+        assert!(check_redirect("http://localhost:8080/cb", "x", true).is_ok());
+    }
+}

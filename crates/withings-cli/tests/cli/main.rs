@@ -1,0 +1,11 @@
+//! The `withings` binary run as a process against a sandbox started by the test: every
+//! command in every format, json and csv parsed back to the same values, and the error paths
+//! with their exit codes and one-line messages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod data;
+mod errors;
+mod harness;
+mod raw_notify;
+mod sandbox_demo;

@@ -1,0 +1,173 @@
+//! The escape hatch (`Client::call`) and the OAuth 2 group (refresh, signed revoke).
+
+use wiremock::MockServer;
+use withings::{
+    AccessToken, AppCredentials, Client, ErrorKind, Form, MemoryTokenStore, RefreshToken,
+    RetryPolicy, Service, TokenSet,
+};
+
+use crate::support::{
+    assert_form, catch_all, client, fixture, mount, only_request, param, requests, serve, ts,
+};
+
+#[tokio::test]
+async fn call_sends_any_action_and_returns_the_json_body() {
+    let body = fixture("v2-user-getdevice", "normal");
+    let server = serve("/v2/user", "getdevice", body.clone(), 1).await;
+    let c = client(&server);
+    let json = c
+        .call(
+            Service::User,
+            "getdevice",
+            [("extra", "1"), ("action", "ignored")],
+        )
+        .await
+        .unwrap();
+    let whole: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json, whole["body"]);
+    let r = only_request(&server, "/v2/user").await;
+    assert_form(&r, &[("action", "getdevice"), ("extra", "1")]);
+}
+
+#[tokio::test]
+async fn call_form_handles_statuses_like_the_typed_calls() {
+    let server = serve(
+        "/measure",
+        "getmeas",
+        fixture("measure-getmeas", "status-2554-not-implemented"),
+        1,
+    )
+    .await;
+    let c = client(&server);
+    let mut form = Form::new();
+    form.push("meastypes", "1,6");
+    let e = c
+        .call_form(Service::Measure, "getmeas", &form)
+        .await
+        .unwrap_err();
+    assert_eq!(e.status(), Some(2554));
+    assert_eq!(e.http_kind(), Some(ErrorKind::NotImplemented));
+    assert_eq!(
+        param(&requests(&server).await[0], "meastypes").as_deref(),
+        Some("1,6")
+    );
+}
+
+fn oauth_client(server: &MockServer) -> Client {
+    let tokens = TokenSet::new(
+        AccessToken::new("old-access"),
+        RefreshToken::new("old-refresh"),
+        ts(4_000_000_000),
+    )
+    .with_userid("10203040");
+    Client::builder()
+        .base_url(server.uri())
+        .credentials(AppCredentials::new("client-id", "client-secret"))
+        .token_store(MemoryTokenStore::with_tokens(tokens))
+        .no_rate_limit()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn oauth2_refresh_sends_the_refresh_token_and_returns_the_new_pair() {
+    let text = fixture("v2-oauth2-requesttoken", "normal");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let server = serve("/v2/oauth2", "requesttoken", text, 1).await;
+    let c = oauth_client(&server);
+    let tokens = c.oauth2().refresh().await.unwrap();
+    assert_eq!(tokens.userid(), json["body"]["userid"].as_str());
+    assert_eq!(
+        Some(tokens.refresh_token().expose_secret()),
+        json["body"]["refresh_token"].as_str()
+    );
+    let current = c.oauth2().tokens().await.unwrap().unwrap();
+    assert_eq!(
+        Some(current.access_token().expose_secret()),
+        json["body"]["access_token"].as_str()
+    );
+    let r = &requests(&server).await[0];
+    assert_form(
+        r,
+        &[
+            ("action", "requesttoken"),
+            ("grant_type", "refresh_token"),
+            ("client_id", "client-id"),
+            ("client_secret", "client-secret"),
+            ("refresh_token", "old-refresh"),
+        ],
+    );
+}
+
+#[tokio::test]
+async fn oauth2_revoke_gets_a_nonce_then_sends_a_signed_revoke() {
+    let nonce_body = fixture("v2-signature-getnonce", "normal");
+    let nonce: serde_json::Value = serde_json::from_str(&nonce_body).unwrap();
+    let server = MockServer::start().await;
+    mount(&server, "/v2/signature", "getnonce", nonce_body, 1).await;
+    mount(
+        &server,
+        "/v2/oauth2",
+        "revoke",
+        r#"{"status":0,"body":{}}"#.to_owned(),
+        1,
+    )
+    .await;
+    catch_all(&server).await;
+    let c = oauth_client(&server);
+    c.oauth2().revoke("10203040").send().await.unwrap();
+    let rs = requests(&server).await;
+    assert_eq!(rs.len(), 2);
+    assert_eq!(param(&rs[0], "client_id").as_deref(), Some("client-id"));
+    assert!(param(&rs[0], "signature").is_some_and(|s| s.len() == 64));
+    assert_eq!(rs[1].url.path(), "/v2/oauth2");
+    assert_eq!(param(&rs[1], "action").as_deref(), Some("revoke"));
+    assert_eq!(
+        param(&rs[1], "nonce").as_deref(),
+        nonce["body"]["nonce"].as_str()
+    );
+    assert_eq!(param(&rs[1], "userid").as_deref(), Some("10203040"));
+    assert!(param(&rs[1], "signature").is_some());
+    assert!(
+        rs[1].headers.get("authorization").is_none(),
+        "no bearer on oauth2 calls"
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn oauth2_authorize_builds_the_url_with_state() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    let credentials = AppCredentials::new("client-id", "client-secret").with_redirect_uri(
+        withings::RedirectUri::parse("https://example.com/withings/callback").unwrap(),
+    );
+    let c = Client::builder()
+        .base_url(server.uri())
+        .credentials(credentials)
+        .build()
+        .unwrap();
+    let pending = c
+        .oauth2()
+        .authorize(&[withings::Scope::UserMetrics, withings::Scope::UserActivity])
+        .unwrap();
+    assert!(
+        pending
+            .url()
+            .starts_with("https://account.withings.com/oauth2_user/authorize2?")
+    );
+    assert!(
+        pending.url().contains("scope=user.metrics%2Cuser.activity"),
+        "{}",
+        pending.url()
+    );
+    let pasted = "https://example.com/withings/callback?code=c0ffee&state=wrong";
+    let e = c
+        .oauth2()
+        .complete_authorization(&pending, pasted)
+        .await
+        .unwrap_err();
+    assert_eq!(e.http_kind(), Some(ErrorKind::InvalidState));
+    assert!(requests(&server).await.is_empty());
+}

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::NameOrCode;
 use crate::de;
-use crate::endpoint::{DateWindow, Endpoint, Form, Paged, PagedBody, Service, TimeSpan};
+use crate::endpoint::{DateWindow, Endpoint, Form, Service, TimeSpan};
 
 /// Declares a plain enum of `data_fields` names with `as_str`, `ALL`, `Display` and `FromStr`.
 macro_rules! field_names {
@@ -218,11 +218,7 @@ impl Endpoint for GetActivity {
     }
 }
 
-impl Paged for GetActivity {
-    fn set_offset(&mut self, offset: i64) {
-        self.offset = Some(offset);
-    }
-}
+paged!(GetActivity => GetActivityBody);
 
 /// The body of a `getactivity` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -237,15 +233,6 @@ pub struct GetActivityBody {
     /// The offset of the next page.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub offset: Option<i64>,
-}
-
-impl PagedBody for GetActivityBody {
-    fn more(&self) -> bool {
-        self.more
-    }
-    fn offset(&self) -> Option<i64> {
-        self.offset
-    }
 }
 
 /// One day of activity (reference §5.2). Only the measurements asked for in `data_fields`
@@ -468,6 +455,7 @@ pub struct IntradaySample {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
     use jiff::civil::date;
 

@@ -139,6 +139,28 @@ where
     fn set_offset(&mut self, offset: i64);
 }
 
+/// Implements [`Paged`] for a request with an `offset: Option<i64>` field and [`PagedBody`]
+/// for its body with `more: bool` and `offset: Option<i64>` fields: every paged action of the
+/// API has that shape.
+macro_rules! paged {
+    ($request:ty => $body:ty) => {
+        impl $crate::endpoint::Paged for $request {
+            fn set_offset(&mut self, offset: i64) {
+                self.offset = Some(offset);
+            }
+        }
+
+        impl $crate::endpoint::PagedBody for $body {
+            fn more(&self) -> bool {
+                self.more
+            }
+            fn offset(&self) -> Option<i64> {
+                self.offset
+            }
+        }
+    };
+}
+
 /// A body that says whether more pages follow (`more`, `offset`).
 pub trait PagedBody {
     /// Whether the server says another page follows.

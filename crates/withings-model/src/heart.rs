@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{NameOrCode, Position};
 use crate::de;
-use crate::endpoint::{Endpoint, Form, Paged, PagedBody, Service, TimeSpan};
+use crate::endpoint::{Endpoint, Form, Service, TimeSpan};
 
 open_enum! {
     /// ECG atrial-fibrillation classification (`ecg.afib`, reference §7.7).
@@ -65,11 +65,7 @@ impl Endpoint for HeartList {
     }
 }
 
-impl Paged for HeartList {
-    fn set_offset(&mut self, offset: i64) {
-        self.offset = Some(offset);
-    }
-}
+paged!(HeartList => HeartListBody);
 
 /// The body of `heart list`: `{series, more, offset}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -83,15 +79,6 @@ pub struct HeartListBody {
     /// The offset of the next page.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub offset: Option<i64>,
-}
-
-impl PagedBody for HeartListBody {
-    fn more(&self) -> bool {
-        self.more
-    }
-    fn offset(&self) -> Option<i64> {
-        self.offset
-    }
 }
 
 /// One recording of `heart list` (reference §5.7).
@@ -234,6 +221,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
+    use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
 
     #[test]

@@ -30,6 +30,7 @@
 #[macro_use]
 mod code;
 pub mod de;
+#[macro_use]
 pub mod endpoint;
 pub mod envelope;
 mod error;

@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{Attrib, Category, NameOrCode, Position};
-use crate::endpoint::{Endpoint, Form, Paged, PagedBody, Service, TimeWindow};
+use crate::endpoint::{Endpoint, Form, Service, TimeWindow};
 use crate::envelope::EmptyBody;
 
 open_enum! {
@@ -239,11 +239,7 @@ impl Endpoint for GetMeas {
     }
 }
 
-impl Paged for GetMeas {
-    fn set_offset(&mut self, offset: i64) {
-        self.offset = Some(offset);
-    }
-}
+paged!(GetMeas => GetMeasBody);
 
 /// The body of a getmeas response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -263,15 +259,6 @@ pub struct GetMeasBody {
     /// The offset of the next page.
     #[serde(default, deserialize_with = "crate::de::opt_lenient_i64::deserialize")]
     pub offset: Option<i64>,
-}
-
-impl PagedBody for GetMeasBody {
-    fn more(&self) -> bool {
-        self.more
-    }
-    fn offset(&self) -> Option<i64> {
-        self.offset
-    }
 }
 
 /// One measure group: the measures one device (or one manual entry) took at one time.
@@ -443,6 +430,7 @@ impl Endpoint for ConfirmUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
 
     fn ts(s: i64) -> Timestamp {

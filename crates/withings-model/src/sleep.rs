@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::NameOrCode;
 use crate::de;
-use crate::endpoint::{DateWindow, Endpoint, Form, Paged, PagedBody, Service, TimeSpan};
+use crate::endpoint::{DateWindow, Endpoint, Form, Service, TimeSpan};
 
 open_enum! {
     /// The state of one `get` segment (`series[].state`, reference §7.4).
@@ -434,11 +434,7 @@ impl Endpoint for GetSleepSummary {
     }
 }
 
-impl Paged for GetSleepSummary {
-    fn set_offset(&mut self, offset: i64) {
-        self.offset = Some(offset);
-    }
-}
+paged!(GetSleepSummary => GetSleepSummaryBody);
 
 /// The body of `sleep get` (reference §5.5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -560,15 +556,6 @@ pub struct GetSleepSummaryBody {
     /// The offset to ask for next.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub offset: Option<i64>,
-}
-
-impl PagedBody for GetSleepSummaryBody {
-    fn more(&self) -> bool {
-        self.more
-    }
-    fn offset(&self) -> Option<i64> {
-        self.offset
-    }
 }
 
 /// The summary of one night (`getsummary` `series[]`).
@@ -940,6 +927,7 @@ pub struct SleepSummaryData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
     use jiff::civil::date;
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{NameOrCode, Position};
 use crate::de;
-use crate::endpoint::{Endpoint, Form, Paged, PagedBody, Service, TimeSpan};
+use crate::endpoint::{Endpoint, Form, Service, TimeSpan};
 
 /// `action=list`: the user's stethoscope recordings, paged by `offset`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,11 +55,7 @@ impl Endpoint for StethoList {
     }
 }
 
-impl Paged for StethoList {
-    fn set_offset(&mut self, offset: i64) {
-        self.offset = Some(offset);
-    }
-}
+paged!(StethoList => StethoListBody);
 
 /// The body of `stetho list`: `{series, more, offset}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,15 +69,6 @@ pub struct StethoListBody {
     /// The offset of the next page.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub offset: Option<i64>,
-}
-
-impl PagedBody for StethoListBody {
-    fn more(&self) -> bool {
-        self.more
-    }
-    fn offset(&self) -> Option<i64> {
-        self.offset
-    }
 }
 
 /// One recording of `stetho list`.
@@ -169,6 +156,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
+    use crate::endpoint::Paged;
     use crate::envelope::{Reply, parse_reply};
 
     #[test]

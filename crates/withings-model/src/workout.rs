@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::activity::field_names;
 use crate::codes::{Attrib, NameOrCode};
 use crate::de;
-use crate::endpoint::{DateWindow, Endpoint, Form, Paged, PagedBody, Service};
+use crate::endpoint::{DateWindow, Endpoint, Form, Service};
 
 open_enum! {
     /// Workout category (`category`, reference §7.6). Codes the table does not list (new
@@ -410,11 +410,7 @@ impl Endpoint for GetWorkouts {
     }
 }
 
-impl Paged for GetWorkouts {
-    fn set_offset(&mut self, offset: i64) {
-        self.offset = Some(offset);
-    }
-}
+paged!(GetWorkouts => GetWorkoutsBody);
 
 /// The body of a `getworkouts` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -428,15 +424,6 @@ pub struct GetWorkoutsBody {
     /// The offset of the next page.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub offset: Option<i64>,
-}
-
-impl PagedBody for GetWorkoutsBody {
-    fn more(&self) -> bool {
-        self.more
-    }
-    fn offset(&self) -> Option<i64> {
-        self.offset
-    }
 }
 
 /// One workout (reference §5.4).
@@ -566,6 +553,7 @@ pub struct WorkoutData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
     use jiff::civil::date;
 

@@ -17,9 +17,6 @@ use crate::output::{Cell, Format, Table, col};
 pub(crate) async fn run(ctx: &Ctx, args: RawArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let mut form = Form::new();
     for (key, value) in args.params {
-        // `Form` keys are `&'static str` (every typed request names its keys in code); a
-        // command line names a handful once per process, so leaking them is the simple way.
-        let key: &'static str = Box::leak(key.into_boxed_str());
         form.push(key, value);
     }
     let body = ctx

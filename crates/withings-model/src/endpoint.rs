@@ -6,6 +6,7 @@
 //! `meastype` for lists) and which body type answers it. One generic path in `withings-http`
 //! sends any of them; nothing here is written out twice.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use jiff::Timestamp;
@@ -172,7 +173,9 @@ pub trait PagedBody {
 /// The form body of a request, as ordered key/value pairs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Form {
-    pairs: Vec<(&'static str, String)>,
+    // Keys are nearly always the API's fixed names; `Cow` lets the escape hatch
+    // (`withings raw … key=value`) pass keys typed at run time without leaking them.
+    pairs: Vec<(Cow<'static, str>, String)>,
 }
 
 impl Form {
@@ -182,9 +185,14 @@ impl Form {
         Self::default()
     }
 
-    /// Adds a parameter as text.
-    pub fn push(&mut self, key: &'static str, value: impl Into<String>) -> &mut Self {
-        self.pairs.push((key, value.into()));
+    /// Adds a parameter as text. The key is usually one of the API's names (`"startdate"`);
+    /// an owned `String` works too.
+    pub fn push(
+        &mut self,
+        key: impl Into<Cow<'static, str>>,
+        value: impl Into<String>,
+    ) -> &mut Self {
+        self.pairs.push((key.into(), value.into()));
         self
     }
 
@@ -257,8 +265,8 @@ impl Form {
     }
 
     /// The pairs, in order.
-    pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        self.pairs.iter().map(|(k, v)| (*k, v.as_str()))
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs.iter().map(|(k, v)| (k.as_ref(), v.as_str()))
     }
 
     /// The `application/x-www-form-urlencoded` body.

@@ -476,7 +476,7 @@ mod tests {
             Update::new(URL, Appli::Weight, change)
                 .form()
                 .pairs()
-                .map(|(k, _)| k)
+                .map(|(k, _)| k.to_owned())
                 .collect::<Vec<_>>()
         };
         assert_eq!(

@@ -351,7 +351,7 @@ mod tests {
             SecretString::from(SECRET),
             SecretString::from("r3fr3sh"),
         );
-        let keys: Vec<_> = req.form().pairs().map(|(k, _)| k).collect();
+        let keys: Vec<_> = req.form().pairs().map(|(k, _)| k.to_owned()).collect();
         assert_eq!(
             keys,
             [

@@ -333,14 +333,15 @@ impl Client {
     ///
     /// # Errors
     /// As [`send`](Self::send), except that the body is only checked to be JSON.
-    pub async fn call<I, V>(
+    pub async fn call<I, K, V>(
         &self,
         service: Service,
         action: &str,
         params: I,
     ) -> Result<serde_json::Value>
     where
-        I: IntoIterator<Item = (&'static str, V)>,
+        I: IntoIterator<Item = (K, V)>,
+        K: Into<std::borrow::Cow<'static, str>>,
         V: Into<String>,
     {
         let mut form = Form::new();

@@ -21,13 +21,8 @@ const CODE_LIFETIME: Duration = Duration::from_secs(30);
 
 pub(crate) fn scopes(names: &[String]) -> Vec<Scope> {
     let mut out: Vec<Scope> = Vec::new();
-    for n in names {
-        let s = match n.as_str() {
-            "user.info" => Scope::UserInfo,
-            "user.metrics" => Scope::UserMetrics,
-            "user.activity" => Scope::UserActivity,
-            _ => Scope::UserSleepEvents,
-        };
+    // clap already limited the names to Withings' four spellings.
+    for s in names.iter().filter_map(|n| n.parse::<Scope>().ok()) {
         if !out.contains(&s) {
             out.push(s);
         }

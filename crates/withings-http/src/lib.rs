@@ -72,7 +72,7 @@ pub use error::{Error, ErrorKind, RedirectUriRule, StatusFamily, family};
 pub use limiter::RateLimiter;
 pub use oauth::{
     AppCredentials, AuthorizationCode, ClientSecret, CsrfState, PendingAuthorization, RedirectUri,
-    Scope,
+    Scope, UnknownScope,
 };
 pub use retry::RetryPolicy;
 pub use token::{

@@ -141,6 +141,40 @@ pub enum Scope {
     UserSleepEvents,
 }
 
+/// Parses Withings' spelling (`user.metrics`); `users.activity`, a misspelling found in some
+/// copies of the official docs (reference §3.1), is accepted as `user.activity`.
+impl std::str::FromStr for Scope {
+    type Err = UnknownScope;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let t = s.trim();
+        if t == "users.activity" {
+            return Ok(Self::UserActivity);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == t)
+            .ok_or_else(|| UnknownScope(t.to_owned()))
+    }
+}
+
+/// A scope name that is not one of `user.info`, `user.metrics`, `user.activity`,
+/// `user.sleepevents`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownScope(pub String);
+
+impl std::fmt::Display for UnknownScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is not a Withings scope (user.info, user.metrics, user.activity, user.sleepevents)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownScope {}
+
 impl Scope {
     /// The scope as Withings spells it.
     #[must_use]
@@ -152,6 +186,14 @@ impl Scope {
             Self::UserSleepEvents => "user.sleepevents",
         }
     }
+
+    /// Every scope.
+    pub const ALL: [Self; 4] = [
+        Self::UserInfo,
+        Self::UserMetrics,
+        Self::UserActivity,
+        Self::UserSleepEvents,
+    ];
 
     pub(crate) fn join(scopes: &[Scope]) -> String {
         scopes
@@ -446,6 +488,21 @@ pub(crate) fn authorize_url(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn scopes_parse_from_their_spelling() {
+        for scope in Scope::ALL {
+            assert_eq!(scope.as_str().parse::<Scope>(), Ok(scope));
+        }
+        assert_eq!("users.activity".parse::<Scope>(), Ok(Scope::UserActivity));
+        assert!(
+            "user.everything"
+                .parse::<Scope>()
+                .unwrap_err()
+                .to_string()
+                .contains("user.everything")
+        );
+    }
+
     use super::*;
 
     fn rule(uri: &str) -> Option<RedirectUriRule> {

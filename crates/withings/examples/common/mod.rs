@@ -94,13 +94,7 @@ impl Options {
 }
 
 fn parse_scope(s: &str) -> Result<Scope, String> {
-    match s {
-        "user.metrics" => Ok(Scope::UserMetrics),
-        "user.activity" => Ok(Scope::UserActivity),
-        "user.info" => Ok(Scope::UserInfo),
-        "user.sleepevents" => Ok(Scope::UserSleepEvents),
-        other => Err(format!("unknown scope `{other}`")),
-    }
+    s.parse().map_err(|e: withings::http::UnknownScope| e.to_string())
 }
 
 /// The three settings of the Go client's file.

@@ -2,6 +2,9 @@
 //!
 //! - `cargo xtask gen-bench-data [--groups N]`: writes the benchmark input
 //!   `target/bench-data/getmeas-<N>.json` (default 50,000 groups, about 29 MB).
+//! - `cargo xtask regen-fixtures [...]`: records scrubbed responses into `fixtures/`,
+//!   `--rescrub`s them in place, or `--check`s that nothing there looks live (see the
+//!   library's `cli` module).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
@@ -11,20 +14,22 @@ use std::process::ExitCode;
 #[allow(dead_code, unreachable_pub)]
 mod getmeas_data;
 
-const USAGE: &str = "usage: cargo xtask <task>
+const USAGE_HEAD: &str = "usage: cargo xtask <task>
 
 tasks:
-  gen-bench-data [--groups N]   write target/bench-data/getmeas-<N>.json (default N = 50000)";
+  gen-bench-data [--groups N]   write target/bench-data/getmeas-<N>.json (default N = 50000)
+{REGEN}";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("gen-bench-data") => gen_bench_data(&args[1..]),
+        Some("regen-fixtures") => xtask::cli::regen_fixtures(&workspace_root(), &args[1..]),
         Some("-h" | "--help") | None => {
-            println!("{USAGE}");
+            println!("{}", usage());
             Ok(())
         }
-        Some(other) => Err(format!("unknown task `{other}`\n\n{USAGE}")),
+        Some(other) => Err(format!("unknown task `{other}`\n\n{}", usage())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -33,6 +38,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn usage() -> String {
+    USAGE_HEAD.replace("{REGEN}", xtask::cli::USAGE)
 }
 
 fn workspace_root() -> PathBuf {
@@ -46,7 +55,7 @@ fn gen_bench_data(args: &[String]) -> Result<(), String> {
         [flag, n] if flag == "--groups" => n
             .parse()
             .map_err(|_| format!("--groups takes a number, not `{n}`"))?,
-        _ => return Err(format!("unexpected arguments {args:?}\n\n{USAGE}")),
+        _ => return Err(format!("unexpected arguments {args:?}\n\n{}", usage())),
     };
     let dir = workspace_root().join("target/bench-data");
     std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

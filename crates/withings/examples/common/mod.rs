@@ -94,7 +94,8 @@ impl Options {
 }
 
 fn parse_scope(s: &str) -> Result<Scope, String> {
-    s.parse().map_err(|e: withings::http::UnknownScope| e.to_string())
+    s.parse()
+        .map_err(|e: withings::http::UnknownScope| e.to_string())
 }
 
 /// The three settings of the Go client's file.

@@ -1,15 +1,15 @@
 //! What every command shares: the client, the token file, progress on stderr, error mapping.
 
-use std::future::poll_fn;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use withings::Output;
 use withings::decode::Decode;
-use withings::http::{AppCredentials, FileTokenStore, RedirectUri, RetryPolicy};
-use withings::model::{Paged, PagedBody};
+use withings::http::{AppCredentials, CallbackUrl, FileTokenStore, RetryPolicy};
+use withings::model::{Endpoint, Paged, PagedBody};
 use withings::paging::Page;
 
 use crate::config::Settings;
@@ -45,7 +45,7 @@ impl Ctx {
 /// Maps any façade error to an exit code and one line.
 pub(crate) fn from_facade(e: &withings::Error) -> Failure {
     match e {
-        withings::Error::InvalidRequest(m) => Failure::new(Exit::Usage, m.clone()),
+        withings::Error::Request(e) => Failure::new(Exit::Usage, e.to_string()),
         other => match other.http() {
             Some(h) => from_http(h),
             None => Failure::new(Exit::Api, other.to_string()),
@@ -75,7 +75,7 @@ impl ClientSpec {
         })
     }
 
-    pub(crate) fn with_redirect(mut self, uri: RedirectUri) -> Self {
+    pub(crate) fn with_redirect(mut self, uri: CallbackUrl) -> Self {
         self.credentials = self.credentials.map(|c| c.with_redirect_uri(uri));
         self
     }
@@ -139,9 +139,17 @@ impl Progress {
     }
 
     pub(crate) fn step(&mut self, what: &str, n: usize) {
+        self.show(format_args!("{what} {n}"));
+    }
+
+    pub(crate) fn step_of(&mut self, what: &str, n: usize, total: usize) {
+        self.show(format_args!("{what} {n}/{total}"));
+    }
+
+    fn show(&mut self, what: std::fmt::Arguments<'_>) {
         if self.on {
             let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{}: {what} {n}…", self.label);
+            let _ = write!(err, "\r\x1b[2K{}: {what}…", self.label);
             let _ = err.flush();
             self.shown = true;
         }
@@ -158,29 +166,29 @@ impl Drop for Progress {
     }
 }
 
-/// Every page of a paged request, merged, with progress.
-pub(crate) async fn all_pages<E>(
-    ctx: &Ctx,
-    endpoint: E,
-    label: &str,
-) -> Result<<E::Body as Decode>::Output, Failure>
+/// Every page of a paged request, merged by the library, with a progress line.
+pub(crate) async fn all_pages<E>(ctx: &Ctx, request: E) -> Result<Output<E>, Failure>
 where
-    E: Paged + Send + Sync + 'static,
-    E::Body: PagedBody + Decode + Send,
-    <E::Body as Decode>::Output: Page + Send + 'static,
+    E: Paged,
+    E::Body: PagedBody + Decode,
+    Output<E>: Page + Send + 'static,
 {
-    let mut pages = ctx.client.pages(endpoint);
-    let mut progress = Progress::new(label);
-    let mut all: Option<<E::Body as Decode>::Output> = None;
-    let mut n = 0;
-    while let Some(page) = poll_fn(|cx| pages.as_mut().poll_next(cx)).await {
-        let page = page.map_err(|e| ctx.fail(e))?;
-        n += 1;
-        progress.step("page", n);
-        match &mut all {
-            Some(all) => all.merge(page),
-            None => all = Some(page),
-        }
-    }
-    all.ok_or_else(|| Failure::new(Exit::Api, format!("{label}: the API returned no page")))
+    let mut progress = Progress::new(E::ACTION);
+    ctx.client
+        .collect_all_observed(request, |n| progress.step("page", n))
+        .await
+        .map_err(|e| ctx.fail(e))
+}
+
+/// A request the library may split into 24 h calls, sent whole, with a progress line.
+pub(crate) async fn send_split<E>(ctx: &Ctx, request: &E) -> Result<Output<E>, Failure>
+where
+    E: Endpoint,
+    E::Body: Decode,
+{
+    let mut progress = Progress::new(E::ACTION);
+    ctx.client
+        .send_observed(request, |n, total| progress.step_of("call", n, total))
+        .await
+        .map_err(|e| ctx.fail(e))
 }

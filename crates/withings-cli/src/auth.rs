@@ -16,7 +16,7 @@ use crate::cli::{AuthArgs, Global};
 use crate::config::Settings;
 use crate::error::{Exit, Failure};
 
-/// How long an authorization code lives (reference §3.1).
+/// How long an authorization code lives (API notes §3.1).
 const CODE_LIFETIME: Duration = Duration::from_secs(30);
 
 pub(crate) fn scopes(names: &[String]) -> Vec<Scope> {

@@ -164,6 +164,10 @@ pub(crate) enum NotifyCommand {
         /// A label for the subscription.
         #[arg(long)]
         comment: Option<String>,
+        /// The app is in Withings' restricted mode: accept any http(s) callback URL
+        /// (localhost, IP addresses, other ports).
+        #[arg(long)]
+        restricted: bool,
     },
     /// Stop notifications to a URL.
     Revoke {

@@ -18,13 +18,13 @@
 
 use std::env;
 use std::fs;
-use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::{Path, PathBuf};
 
-use withings::http::{AppCredentials, RedirectUri, RedirectUriRule};
+use withings::http::{AppCredentials, CallbackUrl, UrlRule};
+use withings::model::url::broken_rules;
 
 use crate::cli::Global;
-use crate::error::{Failure, explain_rule};
+use crate::error::Failure;
 
 /// The file of the Go client (`zono-dev/withings-go`) that the seed's users already have.
 pub(crate) const GO_SETTINGS: &str = ".test_settings.yaml";
@@ -235,7 +235,7 @@ impl Settings {
 
     /// The redirect URL, checked against Withings' rules (all of them, each broken one
     /// named), or any absolute http(s) URL when `restricted`.
-    pub(crate) fn redirect_uri(&self, restricted: bool) -> Result<RedirectUri, Failure> {
+    pub(crate) fn redirect_uri(&self, restricted: bool) -> Result<CallbackUrl, Failure> {
         let url = self.redirect_url.as_ref().ok_or_else(|| {
             Failure::config(format!(
                 "no redirect URL (the callback URL registered for the app): {}",
@@ -255,55 +255,27 @@ impl Settings {
     }
 }
 
-/// Every rule of Withings' callback URLs (reference §3.1) that `url` breaks, in order.
-pub(crate) fn broken_rules(url: &str) -> Vec<RedirectUriRule> {
-    let Some(parts) = Parts::parse(url) else {
-        return vec![RedirectUriRule::NotAUrl];
-    };
-    let mut broken = Vec::new();
-    if !parts.scheme.eq_ignore_ascii_case("https") {
-        broken.push(RedirectUriRule::NotHttps);
-    }
-    if is_ip(&parts.host) {
-        broken.push(RedirectUriRule::IpAddress);
-    }
-    let host = parts.host.trim_end_matches('.');
-    if host == "localhost" || host.ends_with(".localhost") {
-        broken.push(RedirectUriRule::Localhost);
-    }
-    if parts.port.is_some_and(|p| p != 80 && p != 443) {
-        broken.push(RedirectUriRule::Port);
-    }
-    if url.chars().count() > 255 {
-        broken.push(RedirectUriRule::TooLong);
-    }
-    broken
-}
-
-fn check_redirect(url: &str, from: &str, restricted: bool) -> Result<RedirectUri, Failure> {
+fn check_redirect(url: &str, from: &str, restricted: bool) -> Result<CallbackUrl, Failure> {
     let checked = if restricted {
-        RedirectUri::restricted(url)
+        CallbackUrl::restricted(url)
     } else {
-        RedirectUri::parse(url)
+        CallbackUrl::parse(url)
     };
     match checked {
         Ok(uri) => Ok(uri),
-        Err(e) => {
+        Err(first) => {
             let mut rules = if restricted {
-                vec![RedirectUriRule::NotAUrl]
+                vec![UrlRule::NotAUrl]
             } else {
                 broken_rules(url)
             };
             if rules.is_empty() {
-                // The HTTP layer is the authority; name its rule if ours saw nothing.
-                if let withings::http::ErrorKind::RedirectUri(rule) = e.kind() {
-                    rules.push(rule);
-                }
+                rules.push(first);
             }
             let list: Vec<String> = rules
                 .iter()
                 .enumerate()
-                .map(|(i, r)| format!("({}) {}", i + 1, explain_rule(*r)))
+                .map(|(i, r)| format!("({}) {}", i + 1, r.explain()))
                 .collect();
             let hint = if restricted {
                 ""
@@ -316,62 +288,6 @@ fn check_redirect(url: &str, from: &str, restricted: bool) -> Result<RedirectUri
             )))
         }
     }
-}
-
-struct Parts {
-    scheme: String,
-    host: String,
-    port: Option<u16>,
-}
-
-impl Parts {
-    fn parse(url: &str) -> Option<Self> {
-        let (scheme, rest) = url.split_once("://")?;
-        if scheme.is_empty()
-            || !scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-            || url.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
-            return None;
-        }
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let authority = rest.get(..end)?;
-        if authority.is_empty() || authority.contains('@') {
-            return None;
-        }
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let (h, after) = v6.split_once(']')?;
-            (h, after.strip_prefix(':'))
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (authority, None),
-            }
-        };
-        let port = match port {
-            Some(p) => Some(p.parse::<u16>().ok()?),
-            None => None,
-        };
-        if host.is_empty() {
-            return None;
-        }
-        Some(Self {
-            scheme: scheme.to_owned(),
-            host: host.to_ascii_lowercase(),
-            port,
-        })
-    }
-}
-
-fn is_ip(host: &str) -> bool {
-    host.parse::<Ipv4Addr>().is_ok()
-        || host.parse::<Ipv6Addr>().is_ok()
-        || host.split('.').all(|l| {
-            !l.is_empty()
-                && (l.bytes().all(|b| b.is_ascii_digit())
-                    || l.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("0x")))
-        })
 }
 
 #[cfg(test)]
@@ -397,7 +313,7 @@ mod tests {
 
     #[test]
     fn every_broken_rule_is_named() {
-        use RedirectUriRule as R;
+        use UrlRule as R;
         assert_eq!(broken_rules("https://example.com/cb"), vec![]);
         assert_eq!(
             broken_rules("http://localhost:8080/cb"),

@@ -4,7 +4,6 @@
 //! are in the names (`_m`, `_kg`, `_s` for seconds) except for measures, which carry theirs
 //! in a `unit` column.
 
-use std::collections::BTreeSet;
 use std::fmt::Display;
 
 use jiff::SignedDuration;
@@ -13,16 +12,16 @@ use withings::decode::activity::IntradaySample;
 use withings::decode::measure::Measurements;
 use withings::decode::notify::Expiry;
 use withings::decode::sleep::{Segment, SleepSummary, hypnogram};
-use withings::model::TimeSpan;
 use withings::model::activity::{GetActivity, GetIntradayActivity};
 use withings::model::heart::HeartList;
 use withings::model::measure::{GetMeas, MeasureType};
 use withings::model::notify::{Appli, NotifyList, Revoke, Subscribe};
 use withings::model::sleep::{GetSleep, GetSleepSummary};
+use withings::model::url::CallbackUrl;
 use withings::model::user::{GetDevice, GetGoals};
 use withings::model::workout::GetWorkouts;
 
-use crate::app::{Ctx, Progress, all_pages};
+use crate::app::{Ctx, all_pages, send_split};
 use crate::cli::WindowArgs;
 use crate::error::{Exit, Failure};
 use crate::output::{Cell, Table, col, duration, extra};
@@ -35,9 +34,6 @@ pub(crate) const DAY: SignedDuration = SignedDuration::from_hours(24);
 pub(crate) const WORKOUTS_DEFAULT: SignedDuration = SignedDuration::from_hours(30 * 24);
 pub(crate) const SLEEP_SUMMARY_DEFAULT: SignedDuration = SignedDuration::from_hours(7 * 24);
 pub(crate) const HEART_DEFAULT: SignedDuration = SignedDuration::from_hours(365 * 24);
-
-/// Calls with more pieces than this are refused (a window of years for a 24 h action).
-const MAX_CHUNKS: usize = 400;
 
 fn span_of(ctx: &Ctx, w: &WindowArgs, default: SignedDuration) -> Result<Span, Failure> {
     resolve(
@@ -62,11 +58,11 @@ pub(crate) async fn meas(
     w: &WindowArgs,
 ) -> Result<Table, Failure> {
     let span = span_of(ctx, w, MEAS_DEFAULT)?;
-    let mut req = GetMeas::new().range(span.start, span.end);
+    let mut req = GetMeas::new().between(span.start, span.end);
     if !types.is_empty() {
         req = req.meastypes(types.iter().copied());
     }
-    let m: Measurements = all_pages(ctx, req, "getmeas").await?;
+    let m: Measurements = all_pages(ctx, req).await?;
     Ok(meas_table(ctx, &m, types))
 }
 
@@ -121,7 +117,7 @@ pub(crate) fn meas_table(ctx: &Ctx, m: &Measurements, types: &[MeasureType]) -> 
 pub(crate) async fn activity(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure> {
     let span = span_of(ctx, w, ACTIVITY_DEFAULT)?;
     let (start, end) = span.dates(&window_zone(ctx.tz.as_ref()));
-    let mut days = all_pages(ctx, GetActivity::dates(start, end), "getactivity").await?;
+    let mut days = all_pages(ctx, GetActivity::new().dates(start, end)).await?;
     days.sort_by_key(|d| d.date);
     let mut t = Table::new(&[
         col("date"),
@@ -171,36 +167,11 @@ pub(crate) async fn activity(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure
     Ok(t)
 }
 
-fn chunks(span: Span, label: &str) -> Result<Vec<Span>, Failure> {
-    let pieces = span.chunks(DAY);
-    if pieces.len() > MAX_CHUNKS {
-        return Err(Failure::new(
-            Exit::Usage,
-            format!(
-                "{label} answers 24 h per call and this window needs {} calls: ask for at most {MAX_CHUNKS} days",
-                pieces.len()
-            ),
-        ));
-    }
-    Ok(pieces)
-}
-
-/// `withings intraday`: 24 h per call (reference §12.18); samples on a seam come once.
+/// `withings intraday`: the library sends 24 h per call (API notes §12.18) and merges.
 pub(crate) async fn intraday(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure> {
     let span = span_of(ctx, w, DAY)?;
-    let mut samples: Vec<IntradaySample> = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut progress = Progress::new("getintradayactivity");
-    for (i, piece) in chunks(span, "getintradayactivity")?.into_iter().enumerate() {
-        progress.step("day", i + 1);
-        let got = ctx
-            .client
-            .send(&GetIntradayActivity::between(piece.start, piece.end))
-            .await
-            .map_err(|e| ctx.fail(e))?;
-        samples.extend(got.into_iter().filter(|s| seen.insert(s.at)));
-    }
-    drop(progress);
+    let req = GetIntradayActivity::new().between(span.start, span.end);
+    let mut samples: Vec<IntradaySample> = send_split(ctx, &req).await?;
     samples.sort_by_key(|s| s.at);
     let mut t = Table::new(&[
         col("time"),
@@ -244,7 +215,7 @@ pub(crate) async fn intraday(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure
 pub(crate) async fn workouts(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure> {
     let span = span_of(ctx, w, WORKOUTS_DEFAULT)?;
     let (start, end) = span.dates(&window_zone(ctx.tz.as_ref()));
-    let mut list = all_pages(ctx, GetWorkouts::dates(start, end), "getworkouts").await?;
+    let mut list = all_pages(ctx, GetWorkouts::new().dates(start, end)).await?;
     list.sort_by_key(|w| (w.start, w.id));
     let mut t = Table::new(&[
         col("start"),
@@ -308,24 +279,8 @@ pub(crate) async fn workouts(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure
 /// `withings sleep`: segments, 24 h per call, with the night's totals under the table.
 pub(crate) async fn sleep(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure> {
     let span = span_of(ctx, w, DAY)?;
-    let mut segments: Vec<Segment> = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut progress = Progress::new("sleep get");
-    for (i, piece) in chunks(span, "sleep get")?.into_iter().enumerate() {
-        progress.step("day", i + 1);
-        let got = ctx
-            .client
-            .send(&GetSleep::between(piece.start, piece.end).all_fields())
-            .await
-            .map_err(|e| ctx.fail(e))?;
-        segments.extend(
-            got.segments
-                .into_iter()
-                .filter(|s| seen.insert((s.start, s.end, s.state.code()))),
-        );
-    }
-    drop(progress);
-    segments.sort_by_key(|s| (s.start, s.end));
+    let req = GetSleep::new().between(span.start, span.end).all_fields();
+    let segments: Vec<Segment> = send_split(ctx, &req).await?.segments;
     let mut t = Table::new(&[
         col("start"),
         col("end"),
@@ -385,8 +340,8 @@ pub(crate) async fn sleep(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure> {
 pub(crate) async fn sleep_summary(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure> {
     let span = span_of(ctx, w, SLEEP_SUMMARY_DEFAULT)?;
     let (start, end) = span.dates(&window_zone(ctx.tz.as_ref()));
-    let req = GetSleepSummary::dates(start, end).all_fields();
-    let nights = all_pages(ctx, req, "sleep getsummary").await?;
+    let req = GetSleepSummary::new().dates(start, end).all_fields();
+    let nights = all_pages(ctx, req).await?;
     Ok(sleep_summary_table(ctx, nights))
 }
 
@@ -452,11 +407,8 @@ pub(crate) fn sleep_summary_table(ctx: &Ctx, mut nights: Vec<SleepSummary>) -> T
 /// `withings heart`.
 pub(crate) async fn heart(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure> {
     let span = span_of(ctx, w, HEART_DEFAULT)?;
-    let req = HeartList::new().span(TimeSpan {
-        start: span.start,
-        end: span.end,
-    });
-    let mut records = all_pages(ctx, req, "heart list").await?;
+    let req = HeartList::new().between(span.start, span.end);
+    let mut records = all_pages(ctx, req).await?;
     records.sort_by_key(|r| r.taken_at);
     let mut t = Table::new(&[
         col("taken_at"),
@@ -587,18 +539,41 @@ fn done_table(action: &str, appli: Option<Appli>, url: &str) -> Table {
 }
 
 /// `withings notify subscribe`.
+///
+/// The URL is checked against Withings' rules (or, with `restricted`, only as an http(s)
+/// URL) before anything is sent.
 pub(crate) async fn notify_subscribe(
     ctx: &Ctx,
     url: &str,
+    restricted: bool,
     appli: Appli,
     comment: Option<&str>,
 ) -> Result<Table, Failure> {
-    let mut req = Subscribe::new(url, appli);
+    let checked = if restricted {
+        CallbackUrl::restricted(url)
+    } else {
+        CallbackUrl::parse(url)
+    };
+    let url = checked.map_err(|rule| {
+        let hint = if restricted {
+            ""
+        } else {
+            " (an app in Withings' restricted mode may pass --restricted)"
+        };
+        Failure::new(
+            Exit::Usage,
+            format!(
+                "--callback-url `{url}` is refused: {}{hint}",
+                rule.explain()
+            ),
+        )
+    })?;
+    let mut req = Subscribe::new(url.clone(), appli);
     if let Some(c) = comment {
         req = req.comment(c);
     }
     ctx.client.send(&req).await.map_err(|e| ctx.fail(e))?;
-    Ok(done_table("subscribed", Some(appli), url))
+    Ok(done_table("subscribed", Some(appli), url.as_str()))
 }
 
 /// `withings notify revoke`.

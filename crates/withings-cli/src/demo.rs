@@ -8,7 +8,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
-use withings::http::{AppCredentials, RedirectUri};
+use withings::http::{AppCredentials, CallbackUrl};
 use withings::model::measure::MeasureType;
 use withings_sandbox::Sandbox;
 
@@ -76,7 +76,7 @@ pub(crate) async fn run(g: &Global, now: Timestamp, out: &mut dyn Write) -> Resu
     };
     prepare_dir(&token_file)?;
     let redirect =
-        RedirectUri::parse(EXAMPLE_REDIRECT).map_err(|e| Failure::other(e.to_string()))?;
+        CallbackUrl::parse(EXAMPLE_REDIRECT).map_err(|e| Failure::other(e.to_string()))?;
     let credentials = AppCredentials::new(sandbox.client_id(), sandbox.client_secret())
         .with_redirect_uri(redirect);
     let spec = ClientSpec {

@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use withings::http::{ErrorKind, RedirectUriRule};
+use withings::http::ErrorKind;
 
 /// The help text's summary of the exit codes (kept beside the table above).
 pub(crate) const EXIT_CODES_HELP: &str = "\
@@ -98,21 +98,6 @@ fn call_part(e: &withings::http::Error) -> String {
     }
 }
 
-/// One of Withings' callback-URL rules, explained for a person.
-pub(crate) fn explain_rule(rule: RedirectUriRule) -> &'static str {
-    match rule {
-        RedirectUriRule::NotAUrl => {
-            "it must be a valid absolute URL (scheme://host/path, URL-encoded, no user:password@)"
-        }
-        RedirectUriRule::NotHttps => "it must start with https://",
-        RedirectUriRule::IpAddress => "its host must be a domain name, not an IP address",
-        RedirectUriRule::Localhost => "its host must not be localhost",
-        RedirectUriRule::Port => "its port, if any, must be 80 or 443",
-        RedirectUriRule::TooLong => "it must be at most 255 characters long",
-        _ => "it breaks one of Withings' callback-URL rules",
-    }
-}
-
 /// Maps an error of the HTTP layer to an exit code and a line that says what to do.
 pub(crate) fn from_http(e: &withings::http::Error) -> Failure {
     let call = call_part(e);
@@ -147,9 +132,9 @@ pub(crate) fn from_http(e: &withings::http::Error) -> Failure {
                 ),
             )
         }
-        ErrorKind::RedirectUri(rule) => Failure::config(format!(
+        ErrorKind::CallbackUrl(rule) => Failure::config(format!(
             "the redirect URL is refused: {}; fix --redirect-url / WITHINGS_REDIRECT_URL",
-            explain_rule(rule)
+            rule.explain()
         )),
         ErrorKind::Config | ErrorKind::TokenStore => Failure::config(e.to_string()),
         _ => Failure::new(Exit::Api, e.to_string()),

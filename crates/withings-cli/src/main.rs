@@ -147,8 +147,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     callback_url,
                     appli,
                     comment,
+                    restricted,
                 }) => {
-                    data::notify_subscribe(&ctx, &callback_url, appli, comment.as_deref()).await?
+                    let comment = comment.as_deref();
+                    data::notify_subscribe(&ctx, &callback_url, restricted, appli, comment).await?
                 }
                 Command::Notify(NotifyCommand::Revoke {
                     callback_url,

@@ -145,21 +145,6 @@ impl Span {
             self.end.to_zoned_datetime(tz.clone()).date(),
         )
     }
-
-    /// Consecutive pieces of at most `max` (sleep get and intraday answer 24 h at most).
-    pub(crate) fn chunks(&self, max: SignedDuration) -> Vec<Span> {
-        let mut out = Vec::new();
-        let mut start = self.start;
-        while start < self.end {
-            let end = start.checked_add(max).map_or(self.end, |e| e.min(self.end));
-            out.push(Span { start, end });
-            start = end;
-        }
-        if out.is_empty() {
-            out.push(*self);
-        }
-        out
-    }
 }
 
 /// An instant shown in `--tz` if given, else in the zone the API reported for the record
@@ -241,9 +226,6 @@ mod tests {
         )
         .unwrap();
         assert_eq!(span.start, ts(1_717_430_000 - 172_800));
-        let chunks = span.chunks(SignedDuration::from_hours(24));
-        assert_eq!(chunks.len(), 2);
-        assert_eq!(chunks[1].end, span.end);
         assert!(
             resolve(
                 None,

@@ -5,7 +5,7 @@
 //! 8601 durations (`PT57M`).
 //!
 //! Withings sends 0 for heart-rate fields when no heart-rate sensor recorded the period
-//! (reference §12.15). A heart rate of 0 bpm is never a measurement, so it becomes `None`
+//! (API notes §12.15). A heart rate of 0 bpm is never a measurement, so it becomes `None`
 //! here: [`DailyActivity::heart_rate`] is `None` when every heart-rate field is 0 or absent,
 //! and [`IntradaySample::heart_rate`] is `None` for 0.
 
@@ -45,7 +45,7 @@ pub struct DailyActivity {
     /// Active plus passive kilocalories.
     pub total_calories: Option<f64>,
     /// Heart rate over the day; `None` when the API sent only zeros (no heart-rate sensor,
-    /// reference §12.15) or no heart-rate field at all.
+    /// API notes §12.15) or no heart-rate field at all.
     pub heart_rate: Option<HeartRateSummary>,
     /// Time in each heart-rate zone; `None` when every zone is 0 or absent.
     pub heart_rate_zones: Option<HeartRateZones>,
@@ -66,7 +66,7 @@ pub struct DailyActivity {
 }
 
 /// Heart-rate figures of a period, in bpm. Each is `None` when absent or 0: the API sends 0
-/// when no heart-rate sensor was worn (reference §12.15).
+/// when no heart-rate sensor was worn (API notes §12.15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct HeartRateSummary {
@@ -110,7 +110,7 @@ pub struct HeartRateZones {
 
 impl HeartRateZones {
     /// The zones of the wire fields (seconds), or `None` when every zone is absent or 0 (no
-    /// heart-rate sensor, reference §12.15).
+    /// heart-rate sensor, API notes §12.15).
     #[must_use]
     pub fn from_wire(zones: [Option<i64>; 4]) -> Option<Self> {
         if zones.iter().all(|z| z.unwrap_or(0) == 0) {
@@ -152,7 +152,7 @@ pub struct IntradaySample {
     pub strokes: Option<i64>,
     /// Pool laps (`pool_lap`).
     pub pool_laps: Option<i64>,
-    /// Heart rate, bpm; `None` when absent or 0 (no heart-rate reading, reference §12.15).
+    /// Heart rate, bpm; `None` when absent or 0 (no heart-rate reading, API notes §12.15).
     pub heart_rate: Option<i64>,
     /// Automatic SpO2 reading, % (`spo2_auto`).
     pub spo2: Option<f64>,

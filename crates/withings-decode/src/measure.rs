@@ -6,7 +6,7 @@
 //!   `body.measuregrps[i].measures[j].unit`.
 //! - Local times are in the body's `timezone` (the user's zone), resolved once per response;
 //!   an unknown zone is [`DecodeError::TimeZone`] at `body.timezone`.
-//! - Groups that share a `grpid` are **merged** into the first one (reference §12.14: the same
+//! - Groups that share a `grpid` are **merged** into the first one (API notes §12.14: the same
 //!   group arrives twice, with attrib 0 and 8): the first occurrence keeps its place in the
 //!   response order and its metadata (attrib, dates, device, model); measures of the later
 //!   copies are appended unless the same `(kind, position, value)` is already there. The later
@@ -102,7 +102,7 @@ impl Serialize for PhysicalUnit {
     }
 }
 
-/// The physical unit of a measure type (reference §7.1); `None` for types this library does
+/// The physical unit of a measure type (API notes §7.1); `None` for types this library does
 /// not know.
 ///
 /// Units the reference does not state are presumed, and said so here:

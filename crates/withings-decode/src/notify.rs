@@ -11,7 +11,7 @@ use withings_model::notify::{self as wire, Appli, Notification, NotificationErro
 use crate::time::{timestamp, ymd};
 use crate::{Decode, DecodeError};
 
-/// `expires` value that means "never": the largest 32-bit unix time (reference §5.12).
+/// `expires` value that means "never": the largest 32-bit unix time (API notes §5.12).
 pub const NEVER_EXPIRES: i64 = 2_147_483_647;
 
 /// When a subscription expires.
@@ -145,7 +145,7 @@ impl Serialize for UserAction {
 }
 
 /// The `date` of a notification: a day (`YYYY-MM-DD`, appli 16) or, for some events, unix
-/// seconds (reference §8).
+/// seconds (API notes §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -157,7 +157,7 @@ pub enum EventDate {
 }
 
 /// The data a notification points at. Any part may be missing: which keys come depends on the
-/// appli and is only partly documented (reference §7.8, §14).
+/// appli and is only partly documented (API notes §7.8, §14).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Window {

@@ -29,14 +29,14 @@ use crate::{Decode, DecodeError};
 #[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Token {
-    /// The user the tokens belong to; absent from some refresh responses (reference §3.2):
+    /// The user the tokens belong to; absent from some refresh responses (API notes §3.2):
     /// keep the one you stored.
     pub user_id: Option<String>,
     /// The access token (a Bearer token).
     #[serde(serialize_with = "redacted::serialize")]
     pub access_token: SecretString,
     /// The refresh token. It replaces the previous one: persist it before using the new
-    /// access token (reference §3.3).
+    /// access token (API notes §3.3).
     #[serde(serialize_with = "redacted::serialize")]
     pub refresh_token: SecretString,
     /// How long the access token lives from the moment it was issued (3 hours in practice).
@@ -80,7 +80,7 @@ impl Decode for TokenBody {
                 problem: format!("a lifetime of {} seconds is negative", self.expires_in),
             });
         }
-        // Withings joins scopes with commas (reference §12.16); tolerate spaces around them.
+        // Withings joins scopes with commas (API notes §12.16); tolerate spaces around them.
         let scopes = self
             .scope
             .as_deref()

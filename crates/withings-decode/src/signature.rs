@@ -4,7 +4,7 @@ use withings_model::signature::NonceBody;
 
 use crate::{Decode, DecodeError};
 
-/// The nonce, as sent: single use, valid 30 minutes (reference §3.4).
+/// The nonce, as sent: single use, valid 30 minutes (API notes §3.4).
 impl Decode for NonceBody {
     type Output = String;
 

@@ -1,7 +1,7 @@
 //! `/v2/sleep`: state segments with their per-minute series, a [`Hypnogram`] of time per
 //! state, and nightly summaries with local times and night events.
 //!
-//! Decisions (reference §5.5, §5.6, §7.4, §7.5, §11, §12):
+//! Decisions (API notes §5.5, §5.6, §7.4, §7.5, §11, §12):
 //! - Segments come back from the API in no particular order (§5.5): [`SleepSegments`] holds
 //!   them sorted by start (then end, then state code). Segments are otherwise kept as sent:
 //!   overlapping or duplicated ones are not dropped here; [`hypnogram`] counts each instant once.
@@ -309,7 +309,7 @@ impl Decode for GetSleepBody {
 pub struct SleepSummary {
     /// Summary id.
     pub id: i64,
-    /// The night's local date, as Withings assigns it (the morning it ended, reference §11).
+    /// The night's local date, as Withings assigns it (the morning it ended, API notes §11).
     pub date: Date,
     /// IANA zone of the night.
     pub timezone: String,
@@ -492,7 +492,7 @@ pub enum NightEvents {
     /// The documented shape, `{"<type>": [<seconds from the night's start>, ...]}` (PHP's `[]`
     /// for none), as events sorted by time, then type.
     Events(Vec<NightEvent>),
-    /// Any other shape, kept as received: no real sample has been seen (reference §14), so an
+    /// Any other shape, kept as received: no real sample has been seen (API notes §14), so an
     /// unexpected shape must not fail the response.
     Raw(serde_json::Value),
 }
@@ -501,7 +501,7 @@ pub enum NightEvents {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct NightEvent {
-    /// What happened (reference §7.5); unknown codes are kept.
+    /// What happened (API notes §7.5); unknown codes are kept.
     pub kind: NightEventType,
     /// When: the night's start plus the offset sent.
     pub at: Timestamp,
@@ -549,7 +549,7 @@ fn secs(v: Option<i64>) -> Option<SignedDuration> {
     v.map(SignedDuration::from_secs)
 }
 
-/// 0 means the device has no heart-rate sensor (reference §12.15).
+/// 0 means the device has no heart-rate sensor (API notes §12.15).
 fn heart_rate(v: Option<i64>) -> Option<i64> {
     v.filter(|&bpm| bpm != 0)
 }

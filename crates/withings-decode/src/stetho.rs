@@ -1,6 +1,6 @@
 //! Stethoscope recordings (`stetho list`) and signals (`stetho get`).
 //!
-//! No real payload of either action was found (reference §5.9, §14): the values whose meaning
+//! No real payload of either action was found (API notes §5.9, §14): the values whose meaning
 //! or unit is undocumented are passed through as received.
 
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};

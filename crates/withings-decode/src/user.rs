@@ -20,7 +20,7 @@ pub enum Battery {
     Medium,
     /// `low`.
     Low,
-    /// Any other text, kept as received; real payloads send `unknown` (reference §6).
+    /// Any other text, kept as received; real payloads send `unknown` (API notes §6).
     Unknown(String),
 }
 
@@ -69,7 +69,7 @@ pub struct Device {
     pub kind: String,
     /// Battery level.
     pub battery: Battery,
-    /// The model name; `None` when the API sends an empty string (reference §12.11).
+    /// The model name; `None` when the API sends an empty string (API notes §12.11).
     pub model_name: Option<String>,
     /// The model code.
     pub model: Option<DeviceModel>,

@@ -2,8 +2,8 @@
 //!
 //! Start and end are instants and local times in the workout's own time zone; `date` is the
 //! local day. Durations are [`SignedDuration`]s from the API's whole seconds. Heart-rate
-//! fields of 0 ("no heart-rate sensor", reference §12.15) and the "0 = not set" fields
-//! (`intensity`, `manual_*`, reference §5.4) become `None`; every other field is kept as
+//! fields of 0 ("no heart-rate sensor", API notes §12.15) and the "0 = not set" fields
+//! (`intensity`, `manual_*`, API notes §5.4) become `None`; every other field is kept as
 //! sent, `null` being `None`.
 
 use jiff::civil::Date;
@@ -57,7 +57,7 @@ pub struct Workout {
     /// Kilocalories entered by the user; `None` when absent or 0 (nothing entered).
     pub manual_calories: Option<f64>,
     /// Heart rate during the workout; `None` when the API sent only zeros (no heart-rate
-    /// sensor, reference §12.15), nulls, or nothing.
+    /// sensor, API notes §12.15), nulls, or nothing.
     pub heart_rate: Option<HeartRateSummary>,
     /// Time in each heart-rate zone; `None` when every zone is 0 or absent.
     pub heart_rate_zones: Option<HeartRateZones>,

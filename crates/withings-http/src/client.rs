@@ -18,13 +18,12 @@ use withings_model::{EmptyBody, Endpoint, Form, Reply, Service, parse_reply};
 
 use crate::clock::{Clock, SystemClock};
 use crate::limiter::RateLimiter;
-use crate::oauth::{
-    self, AppCredentials, AuthorizationCode, CsrfState, PendingAuthorization, Scope,
-};
+use crate::oauth::{self, AppCredentials, AuthorizationCode, CsrfState, PendingAuthorization};
 use crate::retry::RetryPolicy;
 use crate::token::{AccessToken, MemoryTokenStore, TokenSet, TokenStore};
 use crate::transport::{HttpReply, Transport};
 use crate::{Error, ErrorKind, sign};
+use withings_model::scope::Scope;
 
 /// A Withings cloud: its API host and its account (authorization) host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -512,7 +511,7 @@ impl Client {
                 span.record("status", s);
             }
             // Status 401 (or another authentication status): the token may have been revoked
-            // or rotated elsewhere. Refresh once, retry once (reference §9.3).
+            // or rotated elsewhere. Refresh once, retry once (API notes §9.3).
             if err.kind() == ErrorKind::Auth && err.status().is_some() && !refreshed {
                 if let (Some(b), Auth::Managed(m)) = (&bearer, &self.inner.auth) {
                     refreshed = true;
@@ -682,7 +681,7 @@ impl Client {
                 _ => e,
             })?;
         let new = self.token_set(body, Some(current))?;
-        // Using the new access token kills the old refresh token (reference §3.3): the new
+        // Using the new access token kills the old refresh token (API notes §3.3): the new
         // pair must be durable first. If saving fails, the old pair stays in use.
         m.store.save(&new).await?;
         let new = Arc::new(new);
@@ -854,7 +853,7 @@ impl Client {
         Ok(loaded)
     }
 
-    /// Gets a fresh nonce and signs `action` with it (reference §3.4).
+    /// Gets a fresh nonce and signs `action` with it (API notes §3.4).
     async fn sign(&self, action: &str) -> Result<Signed, Error> {
         let creds = self.credentials("signing a request")?;
         let now = self.inner.clock.now();

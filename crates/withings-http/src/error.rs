@@ -1,15 +1,16 @@
-//! The one error type of this crate, and the status-code families of reference §9.1.
+//! The one error type of this crate, and the status-code families of API notes §9.1.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
+use withings_model::url::UrlRule;
 use withings_model::{ApiStatus, ParseError, Service};
 
 use crate::redact;
 
 /// The family a Withings `status` code belongs to (the official "Response Status" table,
-/// reference §9.1). Withings publishes families only; the `error` text sometimes says more.
+/// API notes §9.1). Withings publishes families only; the `error` text sometimes says more.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum StatusFamily {
@@ -35,7 +36,7 @@ pub enum StatusFamily {
     Unknown,
 }
 
-/// The family of a Withings `status` code, exactly per the official table (reference §9.1).
+/// The family of a Withings `status` code, exactly per the official table (API notes §9.1).
 ///
 /// Where older libraries disagree (2554 as "unauthorized", 100 as "no data", 5002–5004
 /// missing) the official table wins.
@@ -124,37 +125,6 @@ pub const fn family(status: i64) -> StatusFamily {
     }
 }
 
-/// Which redirect-URI rule was broken (Withings' callback-URL rules, reference §3.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RedirectUriRule {
-    /// Not an absolute, URL-encoded `scheme://host/...` URL.
-    NotAUrl,
-    /// The scheme is not `https`.
-    NotHttps,
-    /// The host is an IP address.
-    IpAddress,
-    /// The host is `localhost`.
-    Localhost,
-    /// An explicit port other than 80 or 443.
-    Port,
-    /// Longer than 255 characters.
-    TooLong,
-}
-
-impl RedirectUriRule {
-    fn explain(self) -> &'static str {
-        match self {
-            Self::NotAUrl => "it is not a valid absolute URL (scheme://host/path, URL-encoded)",
-            Self::NotHttps => "it must start with https://",
-            Self::IpAddress => "its host must be a domain name, not an IP address",
-            Self::Localhost => "its host must not be localhost",
-            Self::Port => "its port must be 80 or 443",
-            Self::TooLong => "it must be at most 255 characters long",
-        }
-    }
-}
-
 /// What went wrong, for matching. The [`Error`] carries the details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -162,7 +132,7 @@ pub enum ErrorKind {
     /// Withings refused the token or credentials (status 100–102, 200, 401), a refresh was
     /// refused, or there is no token at all: the user must authorize again.
     Auth,
-    /// Withings rejected the parameters (the "invalid params" family, reference §9.1).
+    /// Withings rejected the parameters (the "invalid params" family, API notes §9.1).
     InvalidParams,
     /// This application may not call this service (214, 277, 2553, 2555).
     Unauthorized,
@@ -191,7 +161,7 @@ pub enum ErrorKind {
     /// The client was configured wrongly (base URL, missing credentials...).
     Config,
     /// A redirect URI breaks one of Withings' rules.
-    RedirectUri(RedirectUriRule),
+    CallbackUrl(UrlRule),
     /// The `state` of a redirected URL is missing or does not match the authorization.
     InvalidState,
     /// The authorization code is expired (codes live 30 s) or was already used.
@@ -383,7 +353,7 @@ impl Error {
         self.inner.status
     }
 
-    /// The family of [`status`](Self::status) (reference §9.1).
+    /// The family of [`status`](Self::status) (API notes §9.1).
     #[must_use]
     pub fn family(&self) -> Option<StatusFamily> {
         self.inner.status.map(family)
@@ -583,14 +553,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             ErrorKind::Config => f.write_str(msg.unwrap_or("invalid client configuration")),
-            ErrorKind::RedirectUri(rule) => {
-                write!(
-                    f,
-                    "redirect URI rejected: {}; register a conforming callback URL, or use \
-                     RedirectUri::restricted for an app in Withings' restricted mode",
-                    rule.explain()
-                )
-            }
+            ErrorKind::CallbackUrl(rule) => fmt::Display::fmt(&rule, f),
             ErrorKind::InvalidState => {
                 f.write_str(msg.unwrap_or(
                     "the state of the redirected URL does not match this authorization",
@@ -629,11 +592,18 @@ impl StdError for Error {
     }
 }
 
+/// A callback URL refused by the model's rules, as [`ErrorKind::CallbackUrl`].
+impl From<UrlRule> for Error {
+    fn from(rule: UrlRule) -> Self {
+        Self::new(ErrorKind::CallbackUrl(rule))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The official table (reference §9.1), written out independently of `family`.
+    /// The official table (API notes §9.1), written out independently of `family`.
     const TABLE: &[(i64, i64, StatusFamily)] = {
         use StatusFamily::*;
         &[

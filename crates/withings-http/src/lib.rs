@@ -4,7 +4,7 @@
 //! HTTPS, and does once, correctly, what Withings clients tend to get wrong:
 //!
 //! - **Status before body.** Withings answers errors with HTTP 200 and a `status` in the
-//!   envelope (reference §2). Every non-zero status becomes an [`Error`] whose
+//!   envelope (API notes §2). Every non-zero status becomes an [`Error`] whose
 //!   [`ErrorKind`] follows the official families (auth, invalid params, unauthorized, not
 //!   implemented, rate limited, 522 timeout, 524 bad state, other; see [`family`]), keeping
 //!   the raw status and Withings' `error` text. Messages say what to do.
@@ -29,13 +29,13 @@
 //! saved yet.
 //!
 //! ```no_run
-//! use withings_http::{AppCredentials, Client, FileTokenStore, RedirectUri, Scope};
+//! use withings_http::{AppCredentials, Client, FileTokenStore, CallbackUrl, Scope};
 //! use withings_model::measure::GetMeas;
 //!
 //! # #[allow(dead_code)]
 //! # async fn run(get_meas: GetMeas) -> Result<(), withings_http::Error> {
 //! let credentials = AppCredentials::new("my-client-id", "my-client-secret")
-//!     .with_redirect_uri(RedirectUri::parse("https://example.com/withings/callback")?);
+//!     .with_redirect_uri(CallbackUrl::parse("https://example.com/withings/callback")?);
 //! let client = Client::builder()
 //!     .credentials(credentials)
 //!     .token_store(FileTokenStore::new("withings-token.json"))
@@ -68,14 +68,13 @@ mod transport;
 
 pub use client::{Client, ClientBuilder, RawBody, Region};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, ErrorKind, RedirectUriRule, StatusFamily, family};
+pub use error::{Error, ErrorKind, StatusFamily, family};
 pub use limiter::RateLimiter;
-pub use oauth::{
-    AppCredentials, AuthorizationCode, ClientSecret, CsrfState, PendingAuthorization, RedirectUri,
-    Scope, UnknownScope,
-};
+pub use oauth::{AppCredentials, AuthorizationCode, ClientSecret, CsrfState, PendingAuthorization};
 pub use retry::RetryPolicy;
 pub use token::{
     AccessToken, FileTokenStore, MemoryTokenStore, RefreshToken, StoreFuture, TokenSet, TokenStore,
 };
+pub use withings_model::scope::{Scope, UnknownScope};
+pub use withings_model::url::{CallbackUrl, UrlRule};
 pub use withings_model::{Endpoint, Form, Service};

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 /// Limits requests to `n` per period, shared by every [`Client`](crate::Client) given a clone
 /// of it. Withings' limit is per application, all users and endpoints combined (120 requests
-/// per minute on the public plan, reference §9.4), so one limiter per client id is right.
+/// per minute on the public plan, API notes §9.4), so one limiter per client id is right.
 ///
 /// It is a generic cell rate algorithm on `tokio::time`: a burst of up to `n` calls goes
 /// straight through, after that calls are spaced `period / n` apart, in arrival order.

@@ -4,13 +4,13 @@
 //! The network half (code exchange, refresh, signed calls) is on [`Client`](crate::Client).
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use secrecy::SecretString;
 
-use crate::error::RedirectUriRule;
 use crate::token::secret_newtype;
 use crate::{Error, ErrorKind};
+use withings_model::scope::Scope;
+use withings_model::url::CallbackUrl;
 
 secret_newtype!(
     /// The application's client secret (from the Withings developer dashboard).
@@ -77,7 +77,7 @@ pub(crate) fn random_hex(n: usize) -> String {
 pub struct AppCredentials {
     client_id: String,
     client_secret: ClientSecret,
-    redirect_uri: Option<RedirectUri>,
+    redirect_uri: Option<CallbackUrl>,
 }
 
 impl AppCredentials {
@@ -93,7 +93,7 @@ impl AppCredentials {
 
     /// Sets the redirect URI registered for the app ("Callback URL" in the dashboard).
     #[must_use]
-    pub fn with_redirect_uri(mut self, uri: RedirectUri) -> Self {
+    pub fn with_redirect_uri(mut self, uri: CallbackUrl) -> Self {
         self.redirect_uri = Some(uri);
         self
     }
@@ -112,7 +112,7 @@ impl AppCredentials {
 
     /// The redirect URI, when set.
     #[must_use]
-    pub fn redirect_uri(&self) -> Option<&RedirectUri> {
+    pub fn redirect_uri(&self) -> Option<&CallbackUrl> {
         self.redirect_uri.as_ref()
     }
 }
@@ -125,222 +125,6 @@ impl fmt::Debug for AppCredentials {
             .field("redirect_uri", &self.redirect_uri)
             .finish()
     }
-}
-
-/// An OAuth scope (reference §3.1). Withings joins scopes with commas, not spaces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Scope {
-    /// `user.info`: user get/link/unlink (needs a Withings contract).
-    UserInfo,
-    /// `user.metrics`: measures (getmeas), heart.
-    UserMetrics,
-    /// `user.activity`: activity, intraday, workouts, sleep.
-    UserActivity,
-    /// `user.sleepevents`: bed in/out notifications only.
-    UserSleepEvents,
-}
-
-/// Parses Withings' spelling (`user.metrics`); `users.activity`, a misspelling found in some
-/// copies of the official docs (reference §3.1), is accepted as `user.activity`.
-impl std::str::FromStr for Scope {
-    type Err = UnknownScope;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let t = s.trim();
-        if t == "users.activity" {
-            return Ok(Self::UserActivity);
-        }
-        Self::ALL
-            .into_iter()
-            .find(|scope| scope.as_str() == t)
-            .ok_or_else(|| UnknownScope(t.to_owned()))
-    }
-}
-
-/// A scope name that is not one of `user.info`, `user.metrics`, `user.activity`,
-/// `user.sleepevents`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownScope(pub String);
-
-impl std::fmt::Display for UnknownScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "`{}` is not a Withings scope (user.info, user.metrics, user.activity, user.sleepevents)",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for UnknownScope {}
-
-impl Scope {
-    /// The scope as Withings spells it.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::UserInfo => "user.info",
-            Self::UserMetrics => "user.metrics",
-            Self::UserActivity => "user.activity",
-            Self::UserSleepEvents => "user.sleepevents",
-        }
-    }
-
-    /// Every scope.
-    pub const ALL: [Self; 4] = [
-        Self::UserInfo,
-        Self::UserMetrics,
-        Self::UserActivity,
-        Self::UserSleepEvents,
-    ];
-
-    pub(crate) fn join(scopes: &[Scope]) -> String {
-        scopes
-            .iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A redirect URI that Withings will accept.
-///
-/// [`RedirectUri::parse`] enforces Withings' callback-URL rules (reference §3.1): `https`, a
-/// valid URL-encoded URL, no IP address, no `localhost`, port 80 or 443 only, at most 255
-/// characters. Apps in Withings' "restricted mode" (at most 10 users, for development) may use
-/// other URLs: [`RedirectUri::restricted`] accepts any absolute http(s) URL.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct RedirectUri {
-    uri: String,
-}
-
-impl RedirectUri {
-    /// Checks `uri` against Withings' rules.
-    ///
-    /// ```
-    /// use withings_http::{ErrorKind, RedirectUri, RedirectUriRule};
-    /// assert!(RedirectUri::parse("https://example.com/withings/callback").is_ok());
-    /// let e = RedirectUri::parse("https://localhost/cb").unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::RedirectUri(RedirectUriRule::Localhost));
-    /// ```
-    ///
-    /// # Errors
-    /// [`ErrorKind::RedirectUri`] naming the first rule broken, checked in this order: not a
-    /// URL, not https, IP address, localhost, port, length.
-    pub fn parse(uri: &str) -> Result<Self, Error> {
-        let parts = UriParts::parse(uri)
-            .ok_or_else(|| Error::new(ErrorKind::RedirectUri(RedirectUriRule::NotAUrl)))?;
-        let rule = |r| Error::new(ErrorKind::RedirectUri(r));
-        if !parts.scheme.eq_ignore_ascii_case("https") {
-            return Err(rule(RedirectUriRule::NotHttps));
-        }
-        if is_ip_host(&parts.host) {
-            return Err(rule(RedirectUriRule::IpAddress));
-        }
-        if is_localhost(&parts.host) {
-            return Err(rule(RedirectUriRule::Localhost));
-        }
-        if parts.port.is_some_and(|p| p != 80 && p != 443) {
-            return Err(rule(RedirectUriRule::Port));
-        }
-        if uri.chars().count() > 255 {
-            return Err(rule(RedirectUriRule::TooLong));
-        }
-        Ok(Self {
-            uri: uri.to_owned(),
-        })
-    }
-
-    /// Accepts any absolute http or https URL, for an app that Withings keeps in restricted
-    /// mode (http, localhost, IP addresses or other ports; at most 10 linked users).
-    ///
-    /// # Errors
-    /// [`ErrorKind::RedirectUri`] with [`RedirectUriRule::NotAUrl`] when `uri` is not an
-    /// absolute http(s) URL.
-    pub fn restricted(uri: &str) -> Result<Self, Error> {
-        match UriParts::parse(uri) {
-            Some(p)
-                if p.scheme.eq_ignore_ascii_case("https")
-                    || p.scheme.eq_ignore_ascii_case("http") =>
-            {
-                Ok(Self {
-                    uri: uri.to_owned(),
-                })
-            }
-            _ => Err(Error::new(ErrorKind::RedirectUri(RedirectUriRule::NotAUrl))),
-        }
-    }
-
-    /// The URI.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.uri
-    }
-}
-
-impl fmt::Display for RedirectUri {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.uri)
-    }
-}
-
-/// The pieces of an absolute URL that the rules look at.
-pub(crate) struct UriParts {
-    pub(crate) scheme: String,
-    /// Lower-case, IPv6 without brackets.
-    pub(crate) host: String,
-    pub(crate) port: Option<u16>,
-}
-
-impl UriParts {
-    pub(crate) fn parse(s: &str) -> Option<Self> {
-        let uri: http::Uri = s.parse().ok()?;
-        let scheme = uri.scheme_str()?.to_owned();
-        let authority = uri.authority()?;
-        if authority.as_str().contains('@') {
-            // Credentials in a URL end up in logs and proxies.
-            return None;
-        }
-        let host = authority
-            .host()
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_ascii_lowercase();
-        if host.is_empty() {
-            return None;
-        }
-        Some(Self {
-            scheme,
-            host,
-            port: authority.port_u16(),
-        })
-    }
-}
-
-/// IPv4 (including the short and numeric forms resolvers accept, e.g. `2130706433`) or IPv6.
-pub(crate) fn is_ip_host(host: &str) -> bool {
-    host.parse::<Ipv4Addr>().is_ok()
-        || host.parse::<Ipv6Addr>().is_ok()
-        || (!host.is_empty()
-            && host.split('.').all(|label| {
-                !label.is_empty()
-                    && (label.bytes().all(|b| b.is_ascii_digit())
-                        || (label.len() > 2
-                            && label[..2].eq_ignore_ascii_case("0x")
-                            && label[2..].bytes().all(|b| b.is_ascii_hexdigit())))
-            }))
-}
-
-pub(crate) fn is_localhost(host: &str) -> bool {
-    let h = host.trim_end_matches('.');
-    h == "localhost" || h.ends_with(".localhost")
 }
 
 /// An authorization in progress: the URL to open, and the `state` to check on return.
@@ -370,11 +154,11 @@ impl PendingAuthorization {
     /// redirected to (its `state` must match), its query string, or the bare code.
     ///
     /// ```
-    /// use withings_http::{AppCredentials, Client, ErrorKind, RedirectUri, Scope};
+    /// use withings_http::{AppCredentials, Client, ErrorKind, CallbackUrl, Scope};
     ///
     /// # fn main() -> Result<(), withings_http::Error> {
     /// let credentials = AppCredentials::new("client-id", "client-secret")
-    ///     .with_redirect_uri(RedirectUri::parse("https://example.com/cb")?);
+    ///     .with_redirect_uri(CallbackUrl::parse("https://example.com/cb")?);
     /// let client = Client::builder().credentials(credentials).build()?;
     /// let pending = client.authorize(&[Scope::UserMetrics])?;
     ///
@@ -465,7 +249,7 @@ impl fmt::Debug for PendingAuthorization {
 pub(crate) fn authorize_url(
     account_base: &str,
     credentials: &AppCredentials,
-    redirect_uri: &RedirectUri,
+    redirect_uri: &CallbackUrl,
     scopes: &[Scope],
     demo: bool,
     state: &CsrfState,
@@ -488,93 +272,7 @@ pub(crate) fn authorize_url(
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn scopes_parse_from_their_spelling() {
-        for scope in Scope::ALL {
-            assert_eq!(scope.as_str().parse::<Scope>(), Ok(scope));
-        }
-        assert_eq!("users.activity".parse::<Scope>(), Ok(Scope::UserActivity));
-        assert!(
-            "user.everything"
-                .parse::<Scope>()
-                .unwrap_err()
-                .to_string()
-                .contains("user.everything")
-        );
-    }
-
     use super::*;
-
-    fn rule(uri: &str) -> Option<RedirectUriRule> {
-        match RedirectUri::parse(uri) {
-            Ok(_) => None,
-            Err(e) => match e.kind() {
-                ErrorKind::RedirectUri(r) => Some(r),
-                k => panic!("unexpected kind {k:?}"),
-            },
-        }
-    }
-
-    #[test]
-    fn redirect_uri_rules_each_have_their_own_error() {
-        assert_eq!(rule("https://example.com/cb?x=1"), None);
-        assert_eq!(rule("https://example.com:443/cb"), None);
-        assert_eq!(rule("https://example.com:80/cb"), None);
-        assert_eq!(rule("not a url"), Some(RedirectUriRule::NotAUrl));
-        assert_eq!(rule("/relative/cb"), Some(RedirectUriRule::NotAUrl));
-        assert_eq!(
-            rule("https://exa mple.com/cb"),
-            Some(RedirectUriRule::NotAUrl)
-        );
-        assert_eq!(
-            rule("https://user:pw@example.com/cb"),
-            Some(RedirectUriRule::NotAUrl)
-        );
-        assert_eq!(
-            rule("http://example.com/cb"),
-            Some(RedirectUriRule::NotHttps)
-        );
-        assert_eq!(
-            rule("https://192.168.1.10/cb"),
-            Some(RedirectUriRule::IpAddress)
-        );
-        assert_eq!(
-            rule("https://[2001:db8::1]/cb"),
-            Some(RedirectUriRule::IpAddress)
-        );
-        assert_eq!(
-            rule("https://2130706433/cb"),
-            Some(RedirectUriRule::IpAddress)
-        );
-        assert_eq!(
-            rule("https://localhost/cb"),
-            Some(RedirectUriRule::Localhost)
-        );
-        assert_eq!(
-            rule("https://LOCALHOST./cb"),
-            Some(RedirectUriRule::Localhost)
-        );
-        assert_eq!(
-            rule("https://app.localhost/cb"),
-            Some(RedirectUriRule::Localhost)
-        );
-        assert_eq!(
-            rule("https://example.com:8443/cb"),
-            Some(RedirectUriRule::Port)
-        );
-        let long = format!("https://example.com/{}", "a".repeat(236));
-        assert_eq!(long.len(), 256);
-        assert_eq!(rule(&long), Some(RedirectUriRule::TooLong));
-        assert_eq!(rule(&long[..255]), None);
-    }
-
-    #[test]
-    fn restricted_mode_accepts_local_urls_but_not_garbage() {
-        assert!(RedirectUri::restricted("http://localhost:8080/cb").is_ok());
-        assert!(RedirectUri::restricted("http://127.0.0.1:8080/cb").is_ok());
-        assert!(RedirectUri::restricted("ftp://example.com/cb").is_err());
-        assert!(RedirectUri::restricted("nope").is_err());
-    }
 
     #[test]
     fn state_is_random_hex() {
@@ -588,7 +286,7 @@ mod tests {
     #[test]
     fn authorize_url_is_https_with_comma_scopes_and_state() {
         let creds = AppCredentials::new("cid", "secret");
-        let redirect = RedirectUri::parse("https://example.com/cb").unwrap();
+        let redirect = CallbackUrl::parse("https://example.com/cb").unwrap();
         let state = CsrfState::new("st4te");
         let url = authorize_url(
             "https://account.withings.com",

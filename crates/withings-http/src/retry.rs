@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-/// How the client retries (reference §9.3).
+/// How the client retries (API notes §9.3).
 ///
 /// - Status 601 waits `wait_seconds` (60 s without it) and tries again while the total wait
 ///   stays within [`max_rate_limit_wait`](Self::max_rate_limit_wait); after that the call

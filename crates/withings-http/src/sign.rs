@@ -1,4 +1,4 @@
-//! Request signatures for nonce-signed actions (reference §3.4).
+//! Request signatures for nonce-signed actions (API notes §3.4).
 //!
 //! The signature is the hex HMAC-SHA256, keyed with the client secret, of the values of
 //! `action`, `client_id` and `timestamp` (for `getnonce`) or `nonce` (for every other signed

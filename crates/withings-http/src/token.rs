@@ -1,7 +1,7 @@
 //! Tokens and where they are kept.
 //!
 //! Withings rotates refresh tokens: every refresh returns a new one, and the old one dies as
-//! soon as the new access token is used (reference §3.3). So a [`TokenStore`] must hold the
+//! soon as the new access token is used (API notes §3.3). So a [`TokenStore`] must hold the
 //! newest pair durably, and the client saves it before it sends the new access token.
 
 use std::fmt;
@@ -231,7 +231,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Se
 ///
 /// The client calls [`save`](Self::save) after every exchange and refresh, and only sends the
 /// new access token once `save` returned `Ok`: if saving fails, the call fails and the old
-/// refresh token (still valid for up to 8 hours, reference §3.3) stays in the store.
+/// refresh token (still valid for up to 8 hours, API notes §3.3) stays in the store.
 /// Implementations must be atomic: after a crash, `load` returns either the old pair or the
 /// new one, never a mix or an empty token.
 pub trait TokenStore: Send + Sync + fmt::Debug {

@@ -14,9 +14,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use withings_model::Service;
 
-use crate::oauth::UriParts;
 use crate::token::AccessToken;
 use crate::{Error, ErrorKind};
+use withings_model::url::UrlParts;
 
 const USER_AGENT: &str = concat!("withings-http/", env!("CARGO_PKG_VERSION"));
 
@@ -48,7 +48,7 @@ impl std::fmt::Debug for Transport {
 /// Checks a base URL: https anywhere, plain http only to a loopback address, so a token is
 /// never sent in clear over a network. Returns it without a trailing slash.
 pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
-    let parts = UriParts::parse(url)
+    let parts = UrlParts::parse(url)
         .ok_or_else(|| Error::config(format!("base URL `{url}` is not an absolute http(s) URL")))?;
     let parsed: Uri = url
         .parse()

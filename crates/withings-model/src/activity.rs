@@ -1,12 +1,12 @@
 //! `/v2/measure` `getactivity` (daily aggregates) and `getintradayactivity` (fine-grained
-//! samples): requests and response bodies (reference §4.1, §5.2, §5.3).
+//! samples): requests and response bodies (API notes §4.1, §5.2, §5.3).
 //!
 //! ```
 //! use jiff::civil::date;
 //! use withings_model::activity::{ActivityField, GetActivity};
 //! use withings_model::Endpoint;
 //!
-//! let req = GetActivity::dates(date(2024, 6, 1), date(2024, 6, 3))
+//! let req = GetActivity::new().dates(date(2024, 6, 1), date(2024, 6, 3))
 //!     .data_fields([ActivityField::Steps, ActivityField::Distance]);
 //! assert_eq!(
 //!     req.form().encode(),
@@ -16,13 +16,13 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::NameOrCode;
 use crate::de;
-use crate::endpoint::{DateWindow, Endpoint, Form, Service, TimeSpan};
+use crate::endpoint::{Body, Endpoint, Form, Service, TimeSpan};
+use crate::scope::Scope;
 
 /// Declares a plain enum of `data_fields` names with `as_str`, `ALL`, `Display` and `FromStr`.
 macro_rules! field_names {
@@ -77,7 +77,7 @@ macro_rules! field_names {
 pub(crate) use field_names;
 
 field_names! {
-    /// A `getactivity` measurement that can be asked for in `data_fields` (reference §5.2).
+    /// A `getactivity` measurement that can be asked for in `data_fields` (API notes §5.2).
     /// Only the fields asked for come back (metadata such as `date` always does).
     pub enum ActivityField {
         /// `steps`: step count.
@@ -117,7 +117,7 @@ field_names! {
 
 field_names! {
     /// A `getintradayactivity` measurement that can be asked for in `data_fields`
-    /// (reference §5.3).
+    /// (API notes §5.3).
     pub enum IntradayField {
         /// `steps`: step count.
         Steps => "steps",
@@ -152,73 +152,32 @@ field_names! {
     }
 }
 
+dated_request! {
 /// `getactivity`: one aggregate per local day, selected by local dates or by `lastupdate`
 /// (the two are mutually exclusive, so the window is one [`DateWindow`]). Pages with
 /// `more`/`offset`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GetActivity {
-    /// `startdateymd`+`enddateymd` (local dates, both inclusive), or `lastupdate`.
-    pub window: DateWindow,
-    /// `data_fields`; empty means "not sent" (the server's default set).
-    pub data_fields: Vec<ActivityField>,
-    /// `offset` of the page to ask for.
-    pub offset: Option<i64>,
+///
+/// ```
+/// use withings_model::Endpoint;
+/// use withings_model::activity::{ActivityField, GetActivity};
+/// use jiff::civil::date;
+///
+/// let req = GetActivity::new()
+///     .dates(date(2024, 6, 1), date(2024, 6, 3))
+///     .data_fields([ActivityField::Steps]);
+/// assert_eq!(
+///     req.form().encode(),
+///     "action=getactivity&startdateymd=2024-06-01&enddateymd=2024-06-03&data_fields=steps"
+/// );
+/// ```
+GetActivity {
+    service: MeasureV2,
+    action: "getactivity",
+    scopes: [UserActivity],
+    fields: ActivityField,
+    body: GetActivityBody,
 }
-
-impl GetActivity {
-    /// A request for `window`, with the server's default fields.
-    #[must_use]
-    pub fn new(window: DateWindow) -> Self {
-        Self {
-            window,
-            data_fields: Vec::new(),
-            offset: None,
-        }
-    }
-
-    /// The days from `start` to `end` (both inclusive, local dates in the user's time zone).
-    #[must_use]
-    pub fn dates(start: Date, end: Date) -> Self {
-        Self::new(DateWindow::Dates { start, end })
-    }
-
-    /// Every day created or updated after `at` (`lastupdate`): the cursor for incremental sync.
-    #[must_use]
-    pub fn since(at: Timestamp) -> Self {
-        Self::new(DateWindow::LastUpdate(at))
-    }
-
-    /// Asks for these measurements only (`data_fields`).
-    #[must_use]
-    pub fn data_fields(mut self, fields: impl IntoIterator<Item = ActivityField>) -> Self {
-        self.data_fields = fields.into_iter().collect();
-        self
-    }
-
-    /// Asks for the page at `offset`.
-    #[must_use]
-    pub fn offset(mut self, offset: i64) -> Self {
-        self.offset = Some(offset);
-        self
-    }
 }
-
-impl Endpoint for GetActivity {
-    const SERVICE: Service = Service::MeasureV2;
-    const ACTION: &'static str = "getactivity";
-    type Body = GetActivityBody;
-
-    fn encode(&self, form: &mut Form) {
-        form.date_window(&self.window)
-            .list("data_fields", &self.data_fields);
-        if let Some(offset) = self.offset {
-            form.int("offset", offset);
-        }
-    }
-}
-
-paged!(GetActivity => GetActivityBody);
 
 /// The body of a `getactivity` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -227,7 +186,7 @@ pub struct GetActivityBody {
     /// One entry per local day (and per source, when several trackers report).
     pub activities: Vec<Activity>,
     /// Whether another page follows. Stop on this, not on `offset`: a last page may carry a
-    /// non-zero `offset` (reference §6).
+    /// non-zero `offset` (API notes §6).
     #[serde(default, deserialize_with = "de::more::deserialize")]
     pub more: bool,
     /// The offset of the next page.
@@ -235,7 +194,7 @@ pub struct GetActivityBody {
     pub offset: Option<i64>,
 }
 
-/// One day of activity (reference §5.2). Only the measurements asked for in `data_fields`
+/// One day of activity (API notes §5.2). Only the measurements asked for in `data_fields`
 /// are present, so every measurement is an `Option`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -260,11 +219,11 @@ pub struct Activity {
     #[serde(deserialize_with = "de::lenient_i64::deserialize")]
     pub modified: i64,
     /// Source model: a name here (`"GoogleFit tracker"`); a code is accepted too, since the
-    /// same field is an integer elsewhere (reference §6).
+    /// same field is an integer elsewhere (API notes §6).
     #[serde(default)]
     pub model: Option<NameOrCode>,
-    /// Source model code (reference §7.9). Real payloads say `modelid`; `model_id` is
-    /// accepted because the spec and other endpoints use it (reference §6, §13).
+    /// Source model code (API notes §7.9). Real payloads say `modelid`; `model_id` is
+    /// accepted because the spec and other endpoints use it (API notes §6, §13).
     #[serde(
         default,
         alias = "model_id",
@@ -324,8 +283,9 @@ pub struct Activity {
 /// `getintradayactivity`: fine-grained samples.
 ///
 /// The API returns **at most 24 hours** of data counted from `startdate`, whatever `enddate`
-/// says (reference §4.1, §12.18): split longer ranges into 24-hour calls. Without a span it
-/// returns the most recent data. There is no paging.
+/// says (API notes §4.1, §12.18): a longer span is sent as consecutive calls of at most 24 h
+/// ([`Endpoint::calls`]) and their answers merged. Without a span it returns the most recent
+/// data. There is no paging.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct GetIntradayActivity {
@@ -341,31 +301,17 @@ impl GetIntradayActivity {
     pub fn new() -> Self {
         Self::default()
     }
-
-    /// A request from `start` to `end`; only the first 24 hours after `start` come back.
-    #[must_use]
-    pub fn between(start: Timestamp, end: Timestamp) -> Self {
-        Self::new().span(TimeSpan { start, end })
-    }
-
-    /// Sets `startdate`/`enddate`; only the first 24 hours after the start come back.
-    #[must_use]
-    pub fn span(mut self, span: TimeSpan) -> Self {
-        self.span = Some(span);
-        self
-    }
-
-    /// Asks for these measurements only (`data_fields`).
-    #[must_use]
-    pub fn data_fields(mut self, fields: impl IntoIterator<Item = IntradayField>) -> Self {
-        self.data_fields = fields.into_iter().collect();
-        self
-    }
 }
+
+span_setters!(GetIntradayActivity);
+data_field_setters!(GetIntradayActivity, IntradayField);
 
 impl Endpoint for GetIntradayActivity {
     const SERVICE: Service = Service::MeasureV2;
     const ACTION: &'static str = "getintradayactivity";
+    const IDEMPOTENT: bool = true;
+    const SCOPES: &'static [Scope] = &[Scope::UserActivity];
+    const MAX_SPAN: Option<SignedDuration> = Some(SignedDuration::from_hours(24));
     type Body = GetIntradayActivityBody;
 
     fn encode(&self, form: &mut Form) {
@@ -373,6 +319,27 @@ impl Endpoint for GetIntradayActivity {
             form.span(span);
         }
         form.list("data_fields", &self.data_fields);
+    }
+
+    fn span(&self) -> Option<TimeSpan> {
+        self.span
+    }
+
+    fn with_span(&self, span: TimeSpan) -> Self {
+        Self {
+            span: Some(span),
+            ..self.clone()
+        }
+    }
+}
+
+/// Samples of adjacent calls are merged by their start: one on a seam is kept once, as the
+/// earlier call returned it.
+impl Body for GetIntradayActivityBody {
+    fn append(&mut self, next: Self) {
+        for (at, sample) in next.series {
+            self.series.entry(at).or_insert(sample);
+        }
     }
 }
 
@@ -386,19 +353,19 @@ pub struct GetIntradayActivityBody {
     pub series: BTreeMap<i64, IntradaySample>,
 }
 
-/// One intraday sample (reference §5.3); every field is optional since only the asked-for
+/// One intraday sample (API notes §5.3); every field is optional since only the asked-for
 /// `data_fields` (plus the device) come back. No real payload was found: the shape is from
-/// the spec only (reference §14).
+/// the spec only (API notes §14).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IntradaySample {
     /// Device id.
     #[serde(default, deserialize_with = "de::opt_id::deserialize")]
     pub deviceid: Option<String>,
-    /// Device model, a name here (`"ScanWatch"`); a code is accepted too (reference §6).
+    /// Device model, a name here (`"ScanWatch"`); a code is accepted too (API notes §6).
     #[serde(default)]
     pub model: Option<NameOrCode>,
-    /// Device model code (reference §7.9); `modelid` is accepted too (reference §6).
+    /// Device model code (API notes §7.9); `modelid` is accepted too (API notes §6).
     #[serde(
         default,
         alias = "modelid",
@@ -457,6 +424,7 @@ mod tests {
     use super::*;
     use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
+    use jiff::Timestamp;
     use jiff::civil::date;
 
     fn ts(s: i64) -> Timestamp {
@@ -465,7 +433,7 @@ mod tests {
 
     #[test]
     fn getactivity_encodes_dates_as_ymd() {
-        let req = GetActivity::dates(date(2024, 6, 1), date(2024, 6, 30));
+        let req = GetActivity::new().dates(date(2024, 6, 1), date(2024, 6, 30));
         let form = req.form();
         assert_eq!(form.get("action"), Some("getactivity"));
         assert_eq!(form.get("startdateymd"), Some("2024-06-01"));
@@ -478,11 +446,13 @@ mod tests {
 
     #[test]
     fn getactivity_encodes_lastupdate_fields_and_offset() {
-        let mut req = GetActivity::since(ts(1_717_430_000)).data_fields([
-            ActivityField::TotalCalories,
-            ActivityField::HrZone3,
-            ActivityField::Steps,
-        ]);
+        let mut req = GetActivity::new()
+            .updated_since(ts(1_717_430_000))
+            .data_fields([
+                ActivityField::TotalCalories,
+                ActivityField::HrZone3,
+                ActivityField::Steps,
+            ]);
         req.set_offset(200);
         assert_eq!(
             req.form().encode(),
@@ -490,7 +460,11 @@ mod tests {
         );
         assert_eq!(req.form().get("startdateymd"), None);
         assert_eq!(
-            GetActivity::since(ts(1)).offset(7).form().get("offset"),
+            GetActivity::new()
+                .updated_since(ts(1))
+                .offset(7)
+                .form()
+                .get("offset"),
             Some("7")
         );
     }
@@ -518,7 +492,8 @@ mod tests {
 
     #[test]
     fn intraday_encodes_span_as_unix_seconds() {
-        let req = GetIntradayActivity::between(ts(1_717_369_200), ts(1_717_455_600))
+        let req = GetIntradayActivity::new()
+            .between(ts(1_717_369_200), ts(1_717_455_600))
             .data_fields([IntradayField::HeartRate, IntradayField::Steps]);
         assert_eq!(
             req.form().encode(),

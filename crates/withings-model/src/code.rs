@@ -1,6 +1,6 @@
 //! Open enums for the API's integer codes.
 //!
-//! Every code table in the API grows over time (reference §12.7: attrib 10 and 10000, meastype
+//! Every code table in the API grows over time (API notes §12.7: attrib 10 and 10000, meastype
 //! 173 and 226, sleep state 5 all arrived undocumented). A code enum here is a known variant or
 //! `Unknown(raw)`; it never fails a response, never logs, and serializes back to the same
 //! integer. Equality, ordering and hashing are by code.

@@ -15,10 +15,10 @@ pub use crate::sleep::{NightEventType, SleepModel, SleepState};
 pub use crate::workout::WorkoutCategory;
 
 open_enum! {
-    /// Who a measure group (or workout) is attributed to (`attrib`, reference §7.2).
+    /// Who a measure group (or workout) is attributed to (`attrib`, API notes §7.2).
     ///
     /// Codes 3, 10, 10000, 10009 and 10010 arrive in real payloads undocumented
-    /// (reference §12.7); they are kept as `Unknown`.
+    /// (API notes §12.7); they are kept as `Unknown`.
     pub enum Attrib {
         /// Captured by a device and known to belong to this user.
         Device = 0 => "device",
@@ -32,7 +32,7 @@ open_enum! {
         MeasureAuto = 5 => "measure_auto",
         /// Confirmed by the user.
         Confirmed = 7 => "confirmed",
-        /// Same meaning as `Device` (0); seen duplicated beside it (reference §12.14).
+        /// Same meaning as `Device` (0); seen duplicated beside it (API notes §12.14).
         DeviceSame = 8 => "device_same",
         /// Taken in guided conditions (Nerve Health Score).
         Guided = 15 => "guided",
@@ -69,7 +69,7 @@ open_enum! {
 
 open_enum! {
     /// Body or wear position (`measures[].position`, heart `wearposition`, stetho `position`;
-    /// reference §7.3).
+    /// API notes §7.3).
     pub enum Position {
         /// Right wrist.
         RightWrist = 0 => "right_wrist",
@@ -139,7 +139,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// Device model (`model_id` / `modelid`, reference §7.9).
+    /// Device model (`model_id` / `modelid`, API notes §7.9).
     pub enum DeviceModel {
         /// Withings WBS01.
         Wbs01 = 1 => "wbs01",
@@ -266,10 +266,10 @@ open_enum! {
 
 /// A `model` field that is a name in some responses (`"Body+"`, getmeas, getdevice, sleep
 /// series) and a code in others (getworkouts, heart list; one getmeas dump shows `10`;
-/// reference §6).
+/// API notes §6).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NameOrCode {
-    /// A model name such as `"Body Scan"` (may be empty: reference §12.11).
+    /// A model name such as `"Body Scan"` (may be empty: API notes §12.11).
     Name(String),
     /// A model code (see [`DeviceModel`]).
     Code(i64),

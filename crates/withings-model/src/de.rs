@@ -1,6 +1,6 @@
 //! Small visitor functions for the places where the Withings API is inconsistent.
 //!
-//! Each helper accepts exactly the shapes seen in real payloads (reference §6) and rejects
+//! Each helper accepts exactly the shapes seen in real payloads (API notes §6) and rejects
 //! everything else with a message that says what was expected. They are visitors rather than
 //! `#[serde(untagged)]` enums: an untagged enum buffers the value, is several times slower and
 //! reports only "data did not match any variant".

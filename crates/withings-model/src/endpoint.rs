@@ -9,9 +9,11 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use jiff::Timestamp;
 use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
 use serde::de::DeserializeOwned;
+
+use crate::scope::Scope;
 
 /// A Withings web service: the path part of the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -102,16 +104,72 @@ impl fmt::Display for Service {
     }
 }
 
-/// A request to one Withings action, described as data.
-pub trait Endpoint {
+/// One Withings action, declared once: where it lives, what it needs, how it answers.
+///
+/// A request type is its own builder (`GetMeas::new().meastypes([Weight]).between(a, b)`);
+/// implementing this trait is the whole declaration of an endpoint. Every caller — the
+/// façade, the CLI, notification plans, the sandbox's routes, the fixture tests — reads the
+/// same constants and sends through the same path, so the endpoint's traits hold whoever
+/// sends it:
+///
+/// - **paging**: paged actions also implement [`Paged`] (through the `paged!` macro, which
+///   gives them the `offset` setter); their body implements [`PagedBody`];
+/// - **splitting**: actions the API answers for at most [`MAX_SPAN`](Self::MAX_SPAN) per call
+///   (sleep get, getintradayactivity) set it and expose their span; [`calls`](Self::calls)
+///   cuts a longer span into consecutive calls and [`Body::append`] merges their answers;
+/// - **idempotency**: [`IDEMPOTENT`](Self::IDEMPOTENT) says whether sending twice is the
+///   same as sending once (reads are; subscribe, update, revoke, a code exchange and signed
+///   calls are not), which is what the transport's retry policy reads;
+/// - **scopes**: [`SCOPES`](Self::SCOPES), what the user must have granted;
+/// - **validation**: [`validate`](Self::validate) refuses a request that cannot be right
+///   before anything is sent.
+///
+/// Setter names follow one rule across endpoints: `between(start, end)` for an instant
+/// window (`startdate`/`enddate`), `dates(start, end)` for local dates
+/// (`startdateymd`/`enddateymd`), `updated_since(at)` for `lastupdate`, `offset(n)`,
+/// `data_fields(..)` that replaces the list, `add_data_field(f)` that appends, and
+/// `all_fields()`.
+pub trait Endpoint: Clone + fmt::Debug + Send + Sync + 'static {
     /// The service (URL path) the action lives on.
     const SERVICE: Service;
     /// The `action` form field.
     const ACTION: &'static str;
+    /// Whether sending the request twice has the same effect as sending it once. Only
+    /// idempotent requests are retried after they may have reached the server.
+    const IDEMPOTENT: bool;
+    /// The scopes the user must have granted; empty when no particular scope is documented
+    /// (any user token works) or when no user token is involved (token and signature calls).
+    const SCOPES: &'static [Scope];
+    /// The longest span the API answers per call; `None` when the request is sent as one
+    /// call whatever its window.
+    const MAX_SPAN: Option<SignedDuration> = None;
     /// The wire type of the `body` of a successful response.
-    type Body: DeserializeOwned;
+    type Body: Body;
+
     /// Adds this request's parameters (everything but `action`) to the form.
     fn encode(&self, form: &mut Form);
+
+    /// Refuses a request that cannot be right (a window that ends before it starts, a
+    /// required parameter left out) before anything is sent. Default: every request is valid.
+    ///
+    /// # Errors
+    /// A [`RequestError`] naming the parameter.
+    fn validate(&self) -> Result<(), RequestError> {
+        Ok(())
+    }
+
+    /// The window a split request covers (`None` for requests that are not split, or that
+    /// ask for the most recent data).
+    fn span(&self) -> Option<TimeSpan> {
+        None
+    }
+
+    /// The same request over another span (split requests only; others return themselves).
+    #[must_use]
+    fn with_span(&self, span: TimeSpan) -> Self {
+        let _ = span;
+        self.clone()
+    }
 
     /// The whole form for this request: `action` first, then the parameters.
     fn form(&self) -> Form {
@@ -119,6 +177,26 @@ pub trait Endpoint {
         form.push("action", Self::ACTION);
         self.encode(&mut form);
         form
+    }
+
+    /// The calls this request takes, in order: itself, or for a split request, one per
+    /// consecutive piece of at most [`MAX_SPAN`](Self::MAX_SPAN). Each piece starts where the
+    /// previous one ended, so a record on a seam may come back twice; [`Body::append`] keeps
+    /// it once.
+    ///
+    /// # Errors
+    /// [`RequestError`] from [`validate`](Self::validate), for a span that ends before it
+    /// starts, or one that needs more than [`MAX_CALLS`] calls.
+    fn calls(&self) -> Result<Vec<Self>, RequestError> {
+        self.validate()?;
+        match (Self::MAX_SPAN, self.span()) {
+            (Some(max), Some(span)) => Ok(span
+                .chunks(max, Self::ACTION)?
+                .into_iter()
+                .map(|piece| self.with_span(piece))
+                .collect()),
+            _ => Ok(vec![self.clone()]),
+        }
     }
 
     /// The fixture folder for this endpoint's responses: `<service slug>-<action>`.
@@ -131,23 +209,101 @@ pub trait Endpoint {
     }
 }
 
+/// More calls than this for one split request is almost certainly a mistake (a window of
+/// years built from a default): it is refused rather than sent as thousands of requests.
+pub const MAX_CALLS: usize = 1000;
+
+/// The wire body of a successful response.
+pub trait Body: DeserializeOwned + Send + 'static {
+    /// Takes in the body of the next call of the same request (the next 24 h piece of a
+    /// split request). Split bodies append their records, keeping a record returned by two
+    /// adjacent calls once; for every other body the later answer replaces the earlier,
+    /// which is what the default does.
+    fn append(&mut self, next: Self) {
+        *self = next;
+    }
+}
+
+/// A request the model refuses before anything is sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// A window that ends before it starts.
+    ReversedWindow {
+        /// The action.
+        action: &'static str,
+        /// The window's start, as text.
+        start: String,
+        /// The window's end, as text.
+        end: String,
+    },
+    /// A split request whose window needs more than [`MAX_CALLS`] calls.
+    TooManyCalls {
+        /// The action.
+        action: &'static str,
+        /// How many calls the window needs, at least.
+        calls: usize,
+    },
+    /// A parameter the action needs was not given.
+    Missing {
+        /// The action.
+        action: &'static str,
+        /// What to set, e.g. "dates(start, end) or updated_since(at)".
+        what: &'static str,
+    },
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ReversedWindow { action, start, end } => write!(
+                f,
+                "{action}: the window ends ({end}) before it starts ({start}); swap the bounds"
+            ),
+            Self::TooManyCalls { action, calls } => write!(
+                f,
+                "{action}: the window needs {calls} calls or more (the API answers at most 24 h \
+                 per call, and at most {MAX_CALLS} calls are sent for one request); ask for a \
+                 shorter window"
+            ),
+            Self::Missing { action, what } => write!(f, "{action} needs {what}"),
+        }
+    }
+}
+
+impl std::error::Error for RequestError {}
+
 /// A paged request: the next page is the same request with a new `offset`.
 pub trait Paged: Endpoint
 where
     Self::Body: PagedBody,
 {
+    /// The `offset` this request asks for (`None`: the first page).
+    fn current_offset(&self) -> Option<i64>;
     /// Sets the `offset` to ask for.
     fn set_offset(&mut self, offset: i64);
 }
 
-/// Implements [`Paged`] for a request with an `offset: Option<i64>` field and [`PagedBody`]
-/// for its body with `more: bool` and `offset: Option<i64>` fields: every paged action of the
-/// API has that shape.
+/// Implements [`Paged`] (and an `offset` setter) for a request with an `offset: Option<i64>`
+/// field, and [`PagedBody`] and [`Body`] for its body with `more: bool` and
+/// `offset: Option<i64>` fields: every paged action of the API has that shape.
 macro_rules! paged {
     ($request:ty => $body:ty) => {
         impl $crate::endpoint::Paged for $request {
+            fn current_offset(&self) -> Option<i64> {
+                self.offset
+            }
             fn set_offset(&mut self, offset: i64) {
                 self.offset = Some(offset);
+            }
+        }
+
+        impl $request {
+            /// Asks for the page at `offset` (from the previous page's `offset`).
+            #[must_use]
+            pub fn offset(mut self, offset: i64) -> Self {
+                self.offset = Some(offset);
+                self
             }
         }
 
@@ -159,11 +315,223 @@ macro_rules! paged {
                 self.offset
             }
         }
+
+        impl $crate::endpoint::Body for $body {}
+    };
+}
+
+/// Implements [`Body`] with the default (the later answer replaces the earlier) for bodies
+/// of requests that are neither paged nor split.
+macro_rules! single_body {
+    ($($body:ty),+ $(,)?) => {
+        $(impl $crate::endpoint::Body for $body {})+
+    };
+}
+
+/// The setters of a request with a `window: Option<DateWindow>` field: `dates(start, end)`
+/// and `updated_since(at)`, each replacing the other.
+macro_rules! date_window_setters {
+    ($request:ty) => {
+        impl $request {
+            /// The local days from `start` to `end`, both inclusive, in the user's time zone
+            /// (`startdateymd`/`enddateymd`; replaces `updated_since`).
+            #[must_use]
+            pub fn dates(mut self, start: jiff::civil::Date, end: jiff::civil::Date) -> Self {
+                self.window = Some($crate::endpoint::DateWindow::Dates { start, end });
+                self
+            }
+
+            /// What was created or modified after `at` (`lastupdate`): the cursor for
+            /// incremental sync (replaces `dates`).
+            #[must_use]
+            pub fn updated_since(mut self, at: jiff::Timestamp) -> Self {
+                self.window = Some($crate::endpoint::DateWindow::LastUpdate(at));
+                self
+            }
+
+            /// The window as a value (replaces any window).
+            #[must_use]
+            pub fn window(mut self, window: $crate::endpoint::DateWindow) -> Self {
+                self.window = Some(window);
+                self
+            }
+        }
+    };
+}
+
+/// The setters of a request with a `span: Option<TimeSpan>` field: `between(start, end)`.
+macro_rules! span_setters {
+    ($request:ty) => {
+        impl $request {
+            /// From `start` to `end` (`startdate`/`enddate`, unix seconds).
+            #[must_use]
+            pub fn between(mut self, start: jiff::Timestamp, end: jiff::Timestamp) -> Self {
+                self.span = Some($crate::endpoint::TimeSpan { start, end });
+                self
+            }
+
+            /// The span as a value (replaces any span).
+            #[must_use]
+            pub fn span(mut self, span: $crate::endpoint::TimeSpan) -> Self {
+                self.span = Some(span);
+                self
+            }
+        }
+    };
+}
+
+/// The `data_fields` setters of a request with a `data_fields: Vec<F>` field, where `F` has
+/// an `ALL` list: `data_fields` replaces, `add_data_field` appends, `all_fields` asks for
+/// every field.
+macro_rules! data_field_setters {
+    ($request:ty, $field:ty) => {
+        impl $request {
+            /// Exactly these fields (`data_fields`), in order, a repeated one kept once,
+            /// replacing any earlier choice; an empty list sends none (the server's default
+            /// set).
+            #[must_use]
+            pub fn data_fields(mut self, fields: impl IntoIterator<Item = $field>) -> Self {
+                self.data_fields.clear();
+                fields.into_iter().fold(self, Self::add_data_field)
+            }
+
+            /// Adds one field to the list (kept once).
+            #[must_use]
+            pub fn add_data_field(mut self, field: $field) -> Self {
+                if !self.data_fields.contains(&field) {
+                    self.data_fields.push(field);
+                }
+                self
+            }
+
+            /// Every field the API offers.
+            #[must_use]
+            pub fn all_fields(mut self) -> Self {
+                self.data_fields = <$field>::ALL.to_vec();
+                self
+            }
+        }
+    };
+}
+
+/// Declares a request of the "local dates or `lastupdate`, `data_fields`, paged" shape
+/// (getactivity, getworkouts, sleep getsummary): the struct, `new`, the window and field
+/// setters, the `Endpoint` impl (a window is required) and paging. Only what differs is
+/// written at the call site.
+macro_rules! dated_request {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            service: $service:ident,
+            action: $action:literal,
+            scopes: [$($scope:ident),*],
+            fields: $field:ty,
+            body: $body:ty $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct $name {
+            /// `startdateymd`+`enddateymd` (local dates, both inclusive), or `lastupdate`;
+            /// one of them is required.
+            pub window: Option<$crate::endpoint::DateWindow>,
+            /// `data_fields`; empty means "not sent" (the server's default set).
+            pub data_fields: Vec<$field>,
+            /// `offset` of the page to ask for.
+            pub offset: Option<i64>,
+        }
+
+        impl $name {
+            /// A request with no window yet: set one with `dates` or `updated_since`.
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+
+        date_window_setters!($name);
+        data_field_setters!($name, $field);
+
+        impl $crate::endpoint::Endpoint for $name {
+            const SERVICE: $crate::endpoint::Service = $crate::endpoint::Service::$service;
+            const ACTION: &'static str = $action;
+            const IDEMPOTENT: bool = true;
+            const SCOPES: &'static [$crate::scope::Scope] = &[$($crate::scope::Scope::$scope),*];
+            type Body = $body;
+
+            fn encode(&self, form: &mut $crate::endpoint::Form) {
+                if let Some(window) = &self.window {
+                    form.date_window(window);
+                }
+                form.list("data_fields", &self.data_fields)
+                    .opt_int("offset", self.offset);
+            }
+
+            fn validate(&self) -> Result<(), $crate::endpoint::RequestError> {
+                $crate::endpoint::check_date_window(Self::ACTION, self.window.as_ref())
+            }
+        }
+
+        paged!($name => $body);
+    };
+}
+
+/// Declares a request of the "optional `startdate`/`enddate` span, paged" shape (heart list,
+/// stetho list): the struct, `new`, `between`/`span`, the `Endpoint` impl and paging.
+macro_rules! span_list_request {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            service: $service:ident,
+            action: $action:literal,
+            scopes: [$($scope:ident),*],
+            body: $body:ty $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct $name {
+            /// `startdate`/`enddate`: only records in this span (everything when `None`).
+            pub span: Option<$crate::endpoint::TimeSpan>,
+            /// `offset`: the page to ask for (from the previous body's `offset`).
+            pub offset: Option<i64>,
+        }
+
+        impl $name {
+            /// Every record, first page.
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+
+        span_setters!($name);
+
+        impl $crate::endpoint::Endpoint for $name {
+            const SERVICE: $crate::endpoint::Service = $crate::endpoint::Service::$service;
+            const ACTION: &'static str = $action;
+            const IDEMPOTENT: bool = true;
+            const SCOPES: &'static [$crate::scope::Scope] = &[$($crate::scope::Scope::$scope),*];
+            type Body = $body;
+
+            fn encode(&self, form: &mut $crate::endpoint::Form) {
+                form.opt_span(self.span.as_ref())
+                    .opt_int("offset", self.offset);
+            }
+
+            fn validate(&self) -> Result<(), $crate::endpoint::RequestError> {
+                $crate::endpoint::check_span(Self::ACTION, self.span.as_ref())
+            }
+        }
+
+        paged!($name => $body);
     };
 }
 
 /// A body that says whether more pages follow (`more`, `offset`).
-pub trait PagedBody {
+pub trait PagedBody: Body {
     /// Whether the server says another page follows.
     fn more(&self) -> bool;
     /// The offset to ask for next, when given.
@@ -228,6 +596,22 @@ impl Form {
         }
         if !joined.is_empty() {
             self.push(key, joined);
+        }
+        self
+    }
+
+    /// Adds an integer parameter when it is set.
+    pub fn opt_int(&mut self, key: &'static str, value: Option<i64>) -> &mut Self {
+        if let Some(value) = value {
+            self.int(key, value);
+        }
+        self
+    }
+
+    /// Adds a `startdate`/`enddate` span when it is set.
+    pub fn opt_span(&mut self, span: Option<&TimeSpan>) -> &mut Self {
+        if let Some(span) = span {
+            self.span(span);
         }
         self
     }
@@ -315,6 +699,83 @@ pub struct TimeSpan {
     pub start: Timestamp,
     /// `enddate`.
     pub end: Timestamp,
+}
+
+/// Checks a date window: present, and not ending before it starts.
+pub(crate) fn check_date_window(
+    action: &'static str,
+    window: Option<&DateWindow>,
+) -> Result<(), RequestError> {
+    match window {
+        None => Err(RequestError::Missing {
+            action,
+            what: "a window: dates(start, end) or updated_since(at)",
+        }),
+        Some(DateWindow::Dates { start, end }) if end < start => {
+            Err(RequestError::ReversedWindow {
+                action,
+                start: start.to_string(),
+                end: end.to_string(),
+            })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Checks an optional span: absent, or not ending before it starts.
+pub(crate) fn check_span(
+    action: &'static str,
+    span: Option<&TimeSpan>,
+) -> Result<(), RequestError> {
+    match span {
+        Some(span) if span.end < span.start => Err(RequestError::ReversedWindow {
+            action,
+            start: span.start.to_string(),
+            end: span.end.to_string(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl TimeSpan {
+    /// This span cut into consecutive pieces of at most `max`; each piece starts where the
+    /// previous one ended. An empty span is one piece.
+    ///
+    /// # Errors
+    /// [`RequestError::ReversedWindow`] when the span ends before it starts,
+    /// [`RequestError::TooManyCalls`] when it needs more than [`MAX_CALLS`] pieces.
+    pub fn chunks(
+        self,
+        max: SignedDuration,
+        action: &'static str,
+    ) -> Result<Vec<Self>, RequestError> {
+        if self.end < self.start {
+            return Err(RequestError::ReversedWindow {
+                action,
+                start: self.start.to_string(),
+                end: self.end.to_string(),
+            });
+        }
+        let mut out = Vec::new();
+        let mut start = self.start;
+        loop {
+            let end = match start.checked_add(max) {
+                Ok(end) if end < self.end => end,
+                _ => self.end,
+            };
+            out.push(Self { start, end });
+            if end >= self.end {
+                return Ok(out);
+            }
+            if out.len() >= MAX_CALLS {
+                return Err(RequestError::TooManyCalls {
+                    action,
+                    calls: MAX_CALLS + 1,
+                });
+            }
+            start = end;
+        }
+    }
 }
 
 impl Form {

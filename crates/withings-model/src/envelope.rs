@@ -1,6 +1,6 @@
 //! The envelope every Withings response comes in: `{"status": 0, "body": {...}, "error": "..."}`.
 //!
-//! Withings answers errors with HTTP 200 and a non-zero `status` (reference §2), so the status
+//! Withings answers errors with HTTP 200 and a non-zero `status` (API notes §2), so the status
 //! must be read before the body: decoding straight into a typed body would report an API error
 //! as a decode error. [`parse_reply`] does it in one pass when `status` comes first (as Withings
 //! sends it), and buffers the body only when it does not.
@@ -40,7 +40,7 @@ impl<B> Reply<B> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct ApiStatus {
-    /// The `status` code (reference §9: 401 invalid token, 601 rate limited, 503 invalid params…).
+    /// The `status` code (API notes §9: 401 invalid token, 601 rate limited, 503 invalid params…).
     pub status: i64,
     /// Withings' free-text `error`, when present.
     pub error: Option<String>,
@@ -395,3 +395,4 @@ mod tests {
         }
     }
 }
+single_body!(EmptyBody);

@@ -1,13 +1,14 @@
-//! `/v2/heart`: ECG recordings (`list`) and their signals (`get`), reference §4.1, §5.7, §5.8.
+//! `/v2/heart`: ECG recordings (`list`) and their signals (`get`), API notes §4.1, §5.7, §5.8.
 
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{NameOrCode, Position};
 use crate::de;
-use crate::endpoint::{Endpoint, Form, Service, TimeSpan};
+use crate::endpoint::{Endpoint, Form, Service};
+use crate::scope::Scope;
 
 open_enum! {
-    /// ECG atrial-fibrillation classification (`ecg.afib`, reference §7.7).
+    /// ECG atrial-fibrillation classification (`ecg.afib`, API notes §7.7).
     pub enum Afib {
         /// No sign of atrial fibrillation.
         Negative = 0 => "negative",
@@ -18,54 +19,15 @@ open_enum! {
     }
 }
 
+span_list_request! {
 /// `action=list`: the user's ECG recordings, newest first, paged by `offset`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct HeartList {
-    /// `startdate`/`enddate`: only recordings in this span (everything when `None`).
-    pub span: Option<TimeSpan>,
-    /// `offset`: the page to ask for (from the previous body's `offset`).
-    pub offset: Option<i64>,
+HeartList {
+    service: Heart,
+    action: "list",
+    scopes: [UserMetrics],
+    body: HeartListBody,
 }
-
-impl HeartList {
-    /// Every recording, first page.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only recordings between `span.start` and `span.end`.
-    #[must_use]
-    pub fn span(mut self, span: TimeSpan) -> Self {
-        self.span = Some(span);
-        self
-    }
-
-    /// Starts at `offset` (a previous page's `offset`).
-    #[must_use]
-    pub fn offset(mut self, offset: i64) -> Self {
-        self.offset = Some(offset);
-        self
-    }
 }
-
-impl Endpoint for HeartList {
-    const SERVICE: Service = Service::Heart;
-    const ACTION: &'static str = "list";
-    type Body = HeartListBody;
-
-    fn encode(&self, form: &mut Form) {
-        if let Some(span) = &self.span {
-            form.span(span);
-        }
-        if let Some(offset) = self.offset {
-            form.int("offset", offset);
-        }
-    }
-}
-
-paged!(HeartList => HeartListBody);
 
 /// The body of `heart list`: `{series, more, offset}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +43,7 @@ pub struct HeartListBody {
     pub offset: Option<i64>,
 }
 
-/// One recording of `heart list` (reference §5.7).
+/// One recording of `heart list` (API notes §5.7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct HeartRecord {
@@ -184,6 +146,8 @@ impl HeartGet {
 impl Endpoint for HeartGet {
     const SERVICE: Service = Service::Heart;
     const ACTION: &'static str = "get";
+    const IDEMPOTENT: bool = true;
+    const SCOPES: &'static [Scope] = &[Scope::UserMetrics];
     type Body = HeartGetBody;
 
     fn encode(&self, form: &mut Form) {
@@ -197,7 +161,7 @@ impl Endpoint for HeartGet {
     }
 }
 
-/// The body of `heart get` (reference §5.8).
+/// The body of `heart get` (API notes §5.8).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct HeartGetBody {
@@ -221,7 +185,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
-    use crate::endpoint::{Paged, PagedBody};
+    use crate::endpoint::{Paged, PagedBody, TimeSpan};
     use crate::envelope::{Reply, parse_reply};
 
     #[test]
@@ -279,3 +243,5 @@ mod tests {
         assert!(e.message().contains("timestamp"), "{e}");
     }
 }
+
+single_body!(HeartGetBody);

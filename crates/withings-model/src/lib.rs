@@ -1,7 +1,7 @@
 //! Wire types of the Withings Health API.
 //!
 //! This crate describes every public endpoint's request parameters and response bodies as
-//! they really arrive, quirks included (reference §6): `more` as an integer, a boolean or
+//! they really arrive, quirks included (API notes §6): `more` as an integer, a boolean or
 //! absent; ids as strings or numbers or `null`; `model` as a name or a code; `goals: []` for
 //! "no goals"; timestamps as map keys. It knows nothing of HTTP and does no IO: it is serde
 //! types, the [`envelope`] every response comes in, and each endpoint described as data
@@ -34,6 +34,8 @@ pub mod de;
 pub mod endpoint;
 pub mod envelope;
 mod error;
+pub mod scope;
+pub mod url;
 
 pub mod activity;
 pub mod heart;
@@ -49,6 +51,9 @@ pub mod workout;
 pub mod codes;
 
 pub use code::UnknownName;
-pub use endpoint::{DateWindow, Endpoint, Form, Paged, PagedBody, Service, TimeSpan, TimeWindow};
+pub use endpoint::{
+    Body, DateWindow, Endpoint, Form, MAX_CALLS, Paged, PagedBody, RequestError, Service, TimeSpan,
+    TimeWindow,
+};
 pub use envelope::{ApiStatus, EmptyBody, Reply, parse_reply};
 pub use error::{ParseError, ParseErrorKind};

@@ -1,7 +1,7 @@
 //! `/measure getmeas` (measure groups: weight, body composition, blood pressure, ECG
 //! intervals…) and `/v2/measure confirmuser` (attribute an ambiguous group).
 //!
-//! Quirks handled here (reference §5.1, §6, §12):
+//! Quirks handled here (API notes §5.1, §6, §12):
 //! - `more` is `0`/`1` in getmeas (unlike every other paged action), sometimes `false`, often
 //!   absent ([`de::more`](crate::de::more));
 //! - `updatetime` is documented as a string but arrives as an integer (both are accepted);
@@ -14,11 +14,12 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{Attrib, Category, NameOrCode, Position};
-use crate::endpoint::{Endpoint, Form, Service, TimeWindow};
+use crate::endpoint::{Endpoint, Form, RequestError, Service, TimeWindow};
 use crate::envelope::EmptyBody;
+use crate::scope::Scope;
 
 open_enum! {
-    /// What a measure is (`meastype` parameter, `measures[].type`; reference §7.1).
+    /// What a measure is (`meastype` parameter, `measures[].type`; API notes §7.1).
     ///
     /// The names are what a user types on a command line (`weight`, `fat_ratio`, `spo2`); the
     /// physical unit of each type is in `withings_decode::measure::unit_of`.
@@ -49,7 +50,7 @@ open_enum! {
         SkinTemperature = 73 => "skin_temperature",
         /// Muscle mass (kg).
         MuscleMass = 76 => "muscle_mass",
-        /// Hydration: body water (kg, not % as one client says; reference §7.1).
+        /// Hydration: body water (kg, not % as one client says; API notes §7.1).
         Hydration = 77 => "hydration",
         /// Bone mass (kg).
         BoneMass = 88 => "bone_mass",
@@ -109,7 +110,7 @@ open_enum! {
 
 open_enum! {
     /// The value of an ECG atrial fibrillation measure (meastype 130, [`MeasureType::AfibEcg`];
-    /// reference §7.1).
+    /// API notes §7.1).
     pub enum AfibClassification {
         /// Negative: no atrial fibrillation.
         Negative = 0 => "negative",
@@ -151,14 +152,14 @@ open_enum! {
 ///
 /// let req = GetMeas::new()
 ///     .meastypes([MeasureType::Weight, MeasureType::FatRatio])
-///     .last_update(Timestamp::from_second(1_717_430_000).unwrap());
+///     .updated_since(Timestamp::from_second(1_717_430_000).unwrap());
 /// assert_eq!(req.form().encode(), "action=getmeas&meastypes=1%2C6&lastupdate=1717430000");
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GetMeas {
     /// Types to return (all when empty). Always sent as one comma list in `meastypes`, never in
-    /// `meastype`, which takes a single code (the Go client's bug, reference §12.1).
+    /// `meastype`, which takes a single code (the Go client's bug, API notes §12.1).
     pub meastypes: Vec<MeasureType>,
     /// Real measurements or user objectives (`category`); both when `None`.
     pub category: Option<Category>,
@@ -184,8 +185,10 @@ impl GetMeas {
 
     /// Adds one type to the list (still sent in `meastypes`).
     #[must_use]
-    pub fn meastype(mut self, kind: MeasureType) -> Self {
-        self.meastypes.push(kind);
+    pub fn add_meastype(mut self, kind: MeasureType) -> Self {
+        if !self.meastypes.contains(&kind) {
+            self.meastypes.push(kind);
+        }
         self
     }
 
@@ -196,25 +199,19 @@ impl GetMeas {
         self
     }
 
-    /// Returns groups measured between `start` and `end` (replaces `last_update`).
+    /// Returns groups measured between `start` and `end` (`startdate`/`enddate`; replaces
+    /// `updated_since`).
     #[must_use]
-    pub fn range(mut self, start: Timestamp, end: Timestamp) -> Self {
+    pub fn between(mut self, start: Timestamp, end: Timestamp) -> Self {
         self.window = Some(TimeWindow::Range { start, end });
         self
     }
 
-    /// Returns groups created or modified after `at`: the cursor for incremental sync
-    /// (replaces `range`).
+    /// Returns groups created or modified after `at` (`lastupdate`): the cursor for
+    /// incremental sync (replaces `between`).
     #[must_use]
-    pub fn last_update(mut self, at: Timestamp) -> Self {
+    pub fn updated_since(mut self, at: Timestamp) -> Self {
         self.window = Some(TimeWindow::LastUpdate(at));
-        self
-    }
-
-    /// Asks for the page at `offset`.
-    #[must_use]
-    pub fn offset(mut self, offset: i64) -> Self {
-        self.offset = Some(offset);
         self
     }
 }
@@ -222,6 +219,8 @@ impl GetMeas {
 impl Endpoint for GetMeas {
     const SERVICE: Service = Service::Measure;
     const ACTION: &'static str = "getmeas";
+    const IDEMPOTENT: bool = true;
+    const SCOPES: &'static [Scope] = &[Scope::UserMetrics];
     type Body = GetMeasBody;
 
     fn encode(&self, form: &mut Form) {
@@ -235,6 +234,19 @@ impl Endpoint for GetMeas {
         }
         if let Some(offset) = self.offset {
             form.int("offset", offset);
+        }
+    }
+
+    fn validate(&self) -> Result<(), RequestError> {
+        match self.window {
+            Some(TimeWindow::Range { start, end }) if end < start => {
+                Err(RequestError::ReversedWindow {
+                    action: Self::ACTION,
+                    start: start.to_string(),
+                    end: end.to_string(),
+                })
+            }
+            _ => Ok(()),
         }
     }
 }
@@ -251,7 +263,7 @@ pub struct GetMeasBody {
     pub updatetime: i64,
     /// IANA time zone of the user (`Europe/Paris`).
     pub timezone: String,
-    /// The measure groups, in the order received (not guaranteed sorted; reference §12.1).
+    /// The measure groups, in the order received (not guaranteed sorted; API notes §12.1).
     pub measuregrps: Vec<MeasureGroup>,
     /// Whether another page follows: `0`/`1` here, sometimes `false`, often absent (= no).
     #[serde(default, deserialize_with = "crate::de::more::deserialize")]
@@ -266,7 +278,7 @@ pub struct GetMeasBody {
 #[non_exhaustive]
 pub struct MeasureGroup {
     /// Group id. The same id can appear twice in one response, with attrib 0 and 8
-    /// (reference §12.14).
+    /// (API notes §12.14).
     pub grpid: i64,
     /// Who the group is attributed to.
     pub attrib: Attrib,
@@ -288,7 +300,7 @@ pub struct MeasureGroup {
     /// The measures.
     #[serde(deserialize_with = "exact_measures::deserialize")]
     pub measures: Vec<Measure>,
-    /// Device model code (reference §7.9). Real payloads say `modelid`; the spec says
+    /// Device model code (API notes §7.9). Real payloads say `modelid`; the spec says
     /// `model_id`: both are read.
     #[serde(default, alias = "model_id")]
     pub modelid: Option<i64>,
@@ -419,6 +431,9 @@ impl ConfirmUser {
 impl Endpoint for ConfirmUser {
     const SERVICE: Service = Service::MeasureV2;
     const ACTION: &'static str = "confirmuser";
+    // Setting the same answer twice leaves the group as once.
+    const IDEMPOTENT: bool = true;
+    const SCOPES: &'static [Scope] = &[Scope::UserMetrics];
     type Body = EmptyBody;
 
     fn encode(&self, form: &mut Form) {
@@ -441,7 +456,7 @@ mod tests {
     fn getmeas_sends_types_as_one_comma_list_in_meastypes() {
         let req = GetMeas::new()
             .meastypes([MeasureType::Weight, MeasureType::Unknown(999)])
-            .meastype(MeasureType::FatRatio);
+            .add_meastype(MeasureType::FatRatio);
         let form = req.form();
         assert_eq!(form.get("meastypes"), Some("1,999,6"));
         assert_eq!(form.get("meastype"), None);
@@ -452,14 +467,14 @@ mod tests {
     fn getmeas_encodes_range_category_and_offset() {
         let req = GetMeas::new()
             .category(Category::Real)
-            .range(ts(1_717_000_000), ts(1_717_430_000))
+            .between(ts(1_717_000_000), ts(1_717_430_000))
             .offset(300);
         assert_eq!(
             req.form().encode(),
             "action=getmeas&category=1&startdate=1717000000&enddate=1717430000&offset=300"
         );
         // The window is one or the other: last_update replaces the range.
-        let req = req.last_update(ts(1_717_430_000));
+        let req = req.updated_since(ts(1_717_430_000));
         let form = req.form();
         assert_eq!(form.get("lastupdate"), Some("1717430000"));
         assert_eq!(form.get("startdate"), None);

@@ -1,9 +1,9 @@
 //! `/notify` (no `v2/` prefix): webhook subscriptions (`subscribe`, `get`, `list`, `update`,
-//! `revoke`; reference §4.1, §5.12), and the [`Notification`] Withings POSTs to a callback URL
-//! (reference §8).
+//! `revoke`; API notes §4.1, §5.12), and the [`Notification`] Withings POSTs to a callback URL
+//! (API notes §8).
 //!
 //! Callback URLs are plain strings: Withings checks them (https, ≤ 255 characters, no IP, no
-//! `localhost`, ports 80/443, reference §3.1) and answers status 293 when they do not pass.
+//! `localhost`, ports 80/443, API notes §3.1) and answers status 293 when they do not pass.
 
 use std::fmt;
 
@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::EmptyBody;
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::scope::Scope;
+use crate::url::CallbackUrl;
 
 open_enum! {
-    /// Notification category (`appli`, reference §7.8). Every source but one agrees on exactly
+    /// Notification category (`appli`, API notes §7.8). Every source but one agrees on exactly
     /// these codes.
     pub enum Appli {
         /// New weight or body-composition data (fetch with getmeas).
@@ -46,12 +48,27 @@ open_enum! {
 }
 
 /// `action=subscribe`: sends notifications of `appli` for this user to `callbackurl`.
-/// Status 293 means the URL is invalid or did not answer Withings' HEAD probe (reference §8).
+/// Status 293 means the URL is invalid or did not answer Withings' HEAD probe (API notes §8).
+///
+/// The URL is a [`CallbackUrl`], checked against Withings' rules when it is made, so a
+/// subscription with a URL Withings would refuse cannot even be built:
+///
+/// ```
+/// use withings_model::notify::{Appli, Subscribe};
+/// use withings_model::url::{CallbackUrl, UrlRule};
+/// use withings_model::Endpoint;
+///
+/// let url = CallbackUrl::parse("https://example.com/withings/notify/4f1c")?;
+/// let req = Subscribe::new(url, Appli::Weight).comment("weight sync");
+/// assert_eq!(req.form().get("appli"), Some("1"));
+/// assert_eq!(CallbackUrl::parse("http://192.168.1.20:8123/hook"), Err(UrlRule::NotHttps));
+/// # Ok::<(), UrlRule>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Subscribe {
     /// `callbackurl`.
-    pub callbackurl: String,
+    pub callbackurl: CallbackUrl,
     /// `appli`.
     pub appli: Appli,
     /// `comment`: a free-text label.
@@ -61,9 +78,9 @@ pub struct Subscribe {
 impl Subscribe {
     /// Subscribes `callbackurl` to `appli`.
     #[must_use]
-    pub fn new(callbackurl: impl Into<String>, appli: Appli) -> Self {
+    pub fn new(callbackurl: CallbackUrl, appli: Appli) -> Self {
         Self {
-            callbackurl: callbackurl.into(),
+            callbackurl,
             appli,
             comment: None,
         }
@@ -80,6 +97,10 @@ impl Subscribe {
 impl Endpoint for Subscribe {
     const SERVICE: Service = Service::Notify;
     const ACTION: &'static str = "subscribe";
+    // A retried subscribe can subscribe twice (or fail with 293 the second time).
+    const IDEMPOTENT: bool = false;
+    // The scope of the appli (API notes §7.8); no single scope covers every appli.
+    const SCOPES: &'static [Scope] = &[];
     type Body = EmptyBody;
 
     fn encode(&self, form: &mut Form) {
@@ -123,6 +144,9 @@ impl NotifyGet {
 impl Endpoint for NotifyGet {
     const SERVICE: Service = Service::Notify;
     const ACTION: &'static str = "get";
+    const IDEMPOTENT: bool = true;
+    // The scope of the appli (API notes §7.8); no single scope covers every appli.
+    const SCOPES: &'static [Scope] = &[];
     type Body = NotifyGetBody;
 
     fn encode(&self, form: &mut Form) {
@@ -176,6 +200,9 @@ impl NotifyList {
 impl Endpoint for NotifyList {
     const SERVICE: Service = Service::Notify;
     const ACTION: &'static str = "list";
+    const IDEMPOTENT: bool = true;
+    // The scope of the appli (API notes §7.8); no single scope covers every appli.
+    const SCOPES: &'static [Scope] = &[];
     type Body = NotifyListBody;
 
     fn encode(&self, form: &mut Form) {
@@ -226,8 +253,8 @@ pub struct Update {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UpdateChange {
-    /// `new_callbackurl`.
-    CallbackUrl(String),
+    /// `new_callbackurl`, checked like a subscription's.
+    CallbackUrl(CallbackUrl),
     /// `new_appli`.
     Appli(Appli),
     /// `comment`.
@@ -249,6 +276,10 @@ impl Update {
 impl Endpoint for Update {
     const SERVICE: Service = Service::Notify;
     const ACTION: &'static str = "update";
+    // A retried update may report a failure for a change that was made.
+    const IDEMPOTENT: bool = false;
+    // The scope of the appli (API notes §7.8); no single scope covers every appli.
+    const SCOPES: &'static [Scope] = &[];
     type Body = EmptyBody;
 
     fn encode(&self, form: &mut Form) {
@@ -294,6 +325,10 @@ impl Revoke {
 impl Endpoint for Revoke {
     const SERVICE: Service = Service::Notify;
     const ACTION: &'static str = "revoke";
+    // A retried revoke answers 294 (no such subscription) for a revoke that worked.
+    const IDEMPOTENT: bool = false;
+    // The scope of the appli (API notes §7.8); no single scope covers every appli.
+    const SCOPES: &'static [Scope] = &[];
     type Body = EmptyBody;
 
     fn encode(&self, form: &mut Form) {
@@ -306,9 +341,9 @@ impl Endpoint for Revoke {
 
 /// A notification as Withings POSTs it to a callback URL: an
 /// `application/x-www-form-urlencoded` body such as
-/// `userid=10203040&appli=44&startdate=1717364400&enddate=1717393800` (reference §8).
+/// `userid=10203040&appli=44&startdate=1717364400&enddate=1717393800` (API notes §8).
 ///
-/// Which keys come depends on the appli and is only partly documented (reference §7.8, §14),
+/// Which keys come depends on the appli and is only partly documented (API notes §7.8, §14),
 /// so every field is optional. Unknown keys are ignored (the docs' own example carries a
 /// stray `foo=bar`), and so are empty values. Notifications are unsigned: treat one as a hint
 /// to re-fetch with your own token, never as data.
@@ -448,7 +483,9 @@ mod tests {
 
     #[test]
     fn requests_encode() {
-        let f = Subscribe::new(URL, Appli::Sleep).comment("sleep").form();
+        let f = Subscribe::new(CallbackUrl::parse(URL).unwrap(), Appli::Sleep)
+            .comment("sleep")
+            .form();
         assert_eq!(
             f.encode(),
             "action=subscribe&callbackurl=https%3A%2F%2Fexample.org%2Fhooks%2Fwithings%2F3f9a&appli=44&comment=sleep"
@@ -480,7 +517,9 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            keys(UpdateChange::CallbackUrl("https://example.org/new".into())),
+            keys(UpdateChange::CallbackUrl(
+                CallbackUrl::parse("https://example.org/new").unwrap()
+            )),
             ["action", "callbackurl", "appli", "new_callbackurl"]
         );
         assert_eq!(
@@ -560,3 +599,4 @@ mod tests {
         );
     }
 }
+single_body!(NotifyGetBody, NotifyListBody);

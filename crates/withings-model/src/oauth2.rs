@@ -1,11 +1,11 @@
 //! `/v2/oauth2`: tokens (`requesttoken`), and the signed actions `revoke` and
-//! `getdemoaccess` (reference §1, §3).
+//! `getdemoaccess` (API notes §1, §3).
 //!
 //! Secrets (client secret, authorization code, tokens) are [`SecretString`]s: their `Debug`
 //! prints `[REDACTED]`, they are exposed only into the request form, and the wire types
 //! serialize them as `"[redacted]"` so that nothing re-emitted contains a credential.
 //!
-//! Signing (`nonce` + `signature`, reference §3.4) is the transport's job; the signed
+//! Signing (`nonce` + `signature`, API notes §3.4) is the transport's job; the signed
 //! requests here only carry the result ([`Signed`]).
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::EmptyBody;
 use crate::de;
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::scope::Scope;
 
 pub use secrecy::{ExposeSecret, SecretString};
 
@@ -46,7 +47,7 @@ pub mod redacted {
     }
 }
 
-/// What proves the app's identity to `requesttoken` (reference §3.2).
+/// What proves the app's identity to `requesttoken` (API notes §3.2).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Credential {
@@ -56,7 +57,7 @@ pub enum Credential {
     Signed(Signed),
 }
 
-/// The result of signing a request (reference §3.4): a fresh single-use `nonce` from
+/// The result of signing a request (API notes §3.4): a fresh single-use `nonce` from
 /// `signature getnonce` and the hex HMAC-SHA256 `signature` over `action,client_id,nonce`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -88,7 +89,7 @@ impl Signed {
 #[non_exhaustive]
 pub enum Grant {
     /// `grant_type=authorization_code`: the `code` from the redirect (valid 30 seconds, single
-    /// use; status 503 "Invalid Params: invalid code" otherwise, reference §12.2).
+    /// use; status 503 "Invalid Params: invalid code" otherwise, API notes §12.2).
     AuthorizationCode {
         /// `code`.
         code: SecretString,
@@ -96,7 +97,7 @@ pub enum Grant {
         redirect_uri: String,
     },
     /// `grant_type=refresh_token`. The answer carries a new refresh token: persist it before
-    /// using the new access token (reference §3.3).
+    /// using the new access token (API notes §3.3).
     RefreshToken {
         /// `refresh_token`.
         refresh_token: SecretString,
@@ -160,6 +161,10 @@ impl RequestToken {
 impl Endpoint for RequestToken {
     const SERVICE: Service = Service::OAuth2;
     const ACTION: &'static str = "requesttoken";
+    // A code works once and a refresh token is rotated by its first use: a retry after the
+    // server may have answered burns the grant.
+    const IDEMPOTENT: bool = false;
+    const SCOPES: &'static [Scope] = &[];
     type Body = TokenBody;
 
     fn encode(&self, form: &mut Form) {
@@ -187,12 +192,12 @@ impl Endpoint for RequestToken {
     }
 }
 
-/// The body of `requesttoken` and `getdemoaccess` (reference §3.2). Serializing it writes
+/// The body of `requesttoken` and `getdemoaccess` (API notes §3.2). Serializing it writes
 /// `"[redacted]"` for every secret; `Debug` redacts them too.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct TokenBody {
-    /// The user id: an integer or a string depending on the response (reference §6), kept as
+    /// The user id: an integer or a string depending on the response (API notes §6), kept as
     /// text. Optional: some refresh responses are reported to omit it, and `getdemoaccess`
     /// documents none.
     #[serde(default, deserialize_with = "de::opt_id::deserialize")]
@@ -232,7 +237,7 @@ impl PartialEq for TokenBody {
 }
 
 /// `action=revoke` (signed): invalidates the user's tokens and removes their notification
-/// subscriptions (reference §3.3). Answers an empty body.
+/// subscriptions (API notes §3.3). Answers an empty body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Revoke {
@@ -259,6 +264,9 @@ impl Revoke {
 impl Endpoint for Revoke {
     const SERVICE: Service = Service::OAuth2;
     const ACTION: &'static str = "revoke";
+    // Signed with a single-use nonce.
+    const IDEMPOTENT: bool = false;
+    const SCOPES: &'static [Scope] = &[];
     type Body = EmptyBody;
 
     fn encode(&self, form: &mut Form) {
@@ -268,7 +276,7 @@ impl Endpoint for Revoke {
     }
 }
 
-/// `action=getdemoaccess` (signed): tokens for Withings' demo account (reference §1).
+/// `action=getdemoaccess` (signed): tokens for Withings' demo account (API notes §1).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GetDemoAccess {
@@ -299,6 +307,9 @@ impl GetDemoAccess {
 impl Endpoint for GetDemoAccess {
     const SERVICE: Service = Service::OAuth2;
     const ACTION: &'static str = "getdemoaccess";
+    // Signed with a single-use nonce.
+    const IDEMPOTENT: bool = false;
+    const SCOPES: &'static [Scope] = &[];
     type Body = TokenBody;
 
     fn encode(&self, form: &mut Form) {
@@ -430,3 +441,5 @@ mod tests {
         assert!(e.message().contains("access_token"), "{e}");
     }
 }
+
+single_body!(TokenBody);

@@ -1,9 +1,10 @@
-//! `/v2/signature`: `getnonce`, the nonce that signed actions need (reference §3.4).
+//! `/v2/signature`: `getnonce`, the nonce that signed actions need (API notes §3.4).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::scope::Scope;
 
 /// `action=getnonce`: a single-use nonce, valid 30 minutes.
 ///
@@ -39,6 +40,9 @@ impl GetNonce {
 impl Endpoint for GetNonce {
     const SERVICE: Service = Service::Signature;
     const ACTION: &'static str = "getnonce";
+    // Each call hands out a fresh nonce; asking twice only wastes one.
+    const IDEMPOTENT: bool = true;
+    const SCOPES: &'static [Scope] = &[];
     type Body = NonceBody;
 
     fn encode(&self, form: &mut Form) {
@@ -91,3 +95,5 @@ mod tests {
         );
     }
 }
+
+single_body!(NonceBody);

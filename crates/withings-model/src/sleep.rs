@@ -1,7 +1,7 @@
 //! `/v2/sleep`: `get` (the night as state segments with per-minute series) and `getsummary`
 //! (one record of totals per night).
 //!
-//! Quirks handled here (reference §5.5, §5.6, §6, §12):
+//! Quirks handled here (API notes §5.5, §5.6, §6, §12):
 //! - `model` is a **string** on each `get` segment (`"Aura Sensor V2"`) but an **integer** at
 //!   the `get` body level and in `getsummary` (16 tracker, 32 sleep monitor).
 //! - The `get` data fields (`hr`, `rr`, `snoring`...) are maps keyed by unix seconds written as
@@ -18,18 +18,18 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use jiff::Timestamp;
-use jiff::civil::Date;
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::NameOrCode;
 use crate::de;
-use crate::endpoint::{DateWindow, Endpoint, Form, Service, TimeSpan};
+use crate::endpoint::{Body, Endpoint, Form, RequestError, Service, TimeSpan};
+use crate::scope::Scope;
 
 open_enum! {
-    /// The state of one `get` segment (`series[].state`, reference §7.4).
+    /// The state of one `get` segment (`series[].state`, API notes §7.4).
     ///
-    /// Older clients know only 0–3; 5 arrives in real payloads (reference §12.7).
+    /// Older clients know only 0–3; 5 arrives in real payloads (API notes §12.7).
     pub enum SleepState {
         /// Awake.
         Awake = 0 => "awake",
@@ -49,7 +49,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// The kind of a `night_events` entry in a sleep summary (reference §7.5).
+    /// The kind of a `night_events` entry in a sleep summary (API notes §7.5).
     pub enum NightEventType {
         /// Got in bed.
         GotInBed = 1 => "got_in_bed",
@@ -68,7 +68,7 @@ open_enum! {
 
 open_enum! {
     /// What kind of device recorded the night: the integer `model` of the `get` body and of
-    /// each summary (reference §5.5, §5.6, §7.4). Not a device model id (see `model_id`).
+    /// each summary (API notes §5.5, §5.6, §7.4). Not a device model id (see `model_id`).
     pub enum SleepModel {
         /// A wearable activity tracker (watch).
         Tracker = 16 => "tracker",
@@ -123,7 +123,7 @@ macro_rules! field_enum {
 
 field_enum! {
     /// A `data_fields` name of `sleep get`: each adds a timestamp → value map to every segment
-    /// (reference §5.5).
+    /// (API notes §5.5).
     pub enum SleepField {
         /// Heart rate (bpm).
         Hr => "hr",
@@ -150,7 +150,7 @@ field_enum! {
 
 field_enum! {
     /// A `data_fields` name of `sleep getsummary`: each adds a key to every summary's `data`
-    /// (reference §5.6).
+    /// (API notes §5.6).
     pub enum SleepSummaryField {
         /// `total_timeinbed` (s).
         TotalTimeInBed => "total_timeinbed",
@@ -248,7 +248,7 @@ field_enum! {
 }
 
 impl SleepSummaryField {
-    /// The fields the API returns when `data_fields` is omitted (reference §5.6, seen in a
+    /// The fields the API returns when `data_fields` is omitted (API notes §5.6, seen in a
     /// real payload without `data_fields`).
     pub const DEFAULT: &'static [Self] = &[
         Self::WakeupDuration,
@@ -269,19 +269,13 @@ impl SleepSummaryField {
     ];
 }
 
-/// Adds `field` unless it is already listed: a repeated name would only lengthen the form.
-fn push_unique<T: PartialEq>(list: &mut Vec<T>, field: T) {
-    if !list.contains(&field) {
-        list.push(field);
-    }
-}
-
 /// `POST /v2/sleep action=get`: the sleep state segments of one night, with optional
 /// per-minute series (`data_fields`).
 ///
 /// The API returns **at most 24 hours of data from `startdate`**, whatever `enddate` says
-/// (reference §4.1 and §12.18; one field description claims 7 days, the operation text says
-/// 24 h and is trusted, §13). Split longer spans into 24 h requests. The spec also lists a
+/// (API notes §4.1 and §12.18; one field description claims 7 days, the operation text says
+/// 24 h and is trusted, §13): a longer span is sent as consecutive calls of at most 24 h
+/// ([`Endpoint::calls`]) and their answers merged. The spec also lists a
 /// `meastypes` parameter of unknown purpose; it is not offered here.
 ///
 /// ```
@@ -290,157 +284,119 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, field: T) {
 /// use withings_model::{Endpoint, TimeSpan};
 ///
 /// let span = TimeSpan { start: Timestamp::from_second(1717365600)?, end: Timestamp::from_second(1717408800)? };
-/// let req = GetSleep::new(span).data_fields([SleepField::Hr, SleepField::Rr]);
+/// let req = GetSleep::new().span(span).data_fields([SleepField::Hr, SleepField::Rr]);
 /// assert_eq!(req.form().encode(), "action=get&startdate=1717365600&enddate=1717408800&data_fields=hr%2Crr");
 /// # Ok::<(), jiff::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GetSleep {
-    /// `startdate` / `enddate` (at most 24 h are returned, see the type docs).
-    pub span: TimeSpan,
+    /// `startdate` / `enddate` (required; cut into calls of at most 24 h).
+    pub span: Option<TimeSpan>,
     /// `data_fields`: the series to return with each segment; empty = none.
     pub data_fields: Vec<SleepField>,
 }
 
 impl GetSleep {
-    /// A request for the segments in `span`, without series.
+    /// A request with no span yet: set one with `between`.
     #[must_use]
-    pub fn new(span: TimeSpan) -> Self {
-        Self {
-            span,
-            data_fields: Vec::new(),
-        }
-    }
-
-    /// A request for the segments between `start` and `end` (at most 24 h from `start` are
-    /// returned).
-    #[must_use]
-    pub fn between(start: Timestamp, end: Timestamp) -> Self {
-        Self::new(TimeSpan { start, end })
-    }
-
-    /// Adds series to `data_fields` (duplicates are dropped).
-    #[must_use]
-    pub fn data_fields(mut self, fields: impl IntoIterator<Item = SleepField>) -> Self {
-        for f in fields {
-            push_unique(&mut self.data_fields, f);
-        }
-        self
-    }
-
-    /// Asks for every series the API offers.
-    #[must_use]
-    pub fn all_fields(self) -> Self {
-        self.data_fields(SleepField::ALL.iter().copied())
+    pub fn new() -> Self {
+        Self::default()
     }
 }
+
+span_setters!(GetSleep);
+data_field_setters!(GetSleep, SleepField);
 
 impl Endpoint for GetSleep {
     const SERVICE: Service = Service::Sleep;
     const ACTION: &'static str = "get";
+    const IDEMPOTENT: bool = true;
+    const SCOPES: &'static [Scope] = &[Scope::UserActivity];
+    const MAX_SPAN: Option<SignedDuration> = Some(SignedDuration::from_hours(24));
     type Body = GetSleepBody;
 
     fn encode(&self, form: &mut Form) {
-        form.span(&self.span)
-            .list("data_fields", self.data_fields.iter());
+        if let Some(span) = &self.span {
+            form.span(span);
+        }
+        form.list("data_fields", self.data_fields.iter());
+    }
+
+    fn validate(&self) -> Result<(), RequestError> {
+        match self.span {
+            None => Err(RequestError::Missing {
+                action: Self::ACTION,
+                what: "a span: between(start, end)",
+            }),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn span(&self) -> Option<TimeSpan> {
+        self.span
+    }
+
+    fn with_span(&self, span: TimeSpan) -> Self {
+        Self {
+            span: Some(span),
+            ..self.clone()
+        }
     }
 }
 
+/// Segments of adjacent calls are concatenated; a segment on a seam, returned by both calls
+/// (same start, end and state), is kept once. The body's `model` is the first one given.
+impl Body for GetSleepBody {
+    fn append(&mut self, next: Self) {
+        if self.model.is_none() {
+            self.model = next.model;
+        }
+        let seen: std::collections::HashSet<(i64, i64, i64)> = self
+            .series
+            .iter()
+            .map(|s| (s.startdate, s.enddate, s.state.code()))
+            .collect();
+        self.series.extend(
+            next.series
+                .into_iter()
+                .filter(|s| !seen.contains(&(s.startdate, s.enddate, s.state.code()))),
+        );
+    }
+}
+
+dated_request! {
 /// `POST /v2/sleep action=getsummary`: one summary per night, selected by the night's local
-/// date or by `lastupdate` (created or modified since), paged with `offset`.
+/// date or by `lastupdate` (created or modified since), paged with `offset` (missing from
+/// the documented parameters, but officially supported: API notes §12.9).
 ///
 /// ```
 /// use jiff::civil::date;
 /// use withings_model::sleep::{GetSleepSummary, SleepSummaryField};
 /// use withings_model::Endpoint;
 ///
-/// let req = GetSleepSummary::dates(date(2024, 6, 1), date(2024, 6, 3))
+/// let req = GetSleepSummary::new()
+///     .dates(date(2024, 6, 1), date(2024, 6, 3))
 ///     .data_fields([SleepSummaryField::TotalSleepTime, SleepSummaryField::HrAverage]);
 /// assert_eq!(
 ///     req.form().encode(),
 ///     "action=getsummary&startdateymd=2024-06-01&enddateymd=2024-06-03&data_fields=total_sleep_time%2Chr_average",
 /// );
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GetSleepSummary {
-    /// `startdateymd`+`enddateymd` (the nights' local dates, both inclusive) or `lastupdate`.
-    pub window: DateWindow,
-    /// `data_fields`; empty = the API's default set ([`SleepSummaryField::DEFAULT`]).
-    pub data_fields: Vec<SleepSummaryField>,
-    /// `offset` of the page to fetch. Missing from the documented parameters, but officially
-    /// supported (reference §12.9).
-    pub offset: Option<i64>,
+GetSleepSummary {
+    service: Sleep,
+    action: "getsummary",
+    scopes: [UserActivity],
+    fields: SleepSummaryField,
+    body: GetSleepSummaryBody,
+}
 }
 
-impl GetSleepSummary {
-    /// A request for the nights in `window`, with the default fields, first page.
-    #[must_use]
-    pub fn new(window: DateWindow) -> Self {
-        Self {
-            window,
-            data_fields: Vec::new(),
-            offset: None,
-        }
-    }
-
-    /// The nights whose local `date` is between `start` and `end`, both inclusive.
-    #[must_use]
-    pub fn dates(start: Date, end: Date) -> Self {
-        Self::new(DateWindow::Dates { start, end })
-    }
-
-    /// The nights created or modified after `at`: the cursor for incremental sync.
-    #[must_use]
-    pub fn since(at: Timestamp) -> Self {
-        Self::new(DateWindow::LastUpdate(at))
-    }
-
-    /// Adds fields to `data_fields` (duplicates are dropped).
-    #[must_use]
-    pub fn data_fields(mut self, fields: impl IntoIterator<Item = SleepSummaryField>) -> Self {
-        for f in fields {
-            push_unique(&mut self.data_fields, f);
-        }
-        self
-    }
-
-    /// Asks for every documented field.
-    #[must_use]
-    pub fn all_fields(self) -> Self {
-        self.data_fields(SleepSummaryField::ALL.iter().copied())
-    }
-
-    /// Sets the page `offset` (from the previous page's body).
-    #[must_use]
-    pub fn offset(mut self, offset: i64) -> Self {
-        self.offset = Some(offset);
-        self
-    }
-}
-
-impl Endpoint for GetSleepSummary {
-    const SERVICE: Service = Service::Sleep;
-    const ACTION: &'static str = "getsummary";
-    type Body = GetSleepSummaryBody;
-
-    fn encode(&self, form: &mut Form) {
-        form.date_window(&self.window)
-            .list("data_fields", self.data_fields.iter());
-        if let Some(offset) = self.offset {
-            form.int("offset", offset);
-        }
-    }
-}
-
-paged!(GetSleepSummary => GetSleepSummaryBody);
-
-/// The body of `sleep get` (reference §5.5).
+/// The body of `sleep get` (API notes §5.5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSleepBody {
-    /// The state segments, **in no particular order** (reference §5.5).
+    /// The state segments, **in no particular order** (API notes §5.5).
     pub series: Vec<SleepSegment>,
     /// The kind of device, as an integer here (16 tracker, 32 sleep monitor).
     #[serde(default)]
@@ -451,7 +407,7 @@ pub struct GetSleepBody {
 ///
 /// Each series is a map from unix seconds (sent as string keys) to a value, present only when
 /// requested in `data_fields`; an absent series, `null` or PHP's `[]` is an empty map. The Go
-/// client models them as `{"timestamp": int}` objects, which is wrong (reference §12.1).
+/// client models them as `{"timestamp": int}` objects, which is wrong (API notes §12.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SleepSegment {
@@ -462,13 +418,13 @@ pub struct SleepSegment {
     /// The sleep state during the segment.
     pub state: SleepState,
     /// The device's model **name** here (`"Aura Sensor V2"`, `"Activite Steel HR"`), unlike the
-    /// integer `model` of the body (reference §5.5, §6).
+    /// integer `model` of the body (API notes §5.5, §6).
     #[serde(default)]
     pub model: Option<NameOrCode>,
     /// The device model code (`DeviceModel`).
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub model_id: Option<i64>,
-    /// Hashed device id; missing on older tracker payloads (reference §5.5).
+    /// Hashed device id; missing on older tracker payloads (API notes §5.5).
     #[serde(default, deserialize_with = "de::opt_id::deserialize")]
     pub hash_deviceid: Option<String>,
     /// Heart rate (bpm) per timestamp.
@@ -544,7 +500,7 @@ pub struct SleepSegment {
     pub breathing_sounds: BTreeMap<i64, f64>,
 }
 
-/// The body of `sleep getsummary` (reference §5.6).
+/// The body of `sleep getsummary` (API notes §5.6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSleepSummaryBody {
@@ -580,7 +536,7 @@ pub struct SleepSummary {
     /// End of the night (unix seconds).
     pub enddate: i64,
     /// The night's local date (`YYYY-MM-DD`) in `timezone`: the date of the morning it ended
-    /// (reference §11).
+    /// (API notes §11).
     pub date: String,
     /// When the summary was created (unix seconds).
     pub created: i64,
@@ -594,7 +550,7 @@ pub struct SleepSummary {
     pub data: SleepSummaryData,
 }
 
-/// The `data` of a sleep summary: every field of reference §5.6, each absent unless requested
+/// The `data` of a sleep summary: every field of API notes §5.6, each absent unless requested
 /// (or in the default set), and `null` where the source has no value (nights from an external
 /// source have `asleepduration` and `null` light/deep/REM durations).
 ///
@@ -919,7 +875,7 @@ pub struct SleepSummaryData {
     )]
     pub core_body_temperature_avg: Option<f64>,
     /// Core body temperature status: `unknown`, `usual` or `elevated` (a string in sleep
-    /// payloads, though the workout schema types it as an integer; reference §13).
+    /// payloads, though the workout schema types it as an integer; API notes §13).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub core_body_temperature_status: Option<String>,
 }
@@ -929,6 +885,7 @@ mod tests {
     use super::*;
     use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
+    use jiff::Timestamp;
     use jiff::civil::date;
 
     fn ts(s: i64) -> Timestamp {
@@ -937,12 +894,14 @@ mod tests {
 
     #[test]
     fn get_encodes_span_and_fields_in_order_without_duplicates() {
-        let req = GetSleep::between(ts(1_717_365_600), ts(1_717_408_800)).data_fields([
-            SleepField::Hr,
-            SleepField::Sdnn1,
-            SleepField::Hr,
-            SleepField::ChestMovementRate,
-        ]);
+        let req = GetSleep::new()
+            .between(ts(1_717_365_600), ts(1_717_408_800))
+            .data_fields([
+                SleepField::Hr,
+                SleepField::Sdnn1,
+                SleepField::Hr,
+                SleepField::ChestMovementRate,
+            ]);
         let form = req.form();
         assert_eq!(form.get("action"), Some("get"));
         assert_eq!(form.get("startdate"), Some("1717365600"));
@@ -957,13 +916,13 @@ mod tests {
 
     #[test]
     fn get_without_fields_sends_no_data_fields() {
-        let form = GetSleep::between(ts(1), ts(2)).form();
+        let form = GetSleep::new().between(ts(1), ts(2)).form();
         assert_eq!(form.encode(), "action=get&startdate=1&enddate=2");
     }
 
     #[test]
     fn get_all_fields_lists_every_series_name() {
-        let form = GetSleep::between(ts(1), ts(2)).all_fields().form();
+        let form = GetSleep::new().between(ts(1), ts(2)).all_fields().form();
         assert_eq!(
             form.get("data_fields"),
             Some(
@@ -974,10 +933,12 @@ mod tests {
 
     #[test]
     fn getsummary_encodes_dates_fields_and_offset() {
-        let mut req = GetSleepSummary::dates(date(2024, 6, 1), date(2024, 6, 3)).data_fields([
-            SleepSummaryField::SleepEfficiency,
-            SleepSummaryField::NightEvents,
-        ]);
+        let mut req = GetSleepSummary::new()
+            .dates(date(2024, 6, 1), date(2024, 6, 3))
+            .data_fields([
+                SleepSummaryField::SleepEfficiency,
+                SleepSummaryField::NightEvents,
+            ]);
         assert_eq!(
             req.form().encode(),
             "action=getsummary&startdateymd=2024-06-01&enddateymd=2024-06-03&data_fields=sleep_efficiency%2Cnight_events"
@@ -989,7 +950,10 @@ mod tests {
 
     #[test]
     fn getsummary_since_sends_lastupdate_only() {
-        let form = GetSleepSummary::since(ts(1_717_430_000)).offset(200).form();
+        let form = GetSleepSummary::new()
+            .updated_since(ts(1_717_430_000))
+            .offset(200)
+            .form();
         assert_eq!(
             form.encode(),
             "action=getsummary&lastupdate=1717430000&offset=200"

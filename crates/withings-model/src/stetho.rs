@@ -1,4 +1,4 @@
-//! `/v2/stetho`: stethoscope recordings (`list`) and their signals (`get`), reference §4.1,
+//! `/v2/stetho`: stethoscope recordings (`list`) and their signals (`get`), API notes §4.1,
 //! §5.9. No real payload of either action was found: only the fields the spec names are
 //! modelled, and every one whose presence is not certain is optional.
 
@@ -6,56 +6,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{NameOrCode, Position};
 use crate::de;
-use crate::endpoint::{Endpoint, Form, Service, TimeSpan};
+use crate::endpoint::{Endpoint, Form, Service};
+use crate::scope::Scope;
 
+span_list_request! {
 /// `action=list`: the user's stethoscope recordings, paged by `offset`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct StethoList {
-    /// `startdate`/`enddate`: only recordings in this span (everything when `None`).
-    pub span: Option<TimeSpan>,
-    /// `offset`: the page to ask for.
-    pub offset: Option<i64>,
+StethoList {
+    service: Stetho,
+    action: "list",
+    scopes: [UserMetrics],
+    body: StethoListBody,
 }
-
-impl StethoList {
-    /// Every recording, first page.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Only recordings between `span.start` and `span.end`.
-    #[must_use]
-    pub fn span(mut self, span: TimeSpan) -> Self {
-        self.span = Some(span);
-        self
-    }
-
-    /// Starts at `offset` (a previous page's `offset`).
-    #[must_use]
-    pub fn offset(mut self, offset: i64) -> Self {
-        self.offset = Some(offset);
-        self
-    }
 }
-
-impl Endpoint for StethoList {
-    const SERVICE: Service = Service::Stetho;
-    const ACTION: &'static str = "list";
-    type Body = StethoListBody;
-
-    fn encode(&self, form: &mut Form) {
-        if let Some(span) = &self.span {
-            form.span(span);
-        }
-        if let Some(offset) = self.offset {
-            form.int("offset", offset);
-        }
-    }
-}
-
-paged!(StethoList => StethoListBody);
 
 /// The body of `stetho list`: `{series, more, offset}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,6 +71,8 @@ impl StethoGet {
 impl Endpoint for StethoGet {
     const SERVICE: Service = Service::Stetho;
     const ACTION: &'static str = "get";
+    const IDEMPOTENT: bool = true;
+    const SCOPES: &'static [Scope] = &[Scope::UserMetrics];
     type Body = StethoGetBody;
 
     fn encode(&self, form: &mut Form) {
@@ -116,7 +80,7 @@ impl Endpoint for StethoGet {
     }
 }
 
-/// The body of `stetho get` (reference §5.9).
+/// The body of `stetho get` (API notes §5.9).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StethoGetBody {
@@ -143,7 +107,7 @@ pub struct StethoGetBody {
     /// The device model (71 BeamO, 44 BPM Core).
     #[serde(default)]
     pub model: Option<NameOrCode>,
-    /// Where the stethoscope was placed (cardiac and pulmonary areas, reference §7.3).
+    /// Where the stethoscope was placed (cardiac and pulmonary areas, API notes §7.3).
     #[serde(default)]
     pub position: Option<Position>,
     /// Valvular heart disease classification (code table undocumented).
@@ -156,7 +120,7 @@ mod tests {
     use jiff::Timestamp;
 
     use super::*;
-    use crate::endpoint::Paged;
+    use crate::endpoint::{Paged, TimeSpan};
     use crate::envelope::{Reply, parse_reply};
 
     #[test]
@@ -188,3 +152,5 @@ mod tests {
         assert_eq!(e.path(), "body");
     }
 }
+
+single_body!(StethoGetBody);

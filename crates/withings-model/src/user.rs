@@ -1,9 +1,10 @@
-//! `/v2/user`: the user's devices (`getdevice`) and goals (`getgoals`), reference §5.10, §5.11.
+//! `/v2/user`: the user's devices (`getdevice`) and goals (`getgoals`), API notes §5.10, §5.11.
 
 use serde::{Deserialize, Serialize};
 
 use crate::de;
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::scope::Scope;
 
 /// `action=getdevice`: the devices linked to the user's account. Takes no parameters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -21,6 +22,9 @@ impl GetDevice {
 impl Endpoint for GetDevice {
     const SERVICE: Service = Service::User;
     const ACTION: &'static str = "getdevice";
+    const IDEMPOTENT: bool = true;
+    // Any user token (API notes §4.1: no scope is documented).
+    const SCOPES: &'static [Scope] = &[];
     type Body = GetDeviceBody;
 
     fn encode(&self, _form: &mut Form) {}
@@ -39,16 +43,16 @@ pub struct GetDeviceBody {
 #[non_exhaustive]
 pub struct Device {
     /// The device type: `Scale`, `Blood Pressure Monitor`, `Activity Tracker`, `Sleep
-    /// Monitor`… (reference §7.9).
+    /// Monitor`… (API notes §7.9).
     #[serde(rename = "type")]
     pub kind: String,
     /// Battery level: `high` (> 75 %), `medium` (> 30 %), `low`, and `unknown` seen in real
-    /// payloads (reference §6).
+    /// payloads (API notes §6).
     pub battery: String,
     /// The model name, e.g. `Body+`; an empty string for some devices (a Sleep Analyzer,
-    /// reference §12.11).
+    /// API notes §12.11).
     pub model: String,
-    /// The model code (reference §7.9).
+    /// The model code (API notes §7.9).
     #[serde(default)]
     pub model_id: Option<i64>,
     /// The device id.
@@ -98,6 +102,9 @@ impl GetGoals {
 impl Endpoint for GetGoals {
     const SERVICE: Service = Service::User;
     const ACTION: &'static str = "getgoals";
+    const IDEMPOTENT: bool = true;
+    // Any user token (API notes §4.1: no scope is documented).
+    const SCOPES: &'static [Scope] = &[];
     type Body = GetGoalsBody;
 
     fn encode(&self, _form: &mut Form) {}
@@ -107,7 +114,7 @@ impl Endpoint for GetGoals {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetGoalsBody {
-    /// The goals; PHP sends `[]` when the user has none (reference §6), read as no goals.
+    /// The goals; PHP sends `[]` when the user has none (API notes §6), read as no goals.
     #[serde(deserialize_with = "de::object_or_empty_array::deserialize")]
     pub goals: Goals,
 }
@@ -194,3 +201,5 @@ mod tests {
         assert_eq!(d.timezone, "Europe/Amsterdam");
     }
 }
+
+single_body!(GetDeviceBody, GetGoalsBody);

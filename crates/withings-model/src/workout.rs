@@ -1,28 +1,25 @@
 //! `/v2/measure` `getworkouts`: request, response body and the workout category table
-//! (reference §4.1, §5.4, §7.6).
+//! (API notes §4.1, §5.4, §7.6).
 //!
 //! ```
 //! use jiff::civil::date;
 //! use withings_model::workout::{GetWorkouts, WorkoutCategory, WorkoutField};
 //! use withings_model::Endpoint;
 //!
-//! let req = GetWorkouts::dates(date(2024, 6, 1), date(2024, 6, 3))
+//! let req = GetWorkouts::new().dates(date(2024, 6, 1), date(2024, 6, 3))
 //!     .data_fields([WorkoutField::Calories, WorkoutField::HrAverage]);
 //! assert_eq!(req.form().get("data_fields"), Some("calories,hr_average"));
 //! assert_eq!(WorkoutCategory::from_code(17).name(), Some("fitness"));
 //! ```
 
-use jiff::Timestamp;
-use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 use crate::activity::field_names;
 use crate::codes::{Attrib, NameOrCode};
 use crate::de;
-use crate::endpoint::{DateWindow, Endpoint, Form, Service};
 
 open_enum! {
-    /// Workout category (`category`, reference §7.6). Codes the table does not list (new
+    /// Workout category (`category`, API notes §7.6). Codes the table does not list (new
     /// sports appear regularly) are kept as `Unknown`.
     pub enum WorkoutCategory {
         /// Walk.
@@ -57,7 +54,7 @@ open_enum! {
         Badminton = 15 => "badminton",
         /// Lift weights.
         LiftWeights = 16 => "lift_weights",
-        /// Fitness. Older docs, GO and AIOW call code 17 "calisthenics" (reference §13): same code, renamed.
+        /// Fitness. Older docs, GO and AIOW call code 17 "calisthenics" (API notes §13): same code, renamed.
         Fitness = 17 => "fitness",
         /// Elliptical.
         Elliptical = 18 => "elliptical",
@@ -289,7 +286,7 @@ open_enum! {
 }
 
 field_names! {
-    /// A `getworkouts` measurement that can be asked for in `data_fields` (reference §5.4).
+    /// A `getworkouts` measurement that can be asked for in `data_fields` (API notes §5.4).
     /// Availability varies by category: swim-only fields, nothing for multi-sport.
     pub enum WorkoutField {
         /// `calories`: active kilocalories.
@@ -345,72 +342,17 @@ field_names! {
     }
 }
 
+dated_request! {
 /// `getworkouts`: recorded or entered workouts, selected by local dates or by `lastupdate`
 /// (mutually exclusive, so one [`DateWindow`]). Pages with `more`/`offset`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GetWorkouts {
-    /// `startdateymd`+`enddateymd` (local dates, both inclusive), or `lastupdate`.
-    pub window: DateWindow,
-    /// `data_fields`; empty means "not sent" (the server's default set).
-    pub data_fields: Vec<WorkoutField>,
-    /// `offset` of the page to ask for.
-    pub offset: Option<i64>,
+GetWorkouts {
+    service: MeasureV2,
+    action: "getworkouts",
+    scopes: [UserActivity],
+    fields: WorkoutField,
+    body: GetWorkoutsBody,
 }
-
-impl GetWorkouts {
-    /// A request for `window`, with the server's default fields.
-    #[must_use]
-    pub fn new(window: DateWindow) -> Self {
-        Self {
-            window,
-            data_fields: Vec::new(),
-            offset: None,
-        }
-    }
-
-    /// Workouts dated from `start` to `end` (both inclusive, local dates).
-    #[must_use]
-    pub fn dates(start: Date, end: Date) -> Self {
-        Self::new(DateWindow::Dates { start, end })
-    }
-
-    /// Every workout created or updated after `at` (`lastupdate`): the cursor for sync.
-    #[must_use]
-    pub fn since(at: Timestamp) -> Self {
-        Self::new(DateWindow::LastUpdate(at))
-    }
-
-    /// Asks for these measurements only (`data_fields`).
-    #[must_use]
-    pub fn data_fields(mut self, fields: impl IntoIterator<Item = WorkoutField>) -> Self {
-        self.data_fields = fields.into_iter().collect();
-        self
-    }
-
-    /// Asks for the page at `offset`.
-    #[must_use]
-    pub fn offset(mut self, offset: i64) -> Self {
-        self.offset = Some(offset);
-        self
-    }
 }
-
-impl Endpoint for GetWorkouts {
-    const SERVICE: Service = Service::MeasureV2;
-    const ACTION: &'static str = "getworkouts";
-    type Body = GetWorkoutsBody;
-
-    fn encode(&self, form: &mut Form) {
-        form.date_window(&self.window)
-            .list("data_fields", &self.data_fields);
-        if let Some(offset) = self.offset {
-            form.int("offset", offset);
-        }
-    }
-}
-
-paged!(GetWorkouts => GetWorkoutsBody);
 
 /// The body of a `getworkouts` response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -418,7 +360,7 @@ paged!(GetWorkouts => GetWorkoutsBody);
 pub struct GetWorkoutsBody {
     /// The workouts of this page.
     pub series: Vec<Workout>,
-    /// Whether another page follows (stop on this, not on `offset`: reference §6).
+    /// Whether another page follows (stop on this, not on `offset`: API notes §6).
     #[serde(default, deserialize_with = "de::more::deserialize")]
     pub more: bool,
     /// The offset of the next page.
@@ -426,21 +368,21 @@ pub struct GetWorkoutsBody {
     pub offset: Option<i64>,
 }
 
-/// One workout (reference §5.4).
+/// One workout (API notes §5.4).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Workout {
     /// Workout id.
     #[serde(deserialize_with = "de::lenient_i64::deserialize")]
     pub id: i64,
-    /// What kind of workout (reference §7.6).
+    /// What kind of workout (API notes §7.6).
     pub category: WorkoutCategory,
     /// IANA name of the time zone the workout happened in.
     pub timezone: String,
-    /// Source model: an integer code here (`1055` = GoogleFit), unlike getmeas (reference §6).
+    /// Source model: an integer code here (`1055` = GoogleFit), unlike getmeas (API notes §6).
     #[serde(default)]
     pub model: Option<NameOrCode>,
-    /// Who the workout is attributed to (reference §7.2).
+    /// Who the workout is attributed to (API notes §7.2).
     #[serde(default)]
     pub attrib: Option<Attrib>,
     /// Start, unix seconds.
@@ -462,7 +404,7 @@ pub struct Workout {
     pub data: WorkoutData,
 }
 
-/// A workout's measurements (reference §5.4). Any field may be absent or `null`
+/// A workout's measurements (API notes §5.4). Any field may be absent or `null`
 /// (`algo_pause_duration` and `spo2_average` usually are), many are 0 when unknown, and
 /// which exist depends on the category. Distances and calories arrive as floats in live
 /// payloads although the spec says integer.
@@ -484,7 +426,7 @@ pub struct WorkoutData {
     /// Kilocalories entered by the user; 0 = not set.
     #[serde(default, deserialize_with = "de::opt_f64::deserialize")]
     pub manual_calories: Option<f64>,
-    /// Average heart rate, bpm; 0 without a heart-rate sensor (reference §12.15).
+    /// Average heart rate, bpm; 0 without a heart-rate sensor (API notes §12.15).
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub hr_average: Option<i64>,
     /// Minimum heart rate, bpm; 0 without a sensor.
@@ -524,7 +466,7 @@ pub struct WorkoutData {
     #[serde(default, deserialize_with = "de::opt_f64::deserialize")]
     pub core_body_temperature_max: Option<f64>,
     /// `unknown`, `usual` or `elevated`. The spec types it an integer in workouts but a string
-    /// in sleep (reference §13: trust string); a number is kept as its decimal text.
+    /// in sleep (API notes §13: trust string); a number is kept as its decimal text.
     #[serde(default, deserialize_with = "de::opt_id::deserialize")]
     pub core_body_temperature_status: Option<String>,
     /// Step count.
@@ -553,13 +495,15 @@ pub struct WorkoutData {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::endpoint::Endpoint;
     use crate::endpoint::{Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
     use jiff::civil::date;
 
     #[test]
     fn getworkouts_encodes_dates_fields_and_offset() {
-        let req = GetWorkouts::dates(date(2024, 6, 1), date(2024, 6, 3))
+        let req = GetWorkouts::new()
+            .dates(date(2024, 6, 1), date(2024, 6, 3))
             .data_fields([
                 WorkoutField::PoolLaps,
                 WorkoutField::Strokes,
@@ -576,7 +520,8 @@ mod tests {
 
     #[test]
     fn getworkouts_encodes_lastupdate_as_unix_seconds() {
-        let mut req = GetWorkouts::since(Timestamp::from_second(1_717_401_000).unwrap());
+        let mut req =
+            GetWorkouts::new().updated_since(jiff::Timestamp::from_second(1_717_401_000).unwrap());
         assert_eq!(
             req.form().encode(),
             "action=getworkouts&lastupdate=1717401000"

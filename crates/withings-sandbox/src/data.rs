@@ -7,7 +7,7 @@
 //! instant, so that every 90-day window has them. Records that would lie after the instant (a
 //! weigh-in later this morning, a night not yet synced) do not exist yet.
 //!
-//! Quirks reproduced on purpose (reference §6, §12): a manual weigh-in with `deviceid`,
+//! Quirks reproduced on purpose (API notes §6, §12): a manual weigh-in with `deviceid`,
 //! `model` and `modelid` null; one group sent twice with the same `grpid` (attrib 0 and 8);
 //! a day of activity from an external source (brand 18, `deviceid` null) and one with the
 //! heart-rate fields at 0; a workout from an external source with `null` data fields; sleep
@@ -69,7 +69,7 @@ pub(crate) const BPM: DeviceInfo = DeviceInfo {
     model_id: 44,
 };
 /// The sleep monitor as its sleep records name it; `getdevice` lists it with `model` "" and
-/// `model_id` 13, as a real account did (reference §5.10).
+/// `model_id` 13, as a real account did (API notes §5.10).
 pub(crate) const SLEEP_MONITOR: DeviceInfo = DeviceInfo {
     id: "f00dbabe0123456789abcdef0123456789abcdef",
     kind: "Sleep Monitor",
@@ -247,7 +247,7 @@ impl WorkoutRec {
     }
 }
 
-/// Sleep states (reference §7.4).
+/// Sleep states (API notes §7.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum State {
     Awake = 0,
@@ -325,7 +325,7 @@ pub(crate) const SLEEP_FIELDS: &[&str] = &[
     "chest_movement_rate",
 ];
 
-/// The summary fields sent when `data_fields` is omitted (reference §5.6).
+/// The summary fields sent when `data_fields` is omitted (API notes §5.6).
 pub(crate) const SLEEP_SUMMARY_DEFAULT: &[&str] = &[
     "wakeupduration",
     "wakeupcount",
@@ -602,7 +602,7 @@ impl DemoData {
             ],
         };
         if duplicated {
-            // The same group twice in one response, attrib 0 then 8 (reference §12.14).
+            // The same group twice in one response, attrib 0 then 8 (API notes §12.14).
             let mut twin = group.clone();
             twin.attrib = 8;
             self.groups.push(group);
@@ -641,7 +641,7 @@ impl DemoData {
         } else {
             Source::Watch
         };
-        // No heart-rate sensor that day: the fields are 0, not absent (reference §12.15).
+        // No heart-rate sensor that day: the fields are 0, not absent (API notes §12.15).
         let no_hr = source == Source::External || back == 45;
         let (hr_average, hr_min, hr_max) = (r.range(64, 76), r.range(46, 55), r.range(118, 165));
         let worn = (80000.0 * fraction) as i64;
@@ -685,7 +685,7 @@ impl DemoData {
         let ord = ordinal(day);
         let mut r = Rng::stream(self.seed, TAG_WORKOUT, ord);
         if back == 25 {
-            // A walk recorded by a phone: no device, most data fields null (reference §5.4).
+            // A walk recorded by a phone: no device, most data fields null (API notes §5.4).
             let start = local(&self.tz, day, 12, 10)? + r.range(0, 1200);
             let end = start + 1800 + r.range(0, 900);
             let null = || J::Null;
@@ -808,7 +808,7 @@ impl DemoData {
                     "pause_duration",
                     (if category == 6 { r.range(0, 300) } else { 0 }).into(),
                 ),
-                // Usually null even on Withings devices (reference §6).
+                // Usually null even on Withings devices (API notes §6).
                 ("algo_pause_duration", J::Null),
                 ("spo2_average", J::Null),
                 ("steps", steps.into()),
@@ -1226,7 +1226,7 @@ impl DemoData {
                 Some(days_before(120)),
                 last(&|g| g.device.is_some_and(|d| d.id == bpm)),
             ),
-            // As a real Sleep Analyzer was listed (reference §5.10, §12.11).
+            // As a real Sleep Analyzer was listed (API notes §5.10, §12.11).
             device(
                 DeviceInfo {
                     model: "",

@@ -1,7 +1,7 @@
 //! JSON written the way Withings' PHP backend writes it.
 //!
 //! `json_encode` with default flags: compact, keys in insertion order, `/` escaped as `\/`
-//! (reference §2: `"Europe\/Paris"`), non-ASCII as `\uXXXX`, floats in shortest round-trip
+//! (API notes §2: `"Europe\/Paris"`), non-ASCII as `\uXXXX`, floats in shortest round-trip
 //! form with `.0` kept on integral floats. A small ordered value type is enough: the sandbox
 //! builds bodies field by field (honouring `data_fields`) and never needs to read JSON back.
 

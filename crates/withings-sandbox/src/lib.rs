@@ -19,7 +19,7 @@
 //! [`RunningSandbox::approve`] plays that browser visit in-process, for demos and tests.
 //!
 //! # What it reproduces
-//! - HTTP 200 for everything, with the outcome in the body's `status` (reference §2), and
+//! - HTTP 200 for everything, with the outcome in the body's `status` (API notes §2), and
 //!   PHP-style JSON: compact, `\/` for slashes, `\uXXXX` for non-ASCII, `[]` for an empty
 //!   map.
 //! - Authorization codes that live 30 s and are single use: otherwise status 503
@@ -89,3 +89,4 @@ pub use server::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TIME_ZONE, DEMO_USER_ID, Error, RunningSandbox,
     Sandbox, SandboxBuilder,
 };
+pub use state::RecordedCall;

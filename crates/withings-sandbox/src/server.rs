@@ -31,7 +31,7 @@ pub const DEMO_CLIENT_ID: &str = "sandbox-client";
 /// The client secret the sandbox accepts unless the builder says otherwise. Invented, and
 /// not a secret: anyone can read it here.
 pub const DEMO_CLIENT_SECRET: &str = "sandbox-secret";
-/// The demo user's id, as the token response gives it (a string, reference §3.2). Invented.
+/// The demo user's id, as the token response gives it (a string, API notes §3.2). Invented.
 pub const DEMO_USER_ID: &str = crate::api::USER_ID;
 /// The demo user's time zone: `YYYY-MM-DD` parameters and `date` fields are local dates there.
 pub const DEMO_TIME_ZONE: &str = crate::data::TIME_ZONE_NAME;
@@ -341,6 +341,14 @@ impl RunningSandbox {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The data calls answered so far (the latest 4,096), oldest first: what a client really
+    /// sent, for tests that compare request sequences. Token and signature calls are left
+    /// out (their forms hold secrets).
+    #[must_use]
+    pub fn calls(&self) -> Vec<crate::RecordedCall> {
+        self.inner.state().calls.iter().cloned().collect()
     }
 
     /// The authorize page, in place of `https://account.withings.com/oauth2_user/authorize2`.

@@ -7,15 +7,15 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::rng::Rng;
 
-/// An authorization code lives 30 seconds and is single use (reference §3.1, §12.2).
+/// An authorization code lives 30 seconds and is single use (API notes §3.1, §12.2).
 pub(crate) const CODE_LIFETIME: SignedDuration = SignedDuration::from_secs(30);
-/// `expires_in` of every access token: 3 hours (reference §3.3).
+/// `expires_in` of every access token: 3 hours (API notes §3.3).
 pub(crate) const ACCESS_LIFETIME: i64 = 10_800;
-/// A refresh token lives a year (reference §3.3).
+/// A refresh token lives a year (API notes §3.3).
 const REFRESH_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 365);
-/// After a refresh, the old refresh token keeps working at most this long (reference §3.3).
+/// After a refresh, the old refresh token keeps working at most this long (API notes §3.3).
 const ROTATION_GRACE: SignedDuration = SignedDuration::from_hours(8);
-/// The rate-limit window for identical requests (reference §9.4, §12.4).
+/// The rate-limit window for identical requests (API notes §9.4, §12.4).
 pub(crate) const SAME_REQUEST_WINDOW: SignedDuration = SignedDuration::from_secs(10);
 
 const TAG_TOKEN: u64 = 101;
@@ -81,9 +81,44 @@ pub(crate) struct State {
     refresh: HashMap<String, RefreshToken>,
     pub(crate) subscriptions: Vec<Subscription>,
     recent: HashMap<String, Timestamp>,
+    /// The latest data calls, oldest first, at most [`CALL_LOG`].
+    pub(crate) calls: std::collections::VecDeque<RecordedCall>,
+}
+
+/// How many data calls the sandbox remembers for [`RecordedCall`] readers.
+pub(crate) const CALL_LOG: usize = 4096;
+
+/// One data call the sandbox answered (token and signature calls are not recorded: their
+/// forms hold secrets): the service path and the form, in the order sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecordedCall {
+    /// The service path, e.g. `/v2/sleep`.
+    pub path: String,
+    /// The form parameters (query then body), `action` included.
+    pub form: Vec<(String, String)>,
+}
+
+impl RecordedCall {
+    /// The value of the first parameter named `key`.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.form
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 impl State {
+    /// Remembers a data call, forgetting the oldest beyond [`CALL_LOG`].
+    pub(crate) fn record(&mut self, call: RecordedCall) {
+        if self.calls.len() >= CALL_LOG {
+            self.calls.pop_front();
+        }
+        self.calls.push_back(call);
+    }
+
     pub(crate) fn new(seed: u64) -> Self {
         Self {
             seed,
@@ -93,6 +128,7 @@ impl State {
             refresh: HashMap::new(),
             subscriptions: Vec::new(),
             recent: HashMap::new(),
+            calls: std::collections::VecDeque::new(),
         }
     }
 
@@ -210,7 +246,7 @@ impl State {
         Some(scope)
     }
 
-    /// `oauth2 revoke`: every token dies and subscriptions go (reference §3.3, §8).
+    /// `oauth2 revoke`: every token dies and subscriptions go (API notes §3.3, §8).
     pub(crate) fn revoke_all(&mut self) {
         self.access.clear();
         self.refresh.clear();

@@ -51,7 +51,7 @@ async fn run(o: &Options) -> Result<(), String> {
             );
         }
         None => {
-            let pending = client.oauth2().authorize(&o.scopes).map_err(err)?;
+            let pending = client.authorize(&o.scopes).map_err(err)?;
             println!("URL to authorize: {}", pending.url());
             println!("Open it in your browser, allow access, then paste the URL you were");
             println!("redirected to (or just its code). The code is valid for 30 seconds.");
@@ -63,7 +63,6 @@ async fn run(o: &Options) -> Result<(), String> {
                 .read_line(&mut pasted)
                 .map_err(|e| format!("cannot read stdin: {e}"))?;
             let tokens = client
-                .oauth2()
                 .complete_authorization(&pending, &pasted)
                 .await
                 .map_err(err)?;
@@ -76,7 +75,7 @@ async fn run(o: &Options) -> Result<(), String> {
     }
 
     // As the Go client's tokenFuncs: refresh now, and the new pair is saved.
-    let tokens = client.oauth2().refresh().await.map_err(err)?;
+    let tokens = client.refresh().await.map_err(err)?;
     println!(
         "You got a new token (expires {}), saved to {}.",
         tokens.expires_at(),

@@ -19,6 +19,10 @@ use std::process::ExitCode;
 use common::{Options, Settings};
 use withings::jiff::tz::TimeZone;
 use withings::jiff::{SignedDuration, Timestamp, ZonedDateTime};
+use withings::model::activity::GetActivity;
+use withings::model::measure::GetMeas;
+use withings::model::sleep::{GetSleep, GetSleepSummary};
+use withings::model::workout::GetWorkouts;
 use withings::{ActivityField, Category, Client, DateWindow, MeasureType, SleepField};
 
 #[tokio::main(flavor = "current_thread")]
@@ -118,9 +122,7 @@ async fn measures(
     end: Timestamp,
 ) -> withings::Result<()> {
     println!("========== Getmeas[START] ==========");
-    let meas = client
-        .measures()
-        .getmeas()
+    let request = GetMeas::new()
         .category(Category::Real)
         .meastypes([
             MeasureType::Weight,
@@ -133,9 +135,8 @@ async fn measures(
             MeasureType::HeartPulse,
             MeasureType::Hydration,
         ])
-        .between(start, end)
-        .collect_all()
-        .await?;
+        .between(start, end);
+    let meas = client.collect_all(request).await?;
     for group in &meas.groups {
         for m in &group.measures {
             println!(
@@ -161,18 +162,14 @@ async fn measures(
 
 async fn activity(client: &Client, days: DateWindow) -> withings::Result<()> {
     println!("========== Getactivity[START] ==========");
-    let days = client
-        .activity()
-        .getactivity(days)
-        .data_fields([
-            ActivityField::Steps,
-            ActivityField::Calories,
-            ActivityField::HrAverage,
-            ActivityField::HrMin,
-            ActivityField::HrMax,
-        ])
-        .collect_all()
-        .await?;
+    let request = GetActivity::new().window(days).data_fields([
+        ActivityField::Steps,
+        ActivityField::Calories,
+        ActivityField::HrAverage,
+        ActivityField::HrMin,
+        ActivityField::HrMax,
+    ]);
+    let days = client.collect_all(request).await?;
     for d in days {
         let hr = d.heart_rate;
         println!(
@@ -191,7 +188,7 @@ async fn activity(client: &Client, days: DateWindow) -> withings::Result<()> {
 
 async fn workouts(client: &Client, clock: &Clock, days: DateWindow) -> withings::Result<()> {
     println!("========== Getworkouts[START] ==========");
-    for w in client.activity().getworkouts(days).collect_all().await? {
+    for w in client.collect_all(GetWorkouts::new().window(days)).await? {
         println!(
             "{} to {}: {} ({}), Calories:{}, Steps:{}, Distance(m):{}",
             clock.at(w.start, Some(&w.local_start)),
@@ -214,12 +211,10 @@ async fn sleep(
     end: Timestamp,
 ) -> withings::Result<()> {
     println!("========== Getsleep[START] ==========");
-    let night = client
-        .sleep()
-        .get(start, end) // 48 h: two calls of 24 h, merged
-        .data_fields([SleepField::Hr, SleepField::Rr, SleepField::Snoring])
-        .send()
-        .await?;
+    let request = GetSleep::new()
+        .between(start, end) // 48 h: two calls of 24 h, merged
+        .data_fields([SleepField::Hr, SleepField::Rr, SleepField::Snoring]);
+    let night = client.send(&request).await?;
     let first = |s: &[withings::decode::sleep::SeriesPoint<i64>]| opt(s.first().map(|p| p.value));
     for seg in &night.segments {
         println!(
@@ -239,10 +234,7 @@ async fn sleep(
 async fn sleep_summary(client: &Client, clock: &Clock, days: DateWindow) -> withings::Result<()> {
     println!("========== Getsleepsummary[START] ==========");
     for n in client
-        .sleep()
-        .getsummary(days)
-        .all_fields()
-        .collect_all()
+        .collect_all(GetSleepSummary::new().window(days).all_fields())
         .await?
     {
         let m = &n.metrics;

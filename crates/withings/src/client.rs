@@ -8,25 +8,25 @@ use withings_http::{
     AccessToken, AppCredentials, AuthorizationCode, Clock, PendingAuthorization, RateLimiter,
     Region, RetryPolicy, Scope, TokenSet, TokenStore,
 };
-use withings_model::{Endpoint, Form, Paged, PagedBody, Service};
+use withings_model::{Body, Endpoint, Form, Paged, PagedBody, RequestError, Service};
 
-use crate::calls::{
-    ActivityCalls, HeartCalls, MeasureCalls, NotifyCalls, OAuth2Calls, SleepCalls, StethoCalls,
-    UserCalls,
-};
 use crate::paging::{self, ItemStream, Page, PageStream};
 use crate::{Error, Result};
+
+/// The decoded value a request answers with.
+pub type Output<E> = <<E as Endpoint>::Body as Decode>::Output;
 
 /// A Withings API client: one per application (and token store), cheap to clone and share
 /// between tasks.
 ///
-/// Calls are grouped per service — [`measures`](Self::measures), [`activity`](Self::activity),
-/// [`sleep`](Self::sleep), [`heart`](Self::heart), [`stetho`](Self::stetho),
-/// [`user`](Self::user), [`notify`](Self::notify), [`oauth2`](Self::oauth2) — each a typed
-/// request builder ending in `.send().await`, which returns decoded domain values
-/// ([`withings_decode`]); `.send_wire().await` returns the wire body instead. Every call
-/// goes through [`withings_http`]: status codes become errors, 601 and 522 are retried,
-/// expired tokens are refreshed (and saved before use).
+/// Every endpoint is a request type of [`withings_model`], its own builder
+/// (`GetMeas::new().meastypes([Weight]).between(a, b)`), sent by one generic path:
+/// [`send`](Self::send) returns decoded domain values ([`withings_decode`]),
+/// [`send_wire`](Self::send_wire) the wire body; paged requests also have
+/// [`collect_all`](Self::collect_all), [`pages`](Self::pages) and [`stream`](Self::stream).
+/// Splitting into 24 h calls, paging and validation follow the endpoint's declaration,
+/// whoever sends it. Every call goes through [`withings_http`]: status codes become errors,
+/// 601 and 522 are retried, expired tokens are refreshed (and saved before use).
 ///
 /// ```no_run
 /// # async fn _run() -> withings::Result<()> {
@@ -36,7 +36,7 @@ use crate::{Error, Result};
 ///     .credentials(AppCredentials::new("client-id", "client-secret"))
 ///     .token_store(FileTokenStore::new("withings-token.json"))
 ///     .build()?;
-/// let goals = client.user().getgoals().send().await?;
+/// let goals = client.send(&withings::model::user::GetGoals::new()).await?;
 /// println!("{:?} steps a day", goals.steps);
 /// # Ok(()) }
 /// ```
@@ -57,10 +57,10 @@ impl fmt::Debug for Client {
 ///
 /// ```
 /// use std::time::Duration;
-/// use withings::{AppCredentials, Client, MemoryTokenStore, RedirectUri};
+/// use withings::{AppCredentials, Client, MemoryTokenStore, CallbackUrl};
 ///
 /// let credentials = AppCredentials::new("client-id", "client-secret")
-///     .with_redirect_uri(RedirectUri::parse("https://example.com/withings/callback")?);
+///     .with_redirect_uri(CallbackUrl::parse("https://example.com/withings/callback")?);
 /// let client = Client::builder()
 ///     .credentials(credentials)
 ///     .token_store(MemoryTokenStore::new())
@@ -211,113 +211,167 @@ impl Client {
         self.http.base_url()
     }
 
-    /// Weight, body composition, blood pressure, temperature... (`/measure getmeas`), and
-    /// confirming ambiguous measures (`/v2/measure confirmuser`).
-    #[must_use]
-    pub fn measures(&self) -> MeasureCalls<'_> {
-        MeasureCalls::new(self)
-    }
-
-    /// Daily activity, intraday activity and workouts (`/v2/measure`).
-    #[must_use]
-    pub fn activity(&self) -> ActivityCalls<'_> {
-        ActivityCalls::new(self)
-    }
-
-    /// Sleep: nightly summaries and sleep states (`/v2/sleep`).
-    #[must_use]
-    pub fn sleep(&self) -> SleepCalls<'_> {
-        SleepCalls::new(self)
-    }
-
-    /// ECG and blood-pressure records, ECG signals (`/v2/heart`).
-    #[must_use]
-    pub fn heart(&self) -> HeartCalls<'_> {
-        HeartCalls::new(self)
-    }
-
-    /// Stethoscope records and signals (`/v2/stetho`).
-    #[must_use]
-    pub fn stetho(&self) -> StethoCalls<'_> {
-        StethoCalls::new(self)
-    }
-
-    /// The user's devices and goals (`/v2/user`).
-    #[must_use]
-    pub fn user(&self) -> UserCalls<'_> {
-        UserCalls::new(self)
-    }
-
-    /// Notification subscriptions (`/notify`).
-    #[must_use]
-    pub fn notify(&self) -> NotifyCalls<'_> {
-        NotifyCalls::new(self)
-    }
-
-    /// Authorization, tokens, revocation (`/v2/oauth2`).
-    #[must_use]
-    pub fn oauth2(&self) -> OAuth2Calls<'_> {
-        OAuth2Calls::new(self)
-    }
-
-    /// Sends any request the model describes and decodes the answer.
+    /// Sends a request and decodes the answer: any request the model declares, the same way
+    /// for every caller.
     ///
-    /// The typed builders ([`measures`](Self::measures)...) call this; use it directly with a
-    /// request value built elsewhere. Unlike the builders, it sends `sleep get` and
-    /// `getintradayactivity` as one call (Withings then answers at most 24 h).
+    /// The request is validated first ([`Endpoint::validate`]); a split request (`sleep get`,
+    /// `getintradayactivity` over more than 24 h) is sent as consecutive calls of at most
+    /// 24 h, whose answers are merged ([`Body::append`]) and decoded once. A paged request
+    /// returns the page it asks for: use [`collect_all`](Self::collect_all),
+    /// [`pages`](Self::pages) or [`stream`](Self::stream) for every page.
     ///
     /// ```no_run
     /// # async fn _run(client: &withings::Client) -> withings::Result<()> {
-    /// use withings::model::user::GetGoals;
-    /// let goals = client.send(&GetGoals::new()).await?;
-    /// println!("{:?}", goals.steps);
+    /// use withings::jiff::{Timestamp, ToSpan};
+    /// use withings::model::measure::{GetMeas, MeasureType};
+    /// use withings::model::sleep::{GetSleep, SleepField};
+    ///
+    /// let now = Timestamp::now();
+    /// let weights = client
+    ///     .send(&GetMeas::new().meastypes([MeasureType::Weight]).between(now - 720.hours(), now))
+    ///     .await?;
+    /// println!("{} groups", weights.groups.len());
+    ///
+    /// // Three days of sleep: three calls of 24 h, merged.
+    /// let nights = client
+    ///     .send(&GetSleep::new().between(now - 72.hours(), now).data_fields([SleepField::Hr]))
+    ///     .await?;
+    /// println!("{} segments", nights.segments.len());
     /// # Ok(()) }
     /// ```
     ///
     /// # Errors
-    /// [`Error::Http`] for transport, auth and API-status failures; [`Error::Decode`] when
-    /// the body holds a value that cannot be interpreted.
-    pub async fn send<E>(&self, endpoint: &E) -> Result<<E::Body as Decode>::Output>
+    /// [`Error::Request`] for a request the model refuses (before anything is sent);
+    /// [`Error::Http`] for transport, auth and API-status failures (after retries);
+    /// [`Error::Decode`] when the body holds a value that cannot be interpreted.
+    pub async fn send<E>(&self, request: &E) -> Result<Output<E>>
     where
         E: Endpoint,
         E::Body: Decode,
     {
-        let body = self.send_wire(endpoint).await?;
+        self.send_observed(request, |_, _| {}).await
+    }
+
+    /// As [`send`](Self::send), calling `on_call(n, total)` before the `n`-th call (from 1) of
+    /// the `total` the request takes: a progress line for a long split request.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_observed<E>(
+        &self,
+        request: &E,
+        on_call: impl FnMut(usize, usize),
+    ) -> Result<Output<E>>
+    where
+        E: Endpoint,
+        E::Body: Decode,
+    {
+        let body = self.send_wire_observed(request, on_call).await?;
         body.decode()
             .map_err(|e| Error::decode(E::SERVICE, E::ACTION, e))
     }
 
-    /// Sends any request the model describes and returns the wire body, undecoded.
+    /// Sends a request and returns the wire body, undecoded (for a split request, the bodies
+    /// of every call, merged). Decode it later with [`Decode`] if needed.
     ///
     /// # Errors
-    /// [`Error::Http`] for transport, auth and API-status failures, and for a body that does
-    /// not match the wire model (with its JSON path).
-    pub async fn send_wire<E: Endpoint>(&self, endpoint: &E) -> Result<E::Body> {
-        Ok(self.http.send(endpoint).await?)
+    /// As [`send`](Self::send), and a body that does not match the wire model (with its JSON
+    /// path).
+    pub async fn send_wire<E: Endpoint>(&self, request: &E) -> Result<E::Body> {
+        self.send_wire_observed(request, |_, _| {}).await
+    }
+
+    async fn send_wire_observed<E: Endpoint>(
+        &self,
+        request: &E,
+        mut on_call: impl FnMut(usize, usize),
+    ) -> Result<E::Body> {
+        let calls = request.calls()?;
+        let total = calls.len();
+        let mut merged: Option<E::Body> = None;
+        for (i, call) in calls.iter().enumerate() {
+            on_call(i + 1, total);
+            let body = self.http.send(call).await?;
+            match &mut merged {
+                Some(all) => all.append(body),
+                None => merged = Some(body),
+            }
+        }
+        // `calls` always holds at least the request itself.
+        merged.ok_or(Error::Request(RequestError::Missing {
+            action: E::ACTION,
+            what: "at least one call",
+        }))
     }
 
     /// Every item of a paged request, following `more`/`offset` to the end, yielded as the
     /// pages arrive. See [`paging`](crate::paging) for when the stream stops.
     #[must_use]
-    pub fn stream<E>(&self, endpoint: E) -> ItemStream<<<E::Body as Decode>::Output as Page>::Item>
+    pub fn stream<E>(&self, request: E) -> ItemStream<<Output<E> as Page>::Item>
     where
-        E: Paged + Send + Sync + 'static,
-        E::Body: PagedBody + Decode + Send,
-        <E::Body as Decode>::Output: Page + Send + 'static,
-        <<E::Body as Decode>::Output as Page>::Item: Send + 'static,
+        E: Paged,
+        E::Body: PagedBody + Decode,
+        Output<E>: Page + Send + 'static,
+        <Output<E> as Page>::Item: Send + 'static,
     {
-        paging::items(self.clone(), endpoint)
+        paging::items(self.clone(), request)
     }
 
     /// Every page of a paged request, decoded, following `more`/`offset` to the end.
     #[must_use]
-    pub fn pages<E>(&self, endpoint: E) -> PageStream<<E::Body as Decode>::Output>
+    pub fn pages<E>(&self, request: E) -> PageStream<Output<E>>
     where
-        E: Paged + Send + Sync + 'static,
-        E::Body: PagedBody + Decode + Send,
-        <E::Body as Decode>::Output: Send + 'static,
+        E: Paged,
+        E::Body: PagedBody + Decode,
+        Output<E>: Send + 'static,
     {
-        paging::pages(self.clone(), endpoint)
+        paging::pages(self.clone(), request)
+    }
+
+    /// Every page of a paged request, merged into one value of the same type as one page.
+    ///
+    /// ```no_run
+    /// # async fn _run(client: &withings::Client) -> withings::Result<()> {
+    /// use withings::jiff::civil::date;
+    /// use withings::model::sleep::GetSleepSummary;
+    ///
+    /// let nights = client
+    ///     .collect_all(GetSleepSummary::new().dates(date(2024, 6, 1), date(2024, 6, 30)).all_fields())
+    ///     .await?;
+    /// for n in nights {
+    ///     println!("{}: score {:?}", n.date, n.metrics.sleep_score);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// The first error of [`pages`](Self::pages), including [`Error::Pagination`] (use
+    /// [`stream`](Self::stream) to keep the items received before it).
+    pub async fn collect_all<E>(&self, request: E) -> Result<Output<E>>
+    where
+        E: Paged,
+        E::Body: PagedBody + Decode,
+        Output<E>: Page + Send + 'static,
+    {
+        paging::collect_all(self.clone(), request, |_| {}).await
+    }
+
+    /// As [`collect_all`](Self::collect_all), calling `on_page(n)` as the `n`-th page (from
+    /// 1) arrives: a progress line for a long history.
+    ///
+    /// # Errors
+    /// As [`collect_all`](Self::collect_all).
+    pub async fn collect_all_observed<E>(
+        &self,
+        request: E,
+        on_page: impl FnMut(usize),
+    ) -> Result<Output<E>>
+    where
+        E: Paged,
+        E::Body: PagedBody + Decode,
+        Output<E>: Page + Send + 'static,
+    {
+        paging::collect_all(self.clone(), request, on_page).await
     }
 
     /// The escape hatch: any action of any service, with the same status handling, retries

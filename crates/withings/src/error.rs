@@ -18,7 +18,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// - [`Error::Pagination`]: Withings said more pages follow but gave no offset past the
 ///   current one; the stream stopped instead of asking for the same page forever.
 /// - [`Error::Notification`]: a notification body that cannot be read.
-/// - [`Error::InvalidRequest`]: a request this crate refuses before sending it.
+/// - [`Error::Request`]: a request the model refuses before anything is sent (a window that
+///   ends before it starts, a missing parameter, a split that needs too many calls).
 ///
 /// `Display` describes what failed at this layer; the underlying error is the
 /// [`source`](std::error::Error::source) (except for [`Error::Http`], which is shown as is).
@@ -68,7 +69,7 @@ pub enum Error {
     },
     /// A request refused before sending: the message says what to change.
     #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    Request(#[from] withings_model::RequestError),
 }
 
 impl Error {
@@ -134,6 +135,14 @@ impl Error {
             action,
             source,
         }
+    }
+}
+
+/// A callback URL refused by the model's rules is reported as the transport's
+/// [`ErrorKind::CallbackUrl`](withings_http::ErrorKind::CallbackUrl) error.
+impl From<withings_model::url::UrlRule> for Error {
+    fn from(rule: withings_model::url::UrlRule) -> Self {
+        Self::Http(rule.into())
     }
 }
 

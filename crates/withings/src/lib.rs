@@ -5,12 +5,13 @@
 //! # Quick start
 //!
 //! ```no_run
-//! use withings::{AppCredentials, Client, FileTokenStore, MeasureType, RedirectUri, Scope};
+//! use withings::model::measure::GetMeas;
+//! use withings::{AppCredentials, CallbackUrl, Client, FileTokenStore, MeasureType, Scope};
 //! use withings::jiff::{Timestamp, ToSpan};
 //!
 //! # async fn _run() -> withings::Result<()> {
 //! let credentials = AppCredentials::new("my-client-id", "my-client-secret")
-//!     .with_redirect_uri(RedirectUri::parse("https://example.com/withings/callback")?);
+//!     .with_redirect_uri(CallbackUrl::parse("https://example.com/withings/callback")?);
 //! let client = Client::builder()
 //!     .credentials(credentials)
 //!     .token_store(FileTokenStore::new("withings-token.json"))
@@ -27,13 +28,8 @@
 //!
 //! // Weight over the last 48 hours, every page.
 //! let now = Timestamp::now();
-//! let meas = client
-//!     .measures()
-//!     .getmeas()
-//!     .meastypes([MeasureType::Weight])
-//!     .between(now - 48.hours(), now)
-//!     .collect_all()
-//!     .await?;
+//! let request = GetMeas::new().meastypes([MeasureType::Weight]).between(now - 48.hours(), now);
+//! let meas = client.collect_all(request).await?;
 //! for (group, weight) in meas.of_kind(MeasureType::Weight) {
 //!     println!("{}: {} kg", group.local.strftime("%Y-%m-%d %H:%M %Z"), weight.value);
 //! }
@@ -41,15 +37,16 @@
 //! ```
 //!
 //! # Layout
-//! - [`Client`] (built by [`ClientBuilder`]) groups the calls per service:
-//!   [`measures`](Client::measures), [`activity`](Client::activity),
-//!   [`sleep`](Client::sleep), [`heart`](Client::heart), [`stetho`](Client::stetho),
-//!   [`user`](Client::user), [`notify`](Client::notify), [`oauth2`](Client::oauth2). Each
-//!   call is a request builder ([`calls`]) ending in `.send().await`, which returns decoded
-//!   domain values; `.send_wire()` returns the wire body as received.
-//! - Paged calls also have `.stream()`, `.pages()` and `.collect_all()` ([`paging`]).
-//! - `sleep().get()` and `activity().getintradayactivity()` split ranges over 24 h into
-//!   several calls and merge the answers.
+//! - Every endpoint is declared once, in [`model`]: a request type that is its own builder
+//!   (`GetMeas::new().meastypes([Weight]).between(a, b)`) and implements [`Endpoint`] (its
+//!   service, action, parameters, body type, and traits: paged, split into 24 h calls,
+//!   idempotent, scopes, validation).
+//! - [`Client`] (built by [`ClientBuilder`]) sends any of them the same way:
+//!   [`send`](Client::send) returns decoded domain values, [`send_wire`](Client::send_wire)
+//!   the wire body; paged requests also have [`collect_all`](Client::collect_all),
+//!   [`pages`](Client::pages) and [`stream`](Client::stream) ([`paging`]). Requests over more
+//!   than 24 h of `sleep get` and `getintradayactivity` are split and merged inside, whoever
+//!   sends them.
 //! - [`Client::call`] is the escape hatch: any action, any parameters, JSON back.
 //! - [`notification`] reads what Withings POSTs to a callback URL and says what to fetch.
 //! - [`Error`] is the one error type; [`Result`] uses it.
@@ -76,17 +73,14 @@
 //! ```
 #![doc(test(attr(deny(warnings))))]
 
-pub mod calls;
 mod client;
 mod error;
 pub mod notification;
 pub mod paging;
-mod split;
 
-pub use calls::check_callback_url;
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, Output};
 pub use error::{Error, Result};
-pub use notification::{FetchPlan, Fetched, Notification, PlannedCall};
+pub use notification::{Fetch, FetchPlan, Fetched, Notification};
 pub use paging::{ItemStream, Page, PageStream};
 
 #[doc(inline)]
@@ -104,13 +98,17 @@ pub use futures_core::Stream;
 pub use withings_decode::{Decimal, Decode, DecodeError};
 pub use withings_http::{
     AccessToken, AppCredentials, AuthorizationCode, Clock, ErrorKind, FileTokenStore, ManualClock,
-    MemoryTokenStore, PendingAuthorization, RateLimiter, RedirectUri, RedirectUriRule,
-    RefreshToken, Region, RetryPolicy, Scope, SystemClock, TokenSet, TokenStore,
+    MemoryTokenStore, PendingAuthorization, RateLimiter, RefreshToken, Region, RetryPolicy,
+    SystemClock, TokenSet, TokenStore,
 };
 pub use withings_model::activity::{ActivityField, IntradayField};
 pub use withings_model::codes::Category;
 pub use withings_model::measure::MeasureType;
 pub use withings_model::notify::{Appli, UpdateChange};
+pub use withings_model::scope::Scope;
 pub use withings_model::sleep::{SleepField, SleepSummaryField};
+pub use withings_model::url::{CallbackUrl, UrlRule};
 pub use withings_model::workout::WorkoutField;
-pub use withings_model::{DateWindow, EmptyBody, Form, Service, TimeSpan, TimeWindow};
+pub use withings_model::{
+    DateWindow, EmptyBody, Endpoint, Form, Paged, RequestError, Service, TimeSpan, TimeWindow,
+};

@@ -1,37 +1,37 @@
 //! Notifications: what Withings POSTs to a callback URL, and what to fetch in answer.
 //!
 //! Withings sends `application/x-www-form-urlencoded` bodies such as
-//! `userid=10203040&appli=44&startdate=1717364400&enddate=1717393800` (reference §8). They
+//! `userid=10203040&appli=44&startdate=1717364400&enddate=1717393800` (API notes §8). They
 //! are unsigned: treat one as a prompt to fetch with the user's own token, never as data.
 //! Answer the POST with 2xx within a couple of seconds and do the fetching afterwards;
 //! Withings retries a delivery it thinks failed (T+0, +10 s, +1 min, +1 h, +4 h), so the
 //! same notification may arrive more than once: [`Notification::dedup_key`] recognises it.
 //!
 //! ```
-//! use withings::notification::{FetchPlan, Notification, PlannedCall};
+//! use withings::model::Endpoint;
+//! use withings::notification::{FetchPlan, Notification};
 //!
 //! let n = Notification::parse(b"userid=10203040&appli=1&startdate=1717364400&enddate=1717368000")?;
 //! assert_eq!(n.dedup_key().as_str(), "10203040/1/1717364400/1717368000/-/-/-");
-//! let FetchPlan::Fetch(calls) = n.fetch_plan() else { unreachable!() };
-//! let PlannedCall::GetMeas(getmeas) = &calls[0] else { unreachable!() };
-//! assert_eq!(calls[0].form().get("meastypes"), Some("1,5,6,8,71,73,76,77,88,91"));
-//! assert_eq!(calls[0].form().get("startdate"), Some("1717364400"));
-//! # let _ = getmeas;
+//! let FetchPlan::Fetch(fetch) = n.fetch_plan() else { unreachable!() };
+//! let getmeas = fetch.getmeas.as_ref().unwrap();
+//! assert_eq!(getmeas.form().get("meastypes"), Some("1,5,6,8,71,73,76,77,88,91"));
+//! assert_eq!(getmeas.form().get("startdate"), Some("1717364400"));
 //! # Ok::<(), withings::Error>(())
 //! ```
 //!
-//! With a client, [`Client::fetch`] runs a planned call (all pages, 24 h splits) and returns
-//! decoded data:
+//! With a client, [`Client::fetch`] sends every planned request (all pages, 24 h splits) and
+//! returns decoded data:
 //!
 //! ```no_run
 //! # async fn _run(client: &withings::Client, body: &[u8]) -> withings::Result<()> {
 //! use withings::notification::{FetchPlan, Notification};
 //!
 //! let n = Notification::parse(body)?;
-//! if let FetchPlan::Fetch(calls) = n.fetch_plan() {
-//!     for call in &calls {
-//!         let data = client.fetch(call).await?;
-//!         println!("{} {}: {data:?}", call.service(), call.action());
+//! if let FetchPlan::Fetch(fetch) = n.fetch_plan() {
+//!     let data = client.fetch(&fetch).await?;
+//!     if let Some(m) = &data.measures {
+//!         println!("{} new measure groups", m.groups.len());
 //!     }
 //! }
 //! # Ok(()) }
@@ -42,6 +42,7 @@ use std::fmt;
 use jiff::civil::{Date, Time};
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
+use withings_decode::Decode;
 use withings_decode::activity::{DailyActivity, IntradaySample};
 use withings_decode::heart::HeartRecord;
 use withings_decode::measure::Measurements;
@@ -55,10 +56,10 @@ use withings_model::measure::{GetMeas, MeasureType};
 use withings_model::notify::Appli;
 use withings_model::sleep::{GetSleep, GetSleepSummary};
 use withings_model::workout::GetWorkouts;
-use withings_model::{DateWindow, Endpoint, Form, Service, TimeSpan, TimeWindow};
+use withings_model::{DateWindow, Endpoint, Paged, PagedBody, TimeSpan};
 
-use crate::calls::{GetIntradayActivityRequest, GetSleepRequest};
-use crate::{Client, Error, Result, paging};
+use crate::paging::Page;
+use crate::{Client, Error, Result};
 
 /// A notification as received on a callback URL, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,7 +69,7 @@ pub struct Notification {
 
 impl Notification {
     /// Parses the form body of the POST. Unknown keys and empty values are ignored; every key
-    /// is optional (which ones come depends on the appli, reference §7.8).
+    /// is optional (which ones come depends on the appli, API notes §7.8).
     ///
     /// # Errors
     /// [`Error::Notification`] naming the form key when `appli`, `startdate` or `enddate` is
@@ -169,11 +170,11 @@ impl fmt::Display for DeliveryKey {
     }
 }
 
-/// What a notification asks you to do (reference §7.8).
+/// What a notification asks you to do (API notes §7.8).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FetchPlan {
-    /// New data: send these calls (in order) with the user's token.
+    /// New data: send these requests with the user's token ([`Client::fetch`]).
     ///
     /// - appli 1, 2, 4: `getmeas` for the appli's measure types over `startdate`–`enddate`
     ///   (1: weight and body composition 1,5,6,8,71,73,76,77,88,91; 2: temperature
@@ -183,11 +184,11 @@ pub enum FetchPlan {
     /// - appli 16: `getactivity`, `getintradayactivity` and `getworkouts`. A `date` gives
     ///   that local day (intraday: every instant that is that day in some zone, UTC−12 to
     ///   UTC+14); `startdate`/`enddate` give the range, with the days widened by one on each
-    ///   side since the user's zone is not in the notification (reference §11);
+    ///   side since the user's zone is not in the notification (API notes §11);
     /// - appli 44: `sleep getsummary` (days widened likewise) and `sleep get` over the range;
     ///   with only a `date`, `getsummary` for that day;
     /// - appli 54: `heart list` over the range (then `heart get` for each new signal).
-    Fetch(Vec<PlannedCall>),
+    Fetch(Box<Fetch>),
     /// Appli 46: the user's account changed; nothing to fetch. `unlink` and `delete` mean
     /// the tokens no longer work: forget them.
     UserChanged(Option<UserAction>),
@@ -201,124 +202,92 @@ pub enum FetchPlan {
     Unknown(Option<Appli>),
 }
 
-/// One call of a [`FetchPlan`]: a request of the model, ready to send with
-/// [`Client::fetch`] (or with [`Client::send`] for one page / one 24 h call).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The requests a [`FetchPlan`] calls for: model requests, each sent in full by
+/// [`Client::fetch`] (every page, every 24 h piece) when it is set.
+///
+/// Each field is the one declaration of its endpoint in [`withings_model`]: send one alone
+/// with [`Client::send`] or [`Client::collect_all`], read its form with
+/// [`Endpoint::form`](withings_model::Endpoint::form).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum PlannedCall {
+pub struct Fetch {
     /// `/measure getmeas`.
-    GetMeas(GetMeas),
+    pub getmeas: Option<GetMeas>,
     /// `/v2/measure getactivity`.
-    GetActivity(GetActivity),
+    pub getactivity: Option<GetActivity>,
     /// `/v2/measure getintradayactivity`.
-    GetIntradayActivity(GetIntradayActivity),
+    pub getintradayactivity: Option<GetIntradayActivity>,
     /// `/v2/measure getworkouts`.
-    GetWorkouts(GetWorkouts),
+    pub getworkouts: Option<GetWorkouts>,
     /// `/v2/sleep getsummary`.
-    GetSleepSummary(GetSleepSummary),
+    pub sleep_getsummary: Option<GetSleepSummary>,
     /// `/v2/sleep get`.
-    GetSleep(GetSleep),
+    pub sleep_get: Option<GetSleep>,
     /// `/v2/heart list`.
-    HeartList(HeartList),
+    pub heart_list: Option<HeartList>,
 }
 
-impl PlannedCall {
-    /// The service called.
-    #[must_use]
-    pub fn service(&self) -> Service {
-        match self {
-            Self::GetMeas(_) => GetMeas::SERVICE,
-            Self::GetActivity(_) => GetActivity::SERVICE,
-            Self::GetIntradayActivity(_) => GetIntradayActivity::SERVICE,
-            Self::GetWorkouts(_) => GetWorkouts::SERVICE,
-            Self::GetSleepSummary(_) => GetSleepSummary::SERVICE,
-            Self::GetSleep(_) => GetSleep::SERVICE,
-            Self::HeartList(_) => HeartList::SERVICE,
-        }
-    }
-
-    /// The action called.
-    #[must_use]
-    pub fn action(&self) -> &'static str {
-        match self {
-            Self::GetMeas(_) => GetMeas::ACTION,
-            Self::GetActivity(_) => GetActivity::ACTION,
-            Self::GetIntradayActivity(_) => GetIntradayActivity::ACTION,
-            Self::GetWorkouts(_) => GetWorkouts::ACTION,
-            Self::GetSleepSummary(_) => GetSleepSummary::ACTION,
-            Self::GetSleep(_) => GetSleep::ACTION,
-            Self::HeartList(_) => HeartList::ACTION,
-        }
-    }
-
-    /// The form of the (first) request, `action` included.
-    #[must_use]
-    pub fn form(&self) -> Form {
-        match self {
-            Self::GetMeas(e) => e.form(),
-            Self::GetActivity(e) => e.form(),
-            Self::GetIntradayActivity(e) => e.form(),
-            Self::GetWorkouts(e) => e.form(),
-            Self::GetSleepSummary(e) => e.form(),
-            Self::GetSleep(e) => e.form(),
-            Self::HeartList(e) => e.form(),
-        }
-    }
-}
-
-/// The decoded answer to a [`PlannedCall`].
-#[derive(Debug, Clone, PartialEq)]
+/// The decoded answers to a [`Fetch`]: a field is set when its request was.
+#[derive(Debug, Clone, Default, PartialEq)]
 #[non_exhaustive]
-pub enum Fetched {
+pub struct Fetched {
     /// From `getmeas` (every page).
-    Measures(Measurements),
+    pub measures: Option<Measurements>,
     /// From `getactivity` (every page).
-    Activity(Vec<DailyActivity>),
+    pub activity: Option<Vec<DailyActivity>>,
     /// From `getintradayactivity` (every 24 h call, merged).
-    Intraday(Vec<IntradaySample>),
+    pub intraday: Option<Vec<IntradaySample>>,
     /// From `getworkouts` (every page).
-    Workouts(Vec<Workout>),
+    pub workouts: Option<Vec<Workout>>,
     /// From `sleep getsummary` (every page).
-    SleepSummaries(Vec<SleepSummary>),
+    pub sleep_summaries: Option<Vec<SleepSummary>>,
     /// From `sleep get` (every 24 h call, merged).
-    Sleep(SleepSegments),
+    pub sleep: Option<SleepSegments>,
     /// From `heart list` (every page).
-    Heart(Vec<HeartRecord>),
+    pub heart: Option<Vec<HeartRecord>>,
 }
 
 impl Client {
-    /// Runs one call of a [`FetchPlan`]: every page of a paged action, every 24 h piece of
-    /// `sleep get` and `getintradayactivity`; returns the decoded data.
+    /// Sends every request of a [`Fetch`] in full — every page of a paged request, every
+    /// 24 h piece of a split one — and returns the decoded data.
     ///
     /// # Errors
-    /// Those of the call's `.collect_all()` or `.send()`.
-    pub async fn fetch(&self, call: &PlannedCall) -> Result<Fetched> {
-        let c = self.clone();
-        Ok(match call {
-            PlannedCall::GetMeas(e) => Fetched::Measures(paging::collect_all(c, e.clone()).await?),
-            PlannedCall::GetActivity(e) => {
-                Fetched::Activity(paging::collect_all(c, e.clone()).await?)
+    /// The first error of [`Client::collect_all`] or [`Client::send`].
+    pub async fn fetch(&self, fetch: &Fetch) -> Result<Fetched> {
+        async fn all<E>(c: &Client, r: Option<&E>) -> Result<Option<crate::client::Output<E>>>
+        where
+            E: Paged,
+            E::Body: PagedBody + Decode,
+            crate::client::Output<E>: Page + Send + 'static,
+        {
+            match r {
+                Some(r) => Ok(Some(c.collect_all(r.clone()).await?)),
+                None => Ok(None),
             }
-            PlannedCall::GetWorkouts(e) => {
-                Fetched::Workouts(paging::collect_all(c, e.clone()).await?)
+        }
+        async fn one<E>(c: &Client, r: Option<&E>) -> Result<Option<crate::client::Output<E>>>
+        where
+            E: Endpoint,
+            E::Body: Decode,
+        {
+            match r {
+                Some(r) => Ok(Some(c.send(r).await?)),
+                None => Ok(None),
             }
-            PlannedCall::GetSleepSummary(e) => {
-                Fetched::SleepSummaries(paging::collect_all(c, e.clone()).await?)
-            }
-            PlannedCall::HeartList(e) => Fetched::Heart(paging::collect_all(c, *e).await?),
-            PlannedCall::GetIntradayActivity(e) => Fetched::Intraday(
-                GetIntradayActivityRequest::with_endpoint(c, e.clone())
-                    .send()
-                    .await?,
-            ),
-            PlannedCall::GetSleep(e) => {
-                Fetched::Sleep(GetSleepRequest::with_endpoint(c, e.clone()).send().await?)
-            }
+        }
+        Ok(Fetched {
+            measures: all(self, fetch.getmeas.as_ref()).await?,
+            activity: all(self, fetch.getactivity.as_ref()).await?,
+            intraday: one(self, fetch.getintradayactivity.as_ref()).await?,
+            workouts: all(self, fetch.getworkouts.as_ref()).await?,
+            sleep_summaries: all(self, fetch.sleep_getsummary.as_ref()).await?,
+            sleep: one(self, fetch.sleep_get.as_ref()).await?,
+            heart: all(self, fetch.heart_list.as_ref()).await?,
         })
     }
 }
 
-/// The measure types each measure appli announces (reference §7.8).
+/// The measure types each measure appli announces (API notes §7.8).
 fn meastypes_of(appli: Appli) -> &'static [MeasureType] {
     use MeasureType as M;
     match appli {
@@ -386,6 +355,10 @@ fn any_zone_day(day: Date) -> Option<TimeSpan> {
 }
 
 impl FetchPlan {
+    fn fetch(fetch: Fetch) -> Self {
+        Self::Fetch(Box::new(fetch))
+    }
+
     /// The plan for a decoded notification.
     #[must_use]
     pub fn for_event(event: &NotificationEvent) -> Self {
@@ -403,12 +376,13 @@ impl FetchPlan {
                 let Some(span) = span else {
                     return Self::MissingWindow(appli);
                 };
-                let mut req = GetMeas::new().meastypes(meastypes_of(appli).iter().copied());
-                req.window = Some(TimeWindow::Range {
-                    start: span.start,
-                    end: span.end,
-                });
-                Self::Fetch(vec![PlannedCall::GetMeas(req)])
+                let req = GetMeas::new()
+                    .meastypes(meastypes_of(appli).iter().copied())
+                    .between(span.start, span.end);
+                Self::fetch(Fetch {
+                    getmeas: Some(req),
+                    ..Fetch::default()
+                })
             }
             Appli::Activity => {
                 let (days, intraday) = match (day, span) {
@@ -417,29 +391,30 @@ impl FetchPlan {
                     (None, Some(span)) => (widened_days(span), Some(span)),
                     (None, None) => return Self::MissingWindow(appli),
                 };
-                let mut calls = vec![PlannedCall::GetActivity(GetActivity::new(days))];
-                if let Some(span) = intraday {
-                    calls.push(PlannedCall::GetIntradayActivity(
-                        GetIntradayActivity::new().span(span),
-                    ));
-                }
-                calls.push(PlannedCall::GetWorkouts(GetWorkouts::new(days)));
-                Self::Fetch(calls)
+                Self::fetch(Fetch {
+                    getactivity: Some(GetActivity::new().window(days)),
+                    getintradayactivity: intraday.map(|span| GetIntradayActivity::new().span(span)),
+                    getworkouts: Some(GetWorkouts::new().window(days)),
+                    ..Fetch::default()
+                })
             }
             Appli::Sleep => match (span, day) {
-                (Some(span), _) => Self::Fetch(vec![
-                    PlannedCall::GetSleepSummary(GetSleepSummary::new(widened_days(span))),
-                    PlannedCall::GetSleep(GetSleep::new(span)),
-                ]),
-                (None, Some(d)) => Self::Fetch(vec![PlannedCall::GetSleepSummary(
-                    GetSleepSummary::new(DateWindow::Dates { start: d, end: d }),
-                )]),
+                (Some(span), _) => Self::fetch(Fetch {
+                    sleep_getsummary: Some(GetSleepSummary::new().window(widened_days(span))),
+                    sleep_get: Some(GetSleep::new().span(span)),
+                    ..Fetch::default()
+                }),
+                (None, Some(d)) => Self::fetch(Fetch {
+                    sleep_getsummary: Some(GetSleepSummary::new().dates(d, d)),
+                    ..Fetch::default()
+                }),
                 (None, None) => Self::MissingWindow(appli),
             },
             Appli::Ecg => match span {
-                Some(span) => {
-                    Self::Fetch(vec![PlannedCall::HeartList(HeartList::new().span(span))])
-                }
+                Some(span) => Self::fetch(Fetch {
+                    heart_list: Some(HeartList::new().span(span)),
+                    ..Fetch::default()
+                }),
                 None => Self::MissingWindow(appli),
             },
             Appli::User => Self::UserChanged(event.action.clone()),

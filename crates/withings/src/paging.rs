@@ -3,14 +3,14 @@
 //! Paged actions (getmeas, getactivity, getworkouts, sleep getsummary, heart list, stetho
 //! list) answer one page at a time with `more` (an integer for getmeas, a boolean elsewhere;
 //! both are read) and the `offset` to ask for next. Several popular clients never follow them
-//! and silently return only the first page of a user's history (reference §12.8).
+//! and silently return only the first page of a user's history (API notes §12.8).
 //!
-//! Every paged request builder has:
-//! - `.send()`: one page, decoded;
-//! - `.pages()`: a [`PageStream`] of decoded pages;
-//! - `.stream()`: an [`ItemStream`] of the items (measure groups, days, workouts, nights,
-//!   records), yielded as each page arrives;
-//! - `.collect_all()`: every page merged into one value of the same type as one page.
+//! Every paged request ([`Paged`]) can be sent with:
+//! - [`Client::send`]: one page, decoded;
+//! - [`Client::pages`]: a [`PageStream`] of decoded pages;
+//! - [`Client::stream`]: an [`ItemStream`] of the items (measure groups, days, workouts,
+//!   nights, records), yielded as each page arrives;
+//! - [`Client::collect_all`]: every page merged into one value of the same type as one page.
 //!
 //! The next page is requested only once the current one has been consumed, so a caller that
 //! stops polling stops the requests.
@@ -21,19 +21,18 @@
 //! - when a page says `more` but gives no `offset`, or an `offset` not greater than the one it
 //!   was requested with: that page's items are yielded, then [`Error::Pagination`]. Asking
 //!   again would return the same page forever (a `more=1, offset=0` page has been seen in the
-//!   wild, reference §12.8); the error tells the caller the history may be incomplete.
+//!   wild, API notes §12.8); the error tells the caller the history may be incomplete.
 //!
 //! Consume a stream with the `futures-util` crate's `StreamExt`/`TryStreamExt`, or use
-//! `.collect_all()` and need nothing else:
+//! [`Client::collect_all`] and need nothing else:
 //!
 //! ```no_run
 //! # async fn _run(client: &withings::Client) -> withings::Result<()> {
 //! use futures_util::TryStreamExt;
 //! use withings::jiff::civil::date;
-//! use withings::DateWindow;
+//! use withings::model::activity::GetActivity;
 //!
-//! let window = DateWindow::Dates { start: date(2024, 1, 1), end: date(2024, 6, 30) };
-//! let mut days = client.activity().getactivity(window).stream();
+//! let mut days = client.stream(GetActivity::new().dates(date(2024, 1, 1), date(2024, 6, 30)));
 //! while let Some(day) = days.try_next().await? {
 //!     println!("{}: {:?} steps", day.date, day.steps);
 //! }
@@ -46,7 +45,7 @@ use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use withings_decode::Decode;
 use withings_decode::measure::Measurements;
-use withings_model::{Paged, PagedBody};
+use withings_model::{Paged, PagedBody, RequestError};
 
 use crate::{Client, Error, Result};
 
@@ -105,23 +104,14 @@ struct State<E> {
     stuck: Option<Error>,
 }
 
-/// The offset a request starts from: what it would send, 0 when it sends none.
-fn initial_offset<E: withings_model::Endpoint>(endpoint: &E) -> i64 {
-    endpoint
-        .form()
-        .get("offset")
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(0)
-}
-
 pub(crate) fn pages<E>(client: Client, endpoint: E) -> PageStream<<E::Body as Decode>::Output>
 where
-    E: Paged + Send + Sync + 'static,
-    E::Body: PagedBody + Decode + Send,
+    E: Paged,
+    E::Body: PagedBody + Decode,
     <E::Body as Decode>::Output: Send + 'static,
 {
     let state = State {
-        offset: initial_offset(&endpoint),
+        offset: endpoint.current_offset().unwrap_or(0),
         client,
         endpoint,
         page: 0,
@@ -169,8 +159,8 @@ pub(crate) fn items<E>(
     endpoint: E,
 ) -> ItemStream<<<E::Body as Decode>::Output as Page>::Item>
 where
-    E: Paged + Send + Sync + 'static,
-    E::Body: PagedBody + Decode + Send,
+    E: Paged,
+    E::Body: PagedBody + Decode,
     <E::Body as Decode>::Output: Page + Send + 'static,
     <<E::Body as Decode>::Output as Page>::Item: Send + 'static,
 {
@@ -183,20 +173,27 @@ where
 pub(crate) async fn collect_all<E>(
     client: Client,
     endpoint: E,
+    mut on_page: impl FnMut(usize),
 ) -> Result<<E::Body as Decode>::Output>
 where
-    E: Paged + Send + Sync + 'static,
-    E::Body: PagedBody + Decode + Send,
+    E: Paged,
+    E::Body: PagedBody + Decode,
     <E::Body as Decode>::Output: Page + Send + 'static,
 {
     let mut pages = pages(client, endpoint);
     let mut all: Option<<E::Body as Decode>::Output> = None;
+    let mut n = 0;
     while let Some(page) = pages.try_next().await? {
+        n += 1;
+        on_page(n);
         match &mut all {
             Some(all) => all.merge(page),
             None => all = Some(page),
         }
     }
     // The first poll yields a page or an error, never the end.
-    all.ok_or_else(|| Error::InvalidRequest("the paged call returned no page".to_owned()))
+    all.ok_or(Error::Request(RequestError::Missing {
+        action: E::ACTION,
+        what: "a first page (the stream ended before any)",
+    }))
 }

@@ -8,4 +8,5 @@ mod data;
 mod errors;
 mod harness;
 mod raw_notify;
+mod same_path;
 mod sandbox_demo;

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockBuilder, MockServer, Request, ResponseTemplate};
 use withings_http::{
-    AppCredentials, Client, ClientBuilder, ManualClock, RedirectUri, RetryPolicy, TokenSet,
+    AppCredentials, CallbackUrl, Client, ClientBuilder, ManualClock, RetryPolicy, TokenSet,
 };
 
 pub(crate) const CLIENT_ID: &str = "cl1ent-id-0a1b2c3d";
@@ -29,7 +29,7 @@ pub(crate) fn t0() -> Timestamp {
 
 pub(crate) fn credentials() -> AppCredentials {
     AppCredentials::new(CLIENT_ID, CLIENT_SECRET)
-        .with_redirect_uri(RedirectUri::parse("https://example.com/withings/cb").unwrap())
+        .with_redirect_uri(CallbackUrl::parse("https://example.com/withings/cb").unwrap())
 }
 
 /// Tokens issued at `t0`, valid 3 hours from then.

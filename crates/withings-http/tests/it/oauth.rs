@@ -99,7 +99,7 @@ async fn completing_from_the_pasted_url_exchanges_the_code_and_saves_the_tokens(
         .and(form_has("code", "c0de-from-redirect"))
         .and(form_has("redirect_uri", "https://example.com/withings/cb"))
         .and(|r: &Request| !r.headers.contains_key("authorization"))
-        // userid as a number here (reference §3.2: int or string).
+        // userid as a number here (API notes §3.2: int or string).
         .respond_with(ok(&token_body(NEW_ACCESS, NEW_REFRESH, Some("10203040"))))
         .expect(1)
         .mount(&server)

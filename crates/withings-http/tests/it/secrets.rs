@@ -9,9 +9,9 @@ use jiff::SignedDuration;
 use wiremock::matchers::bearer_token;
 use wiremock::{MockServer, ResponseTemplate};
 use withings_http::{
-    AccessToken, AuthorizationCode, Client, ClientSecret, CsrfState, Error, ErrorKind,
-    FileTokenStore, ManualClock, MemoryTokenStore, RateLimiter, RedirectUri, RefreshToken, Region,
-    RetryPolicy, Scope, Service, StatusFamily, SystemClock,
+    AccessToken, AuthorizationCode, CallbackUrl, Client, ClientSecret, CsrfState, Error, ErrorKind,
+    FileTokenStore, ManualClock, MemoryTokenStore, RateLimiter, RefreshToken, Region, RetryPolicy,
+    Scope, Service, StatusFamily, SystemClock,
 };
 use withings_model::measure::GetMeas;
 
@@ -105,10 +105,10 @@ async fn every_public_type_formats_without_secrets() {
             format!("{:?} {}", Scope::UserActivity, Scope::UserActivity),
         ),
         (
-            "RedirectUri",
+            "CallbackUrl",
             format!(
                 "{0:?} {0}",
-                RedirectUri::parse("https://example.com/cb").unwrap()
+                CallbackUrl::parse("https://example.com/cb").unwrap()
             ),
         ),
         ("ErrorKind", format!("{:?}", ErrorKind::Auth)),
@@ -192,7 +192,9 @@ async fn every_error_displays_without_secrets() {
     ));
     errors.push((
         "redirect",
-        RedirectUri::parse(&format!("http://localhost/cb?code={CODE}")).unwrap_err(),
+        CallbackUrl::parse(&format!("http://localhost/cb?code={CODE}"))
+            .unwrap_err()
+            .into(),
     ));
     errors.push((
         "declined",
@@ -267,7 +269,7 @@ async fn every_error_displays_without_secrets() {
             ErrorKind::Auth,
             ErrorKind::CodeExpired,
             ErrorKind::InvalidState,
-            ErrorKind::RedirectUri(withings_http::RedirectUriRule::NotHttps),
+            ErrorKind::CallbackUrl(withings_http::UrlRule::NotHttps),
             ErrorKind::AccessDenied,
             ErrorKind::Transport,
             ErrorKind::Timeout,

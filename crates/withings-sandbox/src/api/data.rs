@@ -1,9 +1,16 @@
 //! The data services: `/measure`, `/v2/measure`, `/v2/sleep`, `/v2/heart`, `/v2/stetho`,
-//! `/v2/user` (reference §4.1, §5).
+//! `/v2/user` (API notes §4.1, §5).
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use withings_model::Service;
+use withings_model::activity::{GetActivity, GetIntradayActivity};
+use withings_model::heart::{HeartGet, HeartList};
+use withings_model::measure::{ConfirmUser, GetMeas};
+use withings_model::sleep::{GetSleep, GetSleepSummary};
+use withings_model::stetho::{StethoGet, StethoList};
+use withings_model::user::{GetDevice, GetGoals};
+use withings_model::workout::GetWorkouts;
 
 use super::{ApiError, Inner, Params, page};
 use crate::data::{
@@ -23,9 +30,9 @@ pub(super) fn handle(
     p: &Params,
 ) -> Result<J, ApiError> {
     let d = &inner.data;
-    match (service, action) {
-        (Service::Measure, "getmeas") => getmeas(inner, now, p),
-        (Service::MeasureV2, "getactivity") => {
+    route! { service, action;
+        GetMeas => getmeas(inner, now, p),
+        GetActivity => {
             let window = DateWindow::parse(p)?;
             let fields = p.list("data_fields");
             let items: Vec<J> = d
@@ -35,8 +42,8 @@ pub(super) fn handle(
                 .map(|a| a.to_json(fields.as_deref()))
                 .collect();
             paged(inner, p, "activities", &items)
-        }
-        (Service::MeasureV2, "getworkouts") => {
+        },
+        GetWorkouts => {
             let window = DateWindow::parse(p)?;
             let fields = p.list("data_fields");
             let items: Vec<J> = d
@@ -46,18 +53,18 @@ pub(super) fn handle(
                 .map(|w| w.to_json(fields.as_deref()))
                 .collect();
             paged(inner, p, "series", &items)
-        }
-        (Service::MeasureV2, "getintradayactivity") => intraday(d, p),
-        (Service::MeasureV2, "confirmuser") => {
+        },
+        GetIntradayActivity => intraday(d, p),
+        ConfirmUser => {
             let grpid = p.required_int("grpid")?;
             p.required("is_confirmed")?;
             if !d.groups.iter().any(|g| g.grpid == grpid) {
                 return Err(ApiError::invalid("invalid grpid"));
             }
             Ok(Obj::new().into())
-        }
-        (Service::Sleep, "get") => sleep_get(d, p),
-        (Service::Sleep, "getsummary") => {
+        },
+        GetSleep => sleep_get(d, p),
+        GetSleepSummary => {
             let window = DateWindow::parse(p)?;
             let fields = p.list("data_fields");
             let fields: Vec<&str> = match &fields {
@@ -91,8 +98,8 @@ pub(super) fn handle(
                 })
                 .collect();
             paged(inner, p, "series", &items)
-        }
-        (Service::Heart, "list") => {
+        },
+        HeartList => {
             let (start, end) = (p.int("startdate")?, p.int("enddate")?);
             let items: Vec<J> = d
                 .ecgs
@@ -103,8 +110,8 @@ pub(super) fn handle(
                 .map(|e| e.to_json())
                 .collect();
             paged(inner, p, "series", &items)
-        }
-        (Service::Heart, "get") => {
+        },
+        HeartGet => {
             let id = p.required_int("signalid")?;
             let rec = d
                 .ecgs
@@ -118,18 +125,18 @@ pub(super) fn handle(
                 .put("model", rec.device.model_id)
                 .put("heart_rate", rec.heart_rate)
                 .into())
-        }
+        },
         // The demo user owns no stethoscope.
-        (Service::Stetho, "list") => paged(inner, p, "series", &[]),
-        (Service::Stetho, "get") => Err(ApiError::invalid("invalid signalid")),
-        (Service::User, "getdevice") => Ok(Obj::new().put("devices", d.devices.clone()).into()),
-        (Service::User, "getgoals") => Ok(Obj::new().put("goals", d.goals.clone()).into()),
-        _ => Err(ApiError::not_implemented()),
+        StethoList => paged(inner, p, "series", &[]),
+        StethoGet => Err(ApiError::invalid("invalid signalid")),
+        GetDevice => Ok(Obj::new().put("devices", d.devices.clone()).into()),
+        GetGoals => Ok(Obj::new().put("goals", d.goals.clone()).into()),
+        ; else => Err(ApiError::not_implemented()),
     }
 }
 
 /// A v2 list page: `more` is a boolean here, and `offset` is the next index even on the last
-/// page (`"more":false,"offset":200` was seen in real data, reference §6).
+/// page (`"more":false,"offset":200` was seen in real data, API notes §6).
 fn paged(inner: &Inner, p: &Params, key: &str, items: &[J]) -> Result<J, ApiError> {
     let (slice, more, next) = page(items, p.offset()?, inner.config.page_size);
     Ok(Obj::new()
@@ -168,7 +175,7 @@ fn getmeas(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, ApiError> {
         .put("updatetime", now.as_second())
         .put("timezone", TIME_ZONE_NAME)
         .put("measuregrps", slice.to_vec())
-        // getmeas alone says `more` with an integer (reference §6).
+        // getmeas alone says `more` with an integer (API notes §6).
         .put("more", i64::from(more))
         .put("offset", if more { next as i64 } else { 0 })
         .into())
@@ -187,7 +194,7 @@ fn sleep_get(d: &DemoData, p: &Params) -> Result<J, ApiError> {
         .collect();
     let mut series = Vec::new();
     for night in d.nights.iter().filter(|n| n.end > start && n.start < end) {
-        // Not sorted: the order of `night.order`, as the real API (reference §5.5).
+        // Not sorted: the order of `night.order`, as the real API (API notes §5.5).
         for seg in night.order.iter().filter_map(|&i| night.segments.get(i)) {
             if seg.end <= start || seg.start >= end {
                 continue;
@@ -255,7 +262,7 @@ fn intraday(d: &DemoData, p: &Params) -> Result<J, ApiError> {
         }
         at += INTRADAY_SLOT;
     }
-    // PHP encodes an empty associative array as `[]` (reference §2).
+    // PHP encodes an empty associative array as `[]` (API notes §2).
     let series = if series.is_empty() {
         J::Arr(Vec::new())
     } else {

@@ -1,6 +1,24 @@
 //! Requests in, responses out, with no HTTP library in sight: the hyper glue in `server.rs`
 //! turns a request into an [`Incoming`] and writes back the [`Outgoing`].
 
+/// Routes a call to the handler of the endpoint it is for, naming each endpoint by its one
+/// declaration in the model (`E::SERVICE`, `E::ACTION`), never by string literals; anything
+/// else goes to the fallback (status 2554, like the real API).
+macro_rules! route {
+    ($service:expr, $action:expr; $($endpoint:ty => $handler:expr,)+ ; else => $fallback:expr $(,)?) => {{
+        use withings_model::Endpoint as _;
+        let (service, action): (withings_model::Service, &str) = ($service, $action);
+        $(
+            if service == <$endpoint>::SERVICE && action == <$endpoint>::ACTION {
+                $handler
+            } else
+        )+
+        {
+            $fallback
+        }
+    }};
+}
+
 mod data;
 mod notify;
 mod oauth;
@@ -69,7 +87,7 @@ pub(crate) struct Incoming<'a> {
 /// A response.
 #[derive(Debug, PartialEq)]
 pub(crate) enum Outgoing {
-    /// HTTP 200 with a JSON envelope, whatever the `status` inside (reference §2).
+    /// HTTP 200 with a JSON envelope, whatever the `status` inside (API notes §2).
     Json(String),
     /// HTTP 302 to this location.
     Redirect(String),
@@ -94,18 +112,18 @@ impl ApiError {
         }
     }
 
-    /// Status 503, the "invalid params" answer (reference §9.2).
+    /// Status 503, the "invalid params" answer (API notes §9.2).
     pub(crate) fn invalid(detail: impl std::fmt::Display) -> Self {
         Self::new(503, format!("Invalid Params: {detail}"))
     }
 
-    /// Status 2554: no such service or action (reference §9.1).
+    /// Status 2554: no such service or action (API notes §9.1).
     pub(crate) fn not_implemented() -> Self {
         Self::new(2554, "Not implemented")
     }
 
     /// Status 401 with the text Withings sends for a missing, unknown or expired token
-    /// (reference §2).
+    /// (API notes §2).
     fn invalid_token() -> Self {
         Self::new(
             401,
@@ -259,7 +277,14 @@ impl Inner {
             }
         }
         let params = Params::parse(req.query, req.body);
-        let result = match Service::ALL.iter().copied().find(|s| s.path() == path) {
+        let service = Service::ALL.iter().copied().find(|s| s.path() == path);
+        if !matches!(service, Some(Service::OAuth2 | Service::Signature)) {
+            self.state().record(crate::state::RecordedCall {
+                path: path.to_owned(),
+                form: params.0.clone(),
+            });
+        }
+        let result = match service {
             None => Err(ApiError::not_implemented()),
             Some(Service::OAuth2) => oauth::oauth2(self, now, &params),
             Some(Service::Signature) => oauth::signature(self, &params),
@@ -284,7 +309,7 @@ impl Inner {
             .ok_or_else(ApiError::invalid_token)?;
         let action = p.get("action").unwrap_or("");
         match service {
-            Service::Notify => notify::handle(self, action, p),
+            Service::Notify => notify::handle(self, service, action, p),
             _ => data::handle(self, now, service, action, p),
         }
     }

@@ -1,11 +1,14 @@
-//! `/notify`: an in-memory subscription list (reference §5.12, §8). The sandbox never calls
+//! `/notify`: an in-memory subscription list (API notes §5.12, §8). The sandbox never calls
 //! the callback URLs: it neither probes them with HEAD nor sends notifications.
+
+use withings_model::Service;
+use withings_model::notify::{NotifyGet, NotifyList, Revoke, Subscribe, Update};
 
 use super::{ApiError, Inner, Params};
 use crate::json::{J, Obj};
 use crate::state::Subscription;
 
-/// `expires` as listed by Withings: effectively never (reference §5.12).
+/// `expires` as listed by Withings: effectively never (API notes §5.12).
 const NEVER: i64 = 2_147_483_647;
 
 /// The notification categories a user token may subscribe to (53 needs a signed request).
@@ -21,7 +24,7 @@ fn read_appli(p: &Params, key: &str) -> Result<Option<i64>, ApiError> {
 fn callback(p: &Params, key: &str) -> Result<String, ApiError> {
     let url = p.required(key)?;
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 255 {
-        // Withings answers 293 for a callback URL it cannot use (reference §9.2).
+        // Withings answers 293 for a callback URL it cannot use (API notes §9.2).
         return Err(ApiError::new(
             293,
             "Invalid Params: callbackurl must be an http(s) URL of at most 255 characters",
@@ -30,9 +33,14 @@ fn callback(p: &Params, key: &str) -> Result<String, ApiError> {
     Ok(url.to_owned())
 }
 
-pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiError> {
-    match action {
-        "subscribe" => {
+pub(super) fn handle(
+    inner: &Inner,
+    service: Service,
+    action: &str,
+    p: &Params,
+) -> Result<J, ApiError> {
+    route! { service, action;
+        Subscribe => {
             let callbackurl = callback(p, "callbackurl")?;
             let appli =
                 read_appli(p, "appli")?.ok_or_else(|| ApiError::invalid("missing appli"))?;
@@ -43,8 +51,8 @@ pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiEr
                 comment,
             });
             Ok(Obj::new().into())
-        }
-        "list" => {
+        },
+        NotifyList => {
             let filter = read_appli(p, "appli")?;
             let profiles: Vec<J> = inner
                 .state()
@@ -61,10 +69,10 @@ pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiEr
                 })
                 .collect();
             Ok(Obj::new().put("profiles", profiles).into())
-        }
-        "get" => {
+        },
+        NotifyGet => {
             let url = p.required("callbackurl")?;
-            // `appli` defaults to 1 when omitted (reference §4.1).
+            // `appli` defaults to 1 when omitted (API notes §4.1).
             let appli = read_appli(p, "appli")?.unwrap_or(1);
             let state = inner.state();
             let s = state
@@ -80,8 +88,8 @@ pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiEr
                 .put("callbackurl", s.callbackurl.as_str())
                 .put("comment", s.comment.as_str())
                 .into())
-        }
-        "update" => {
+        },
+        Update => {
             let url = p.required("callbackurl")?;
             let appli =
                 read_appli(p, "appli")?.ok_or_else(|| ApiError::invalid("missing appli"))?;
@@ -100,7 +108,7 @@ pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiEr
                 ));
             }
             let mut state = inner.state();
-            // Only one subscription changes even when several match (reference §8).
+            // Only one subscription changes even when several match (API notes §8).
             let s = state
                 .subscriptions
                 .iter_mut()
@@ -116,8 +124,8 @@ pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiEr
                 s.comment = c;
             }
             Ok(Obj::new().into())
-        }
-        "revoke" => {
+        },
+        Revoke => {
             let url = p.required("callbackurl")?;
             let appli = read_appli(p, "appli")?;
             let mut state = inner.state();
@@ -129,7 +137,7 @@ pub(super) fn handle(inner: &Inner, action: &str, p: &Params) -> Result<J, ApiEr
                 return Err(ApiError::new(294, "No such subscription could be deleted"));
             }
             Ok(Obj::new().into())
-        }
-        _ => Err(ApiError::not_implemented()),
+        },
+        ; else => Err(ApiError::not_implemented()),
     }
 }

@@ -1,7 +1,10 @@
 //! The authorize page, `/v2/oauth2` (requesttoken, revoke, getdemoaccess) and
-//! `/v2/signature getnonce` (reference §3).
+//! `/v2/signature getnonce` (API notes §3).
 
 use jiff::Timestamp;
+use withings_model::Service;
+use withings_model::oauth2::{GetDemoAccess, RequestToken, Revoke};
+use withings_model::signature::GetNonce;
 
 use super::{ApiError, Inner, Outgoing, Params};
 use crate::json::{J, Obj};
@@ -10,7 +13,7 @@ use crate::state::{ACCESS_LIFETIME, Issued, Refused};
 /// The demo user's id: invented, sent as a string like the support article shows (§3.2).
 pub(crate) const USER_ID: &str = "10203040";
 
-/// The scopes the authorize page knows (reference §3.1).
+/// The scopes the authorize page knows (API notes §3.1).
 const SCOPES: &[&str] = &[
     "user.info",
     "user.metrics",
@@ -123,8 +126,8 @@ fn refused(r: Refused) -> ApiError {
 
 /// `POST /v2/oauth2`.
 pub(crate) fn oauth2(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, ApiError> {
-    match p.get("action").unwrap_or("") {
-        "requesttoken" => {
+    route! { Service::OAuth2, p.get("action").unwrap_or("");
+        RequestToken => {
             let grant = p.required("grant_type")?;
             if grant != "authorization_code" && grant != "refresh_token" {
                 return Err(ApiError::invalid("invalid grant_type"));
@@ -144,8 +147,8 @@ pub(crate) fn oauth2(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, Api
                 inner.state().refresh(now, token)
             };
             issued.map(token_body).map_err(refused)
-        }
-        "revoke" => {
+        },
+        Revoke => {
             check_client(inner, p)?;
             check_signed(p)?;
             if p.required("userid")? != USER_ID {
@@ -153,8 +156,8 @@ pub(crate) fn oauth2(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, Api
             }
             inner.state().revoke_all();
             Ok(Obj::new().into())
-        }
-        "getdemoaccess" => {
+        },
+        GetDemoAccess => {
             check_client(inner, p)?;
             check_signed(p)?;
             let scope = p
@@ -162,20 +165,20 @@ pub(crate) fn oauth2(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, Api
                 .unwrap_or("user.info,user.metrics,user.activity")
                 .to_owned();
             Ok(token_body(inner.state().issue_tokens(now, scope, None)))
-        }
-        _ => Err(ApiError::not_implemented()),
+        },
+        ; else => Err(ApiError::not_implemented()),
     }
 }
 
 /// `POST /v2/signature`.
 pub(crate) fn signature(inner: &Inner, p: &Params) -> Result<J, ApiError> {
-    match p.get("action").unwrap_or("") {
-        "getnonce" => {
+    route! { Service::Signature, p.get("action").unwrap_or("");
+        GetNonce => {
             check_client(inner, p)?;
             p.required_int("timestamp")?;
             p.required("signature")?;
             Ok(Obj::new().put("nonce", inner.state().nonce()).into())
-        }
-        _ => Err(ApiError::not_implemented()),
+        },
+        ; else => Err(ApiError::not_implemented()),
     }
 }

@@ -4,15 +4,19 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use withings_decode::{Decode, decode_reply};
-use withings_model::activity::{GetActivityBody, GetIntradayActivityBody};
-use withings_model::heart::{HeartGetBody, HeartListBody};
-use withings_model::measure::GetMeasBody;
-use withings_model::notify::{NotifyGetBody, NotifyListBody};
-use withings_model::sleep::{GetSleepBody, GetSleepSummaryBody};
-use withings_model::stetho::StethoListBody;
-use withings_model::user::{GetDeviceBody, GetGoalsBody};
-use withings_model::workout::GetWorkoutsBody;
-use withings_model::{EmptyBody, Reply, parse_reply};
+use withings_model::activity::{
+    GetActivity, GetActivityBody, GetIntradayActivity, GetIntradayActivityBody,
+};
+use withings_model::heart::{HeartGet, HeartGetBody, HeartList, HeartListBody};
+use withings_model::measure::{ConfirmUser, GetMeas, GetMeasBody};
+use withings_model::notify::{
+    NotifyGet, NotifyGetBody, NotifyList, NotifyListBody, Revoke, Subscribe, Update,
+};
+use withings_model::sleep::{GetSleep, GetSleepBody, GetSleepSummary, GetSleepSummaryBody};
+use withings_model::stetho::{StethoList, StethoListBody};
+use withings_model::user::{GetDevice, GetDeviceBody, GetGoals, GetGoalsBody};
+use withings_model::workout::{GetWorkouts, GetWorkoutsBody};
+use withings_model::{EmptyBody, Endpoint, Reply, parse_reply};
 
 use crate::harness::{Harness, NOW, Resp};
 
@@ -45,79 +49,40 @@ async fn every_data_endpoint_parses_and_decodes() {
     let start = (NOW - 2 * DAY).to_string();
     let end = NOW.to_string();
 
-    let meas: GetMeasBody = check(
-        "getmeas",
-        &h.call(&t, "/measure", &[("action", "getmeas")]).await,
-    );
+    let meas: GetMeasBody = check("getmeas", &h.call_to::<GetMeas>(&t, &[]).await);
     assert_eq!(meas.measuregrps.len(), 30);
     assert!(meas.more);
 
     let act: GetActivityBody = check(
         "getactivity",
-        &h.call(
-            &t,
-            "/v2/measure",
-            &[
-                ("action", "getactivity"),
-                ("startdateymd", from),
-                ("enddateymd", to),
-            ],
-        )
-        .await,
+        &h.call_to::<GetActivity>(&t, &[("startdateymd", from), ("enddateymd", to)])
+            .await,
     );
     assert_eq!(act.activities.len(), 10);
     let fields = "steps,distance,elevation,soft,moderate,intense,active,calories,totalcalories,hr_average,hr_min,hr_max,hr_zone_0,hr_zone_1,hr_zone_2,hr_zone_3";
     let _: GetActivityBody = check(
         "getactivity data_fields",
-        &h.call(
-            &t,
-            "/v2/measure",
-            &[
-                ("action", "getactivity"),
-                ("lastupdate", "0"),
-                ("data_fields", fields),
-            ],
-        )
-        .await,
+        &h.call_to::<GetActivity>(&t, &[("lastupdate", "0"), ("data_fields", fields)])
+            .await,
     );
 
     let intraday: GetIntradayActivityBody = check(
         "getintradayactivity",
-        &h.call(
-            &t,
-            "/v2/measure",
-            &[
-                ("action", "getintradayactivity"),
-                ("startdate", &start),
-                ("enddate", &end),
-            ],
-        )
-        .await,
+        &h.call_to::<GetIntradayActivity>(&t, &[("startdate", &start), ("enddate", &end)])
+            .await,
     );
     assert!(intraday.series.len() > 100);
     let all = "steps,elevation,calories,distance,stroke,pool_lap,duration,heart_rate,spo2_auto,rmssd,sdnn1,hrv_quality,core_body_temperature,rr,chest_movement_rate";
     let _: GetIntradayActivityBody = check(
         "getintradayactivity data_fields",
-        &h.call(
-            &t,
-            "/v2/measure",
-            &[("action", "getintradayactivity"), ("data_fields", all)],
-        )
-        .await,
+        &h.call_to::<GetIntradayActivity>(&t, &[("data_fields", all)])
+            .await,
     );
 
     let workouts: GetWorkoutsBody = check(
         "getworkouts",
-        &h.call(
-            &t,
-            "/v2/measure",
-            &[
-                ("action", "getworkouts"),
-                ("startdateymd", from),
-                ("enddateymd", to),
-            ],
-        )
-        .await,
+        &h.call_to::<GetWorkouts>(&t, &[("startdateymd", from), ("enddateymd", to)])
+            .await,
     );
     assert!(!workouts.series.is_empty());
 
@@ -125,11 +90,9 @@ async fn every_data_endpoint_parses_and_decodes() {
     let night_start = (NOW - DAY).to_string();
     let sleep: GetSleepBody = check(
         "sleep get",
-        &h.call(
+        &h.call_to::<GetSleep>(
             &t,
-            "/v2/sleep",
             &[
-                ("action", "get"),
                 ("startdate", &night_start),
                 ("enddate", &end),
                 ("data_fields", sleep_fields),
@@ -147,37 +110,18 @@ async fn every_data_endpoint_parses_and_decodes() {
 
     let summary: GetSleepSummaryBody = check(
         "getsummary",
-        &h.call(
-            &t,
-            "/v2/sleep",
-            &[
-                ("action", "getsummary"),
-                ("startdateymd", from),
-                ("enddateymd", to),
-            ],
-        )
-        .await,
+        &h.call_to::<GetSleepSummary>(&t, &[("startdateymd", from), ("enddateymd", to)])
+            .await,
     );
     assert_eq!(summary.series.len(), 10);
     let every = "total_timeinbed,total_sleep_time,asleepduration,lightsleepduration,deepsleepduration,remsleepduration,sleep_efficiency,sleep_latency,wakeup_latency,wakeupduration,wakeupcount,waso,nb_rem_episodes,breathing_disturbances_intensity,apnea_hypopnea_index,withings_index,durationtosleep,durationtowakeup,out_of_bed_count,hr_average,hr_min,hr_max,rr_average,rr_min,rr_max,snoring,snoringepisodecount,sleep_score,night_events,mvt_score_avg,mvt_active_duration,rmssd_start_avg,rmssd_end_avg,chest_movement_rate_average,chest_movement_rate_min,chest_movement_rate_max";
     let _: GetSleepSummaryBody = check(
         "getsummary data_fields",
-        &h.call(
-            &t,
-            "/v2/sleep",
-            &[
-                ("action", "getsummary"),
-                ("lastupdate", "0"),
-                ("data_fields", every),
-            ],
-        )
-        .await,
+        &h.call_to::<GetSleepSummary>(&t, &[("lastupdate", "0"), ("data_fields", every)])
+            .await,
     );
 
-    let heart: HeartListBody = check(
-        "heart list",
-        &h.call(&t, "/v2/heart", &[("action", "list")]).await,
-    );
+    let heart: HeartListBody = check("heart list", &h.call_to::<HeartList>(&t, &[]).await);
     assert_eq!(heart.series.len(), 2);
     assert_eq!(
         heart
@@ -191,41 +135,23 @@ async fn every_data_endpoint_parses_and_decodes() {
         let id = rec.ecg.as_ref().unwrap().signalid.to_string();
         let signal: HeartGetBody = check(
             "heart get",
-            &h.call(&t, "/v2/heart", &[("action", "get"), ("signalid", &id)])
-                .await,
+            &h.call_to::<HeartGet>(&t, &[("signalid", &id)]).await,
         );
         assert!(signal.signal.len() >= 6000, "{}", signal.signal.len());
         assert!(matches!(signal.sampling_frequency, 300 | 500));
     }
 
-    let devices: GetDeviceBody = check(
-        "getdevice",
-        &h.call(&t, "/v2/user", &[("action", "getdevice")]).await,
-    );
+    let devices: GetDeviceBody = check("getdevice", &h.call_to::<GetDevice>(&t, &[]).await);
     assert_eq!(devices.devices.len(), 4);
-    let goals: GetGoalsBody = check(
-        "getgoals",
-        &h.call(&t, "/v2/user", &[("action", "getgoals")]).await,
-    );
+    let goals: GetGoalsBody = check("getgoals", &h.call_to::<GetGoals>(&t, &[]).await);
     assert_eq!(goals.goals.steps, Some(10000));
-    let _: StethoListBody = check(
-        "stetho list",
-        &h.call(&t, "/v2/stetho", &[("action", "list")]).await,
-    );
+    let _: StethoListBody = check("stetho list", &h.call_to::<StethoList>(&t, &[]).await);
 
     let grpid = meas.measuregrps[0].grpid.to_string();
     let _: EmptyBody = check(
         "confirmuser",
-        &h.call(
-            &t,
-            "/v2/measure",
-            &[
-                ("action", "confirmuser"),
-                ("grpid", &grpid),
-                ("is_confirmed", "true"),
-            ],
-        )
-        .await,
+        &h.call_to::<ConfirmUser>(&t, &[("grpid", &grpid), ("is_confirmed", "true")])
+            .await,
     );
 }
 
@@ -236,32 +162,18 @@ async fn notify_keeps_an_in_memory_subscription_list() {
     let url = "https://example.org/hooks/withings/3f9a";
     let _: EmptyBody = check(
         "subscribe",
-        &h.call(
+        &h.call_to::<Subscribe>(
             &t,
-            "/notify",
-            &[
-                ("action", "subscribe"),
-                ("callbackurl", url),
-                ("appli", "1"),
-                ("comment", "weight"),
-            ],
+            &[("callbackurl", url), ("appli", "1"), ("comment", "weight")],
         )
         .await,
     );
     let _: EmptyBody = check(
         "subscribe 44",
-        &h.call(
-            &t,
-            "/notify",
-            &[
-                ("action", "subscribe"),
-                ("callbackurl", url),
-                ("appli", "44"),
-            ],
-        )
-        .await,
+        &h.call_to::<Subscribe>(&t, &[("callbackurl", url), ("appli", "44")])
+            .await,
     );
-    let list = h.call(&t, "/notify", &[("action", "list")]).await;
+    let list = h.call_to::<NotifyList>(&t, &[]).await;
     assert_eq!(
         list.text(),
         r#"{"status":0,"body":{"profiles":[{"appli":1,"callbackurl":"https:\/\/example.org\/hooks\/withings\/3f9a","expires":2147483647,"comment":"weight"},{"appli":44,"callbackurl":"https:\/\/example.org\/hooks\/withings\/3f9a","expires":2147483647,"comment":""}]}}"#
@@ -270,77 +182,48 @@ async fn notify_keeps_an_in_memory_subscription_list() {
     assert_eq!(listed.profiles.len(), 2);
     let got: NotifyGetBody = check(
         "get",
-        &h.call(&t, "/notify", &[("action", "get"), ("callbackurl", url)])
-            .await,
+        &h.call_to::<NotifyGet>(&t, &[("callbackurl", url)]).await,
     );
     assert_eq!(got.comment.as_deref(), Some("weight"));
     let _: EmptyBody = check(
         "update",
-        &h.call(
+        &h.call_to::<Update>(
             &t,
-            "/notify",
-            &[
-                ("action", "update"),
-                ("callbackurl", url),
-                ("appli", "44"),
-                ("comment", "sleep"),
-            ],
+            &[("callbackurl", url), ("appli", "44"), ("comment", "sleep")],
         )
         .await,
     );
     let only44: NotifyListBody = check(
         "list 44",
-        &h.call(&t, "/notify", &[("action", "list"), ("appli", "44")])
-            .await,
+        &h.call_to::<NotifyList>(&t, &[("appli", "44")]).await,
     );
     assert_eq!(only44.profiles.len(), 1);
     assert_eq!(only44.profiles[0].comment.as_deref(), Some("sleep"));
     let _: EmptyBody = check(
         "revoke",
-        &h.call(
-            &t,
-            "/notify",
-            &[("action", "revoke"), ("callbackurl", url), ("appli", "1")],
-        )
-        .await,
+        &h.call_to::<Revoke>(&t, &[("callbackurl", url), ("appli", "1")])
+            .await,
     );
     let missing = h
-        .call(
-            &t,
-            "/notify",
-            &[("action", "get"), ("callbackurl", url), ("appli", "1")],
-        )
+        .call_to::<NotifyGet>(&t, &[("callbackurl", url), ("appli", "1")])
         .await;
     assert_eq!(missing.status_code(), 343);
     // The same request again: past the rate limit's 10 s first.
     h.advance(10);
     let gone = h
-        .call(
-            &t,
-            "/notify",
-            &[("action", "revoke"), ("callbackurl", url), ("appli", "1")],
-        )
+        .call_to::<Revoke>(&t, &[("callbackurl", url), ("appli", "1")])
         .await;
     assert_eq!(gone.status_code(), 294);
     let bad = h
-        .call(
-            &t,
-            "/notify",
-            &[
-                ("action", "subscribe"),
-                ("callbackurl", "ftp://x"),
-                ("appli", "1"),
-            ],
-        )
+        .call_to::<Subscribe>(&t, &[("callbackurl", "ftp://x"), ("appli", "1")])
         .await;
     assert_eq!(bad.status_code(), 293);
 }
 
 /// Walks every page of a paged action; returns the records and the raw last page.
-async fn walk(
+async fn walk<E: Endpoint>(
     h: &Harness,
     t: &str,
-    path: &str,
     pairs: &[(&str, &str)],
     key: &str,
 ) -> (Vec<Value>, Value, usize) {
@@ -352,7 +235,7 @@ async fn walk(
         if offset > 0 {
             all.push(("offset", &off));
         }
-        let v = h.call(t, path, &all).await.json();
+        let v = h.call_to::<E>(t, &all).await.json();
         assert_eq!(v["status"], 0, "{v}");
         let body = &v["body"];
         records.extend(body[key].as_array().unwrap().iter().cloned());
@@ -366,7 +249,7 @@ async fn walk(
         assert!(next > offset, "offset must advance");
         offset = next;
     }
-    panic!("{path}: more than 200 pages")
+    panic!("{} {}: more than 200 pages", E::SERVICE.path(), E::ACTION)
 }
 
 #[tokio::test]
@@ -374,38 +257,26 @@ async fn paging_walks_every_page_and_ends_with_more_false() {
     let h = Harness::with(|b| b.page_size(7).meas_page_size(9)).await;
     let (t, _) = h.login().await;
 
-    let (groups, last, pages) =
-        walk(&h, &t, "/measure", &[("action", "getmeas")], "measuregrps").await;
+    let (groups, last, pages) = walk::<GetMeas>(&h, &t, &[], "measuregrps").await;
     assert!(pages > 5);
     // getmeas: `more` is the integer 0 on the last page, and `offset` 0.
     assert_eq!(last["more"], 0);
     assert_eq!(last["offset"], 0);
     let everything = h
-        .call(
-            &t,
-            "/measure",
-            &[("action", "getmeas"), ("lastupdate", "0")],
-        )
+        .call_to::<GetMeas>(&t, &[("lastupdate", "0")])
         .await
         .json();
     assert_eq!(everything["body"]["more"], 1);
     let big = Harness::with(|b| b.meas_page_size(1000)).await;
     let (bt, _) = big.login().await;
-    let all = big
-        .call(&bt, "/measure", &[("action", "getmeas")])
-        .await
-        .json();
+    let all = big.call_to::<GetMeas>(&bt, &[]).await.json();
     assert_eq!(
         all["body"]["measuregrps"].as_array().unwrap().len(),
         groups.len()
     );
 
-    let days = [
-        ("action", "getactivity"),
-        ("startdateymd", "2024-01-01"),
-        ("enddateymd", "2024-06-03"),
-    ];
-    let (activities, last, pages) = walk(&h, &t, "/v2/measure", &days, "activities").await;
+    let days = [("startdateymd", "2024-01-01"), ("enddateymd", "2024-06-03")];
+    let (activities, last, pages) = walk::<GetActivity>(&h, &t, &days, "activities").await;
     assert_eq!(activities.len(), 90);
     assert_eq!(pages, 13);
     // The v2 lists: a boolean `more`, and `offset` past the end even on the last page (§6).
@@ -421,17 +292,13 @@ async fn paging_walks_every_page_and_ends_with_more_false() {
     );
     assert_eq!(dates.last(), Some(&"2024-06-03"));
 
-    let workouts = [
-        ("action", "getworkouts"),
-        ("startdateymd", "2024-01-01"),
-        ("enddateymd", "2024-06-03"),
-    ];
-    let (series, _, _) = walk(&h, &t, "/v2/measure", &workouts, "series").await;
+    let workouts = [("startdateymd", "2024-01-01"), ("enddateymd", "2024-06-03")];
+    let (series, _, _) = walk::<GetWorkouts>(&h, &t, &workouts, "series").await;
     assert!(series.len() >= 25);
-    let summaries = [("action", "getsummary"), ("lastupdate", "0")];
-    let (nights, _, _) = walk(&h, &t, "/v2/sleep", &summaries, "series").await;
+    let summaries = [("lastupdate", "0")];
+    let (nights, _, _) = walk::<GetSleepSummary>(&h, &t, &summaries, "series").await;
     assert!(nights.len() >= 89);
-    let (ecgs, _, _) = walk(&h, &t, "/v2/heart", &[("action", "list")], "series").await;
+    let (ecgs, _, _) = walk::<HeartList>(&h, &t, &[], "series").await;
     assert_eq!(ecgs.len(), 2);
 }
 
@@ -442,13 +309,9 @@ async fn filters_follow_the_request_parameters() {
     let groups = |v: &Value| v["body"]["measuregrps"].as_array().unwrap().clone();
 
     let typed = groups(
-        &h.call(
-            &t,
-            "/measure",
-            &[("action", "getmeas"), ("meastypes", "1,6")],
-        )
-        .await
-        .json(),
+        &h.call_to::<GetMeas>(&t, &[("meastypes", "1,6")])
+            .await
+            .json(),
     );
     assert!(!typed.is_empty());
     for g in &typed {
@@ -456,39 +319,23 @@ async fn filters_follow_the_request_parameters() {
             assert!(matches!(m["type"].as_i64(), Some(1 | 6)), "{m}");
         }
     }
-    let height = groups(
-        &h.call(&t, "/measure", &[("action", "getmeas"), ("meastype", "4")])
-            .await
-            .json(),
-    );
+    let height = groups(&h.call_to::<GetMeas>(&t, &[("meastype", "4")]).await.json());
     assert_eq!(height.len(), 1);
     assert_eq!(height[0]["deviceid"], Value::Null);
-    let objectives = groups(
-        &h.call(&t, "/measure", &[("action", "getmeas"), ("category", "2")])
-            .await
-            .json(),
-    );
+    let objectives = groups(&h.call_to::<GetMeas>(&t, &[("category", "2")]).await.json());
     assert_eq!(objectives.len(), 1);
     let (s, e) = ((NOW - 7 * DAY).to_string(), (NOW - 3 * DAY).to_string());
     let week = groups(
-        &h.call(
-            &t,
-            "/measure",
-            &[("action", "getmeas"), ("startdate", &s), ("enddate", &e)],
-        )
-        .await
-        .json(),
+        &h.call_to::<GetMeas>(&t, &[("startdate", &s), ("enddate", &e)])
+            .await
+            .json(),
     );
     assert!(!week.is_empty());
     assert!(
         week.iter()
             .all(|g| (NOW - 7 * DAY..=NOW - 3 * DAY).contains(&g["date"].as_i64().unwrap()))
     );
-    let since = groups(
-        &h.call(&t, "/measure", &[("action", "getmeas"), ("lastupdate", &e)])
-            .await
-            .json(),
-    );
+    let since = groups(&h.call_to::<GetMeas>(&t, &[("lastupdate", &e)]).await.json());
     assert!(!since.is_empty());
     assert!(
         since
@@ -497,14 +344,9 @@ async fn filters_follow_the_request_parameters() {
     );
 
     let one_day = h
-        .call(
+        .call_to::<GetActivity>(
             &t,
-            "/v2/measure",
-            &[
-                ("action", "getactivity"),
-                ("startdateymd", "2024-06-01"),
-                ("enddateymd", "2024-06-01"),
-            ],
+            &[("startdateymd", "2024-06-01"), ("enddateymd", "2024-06-01")],
         )
         .await
         .json();
@@ -512,11 +354,9 @@ async fn filters_follow_the_request_parameters() {
     assert_eq!(days.len(), 1);
     assert_eq!(days[0]["date"], "2024-06-01");
     let only_steps = h
-        .call(
+        .call_to::<GetActivity>(
             &t,
-            "/v2/measure",
             &[
-                ("action", "getactivity"),
                 ("startdateymd", "2024-06-01"),
                 ("enddateymd", "2024-06-01"),
                 ("data_fields", "steps"),
@@ -528,19 +368,13 @@ async fn filters_follow_the_request_parameters() {
     assert!(
         day.get("steps").is_some() && day.get("distance").is_none() && day.get("date").is_some()
     );
-    let missing = h
-        .call(&t, "/v2/measure", &[("action", "getactivity")])
-        .await;
+    let missing = h.call_to::<GetActivity>(&t, &[]).await;
     assert_eq!(missing.status_code(), 503);
 
     // Sleep get and intraday: at most 24 h from startdate, whatever enddate says.
     let (s, e) = ((NOW - 4 * DAY).to_string(), NOW.to_string());
     let sleep = h
-        .call(
-            &t,
-            "/v2/sleep",
-            &[("action", "get"), ("startdate", &s), ("enddate", &e)],
-        )
+        .call_to::<GetSleep>(&t, &[("startdate", &s), ("enddate", &e)])
         .await
         .json();
     let segments = sleep["body"]["series"].as_array().unwrap();
@@ -550,15 +384,7 @@ async fn filters_follow_the_request_parameters() {
         assert!(seg["startdate"].as_i64().unwrap() < NOW - 3 * DAY);
     }
     let intraday = h
-        .call(
-            &t,
-            "/v2/measure",
-            &[
-                ("action", "getintradayactivity"),
-                ("startdate", &s),
-                ("enddate", &e),
-            ],
-        )
+        .call_to::<GetIntradayActivity>(&t, &[("startdate", &s), ("enddate", &e)])
         .await
         .json();
     let keys: Vec<i64> = intraday["body"]["series"]
@@ -575,15 +401,7 @@ async fn filters_follow_the_request_parameters() {
     // Nothing recorded: PHP's empty array.
     let (s, e) = ((NOW + DAY).to_string(), (NOW + 2 * DAY).to_string());
     let empty = h
-        .call(
-            &t,
-            "/v2/measure",
-            &[
-                ("action", "getintradayactivity"),
-                ("startdate", &s),
-                ("enddate", &e),
-            ],
-        )
+        .call_to::<GetIntradayActivity>(&t, &[("startdate", &s), ("enddate", &e)])
         .await;
     assert_eq!(empty.text(), r#"{"status":0,"body":{"series":[]}}"#);
     let _: GetIntradayActivityBody = check("empty intraday", &empty);

@@ -8,6 +8,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use withings_model::Endpoint;
+use withings_model::oauth2::RequestToken;
 use withings_sandbox::{ManualClock, RunningSandbox, Sandbox, SandboxBuilder};
 
 /// 2024-06-03T15:53:20Z, a Monday afternoon in Paris.
@@ -132,6 +134,19 @@ pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
         .finish()
 }
 
+/// `action=E::ACTION` followed by `params`: the form of a call to a declared endpoint.
+fn with_action<'a, E: Endpoint>(params: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    assert!(
+        params.iter().all(|(k, _)| *k != "action"),
+        "the action comes from the endpoint's declaration ({})",
+        E::ACTION
+    );
+    let mut pairs = Vec::with_capacity(params.len() + 1);
+    pairs.push(("action", E::ACTION));
+    pairs.extend_from_slice(params);
+    pairs
+}
+
 /// A started sandbox whose clock the test moves.
 pub(crate) struct Harness {
     pub(crate) sandbox: RunningSandbox,
@@ -186,6 +201,20 @@ impl Harness {
         .await
     }
 
+    /// POST to a declared endpoint without a token: `E::SERVICE`'s path, `action=E::ACTION`
+    /// first, then `params`.
+    pub(crate) async fn post_to<E: Endpoint>(&self, params: &[(&str, &str)]) -> Resp {
+        self.post(E::SERVICE.path(), &with_action::<E>(params))
+            .await
+    }
+
+    /// POST to a declared endpoint with `Authorization: Bearer <token>`: `E::SERVICE`'s path,
+    /// `action=E::ACTION` first, then `params`.
+    pub(crate) async fn call_to<E: Endpoint>(&self, token: &str, params: &[(&str, &str)]) -> Resp {
+        self.call(token, E::SERVICE.path(), &with_action::<E>(params))
+            .await
+    }
+
     /// The authorize page's redirect: the `code` it carries.
     pub(crate) async fn authorize(&self, state: &str) -> String {
         let target = format!(
@@ -208,17 +237,13 @@ impl Harness {
             self.sandbox.client_id().to_owned(),
             self.sandbox.client_secret().to_owned(),
         );
-        self.post(
-            "/v2/oauth2",
-            &[
-                ("action", "requesttoken"),
-                ("grant_type", "authorization_code"),
-                ("client_id", &id),
-                ("client_secret", &secret),
-                ("code", code),
-                ("redirect_uri", REDIRECT),
-            ],
-        )
+        self.post_to::<RequestToken>(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("code", code),
+            ("redirect_uri", REDIRECT),
+        ])
         .await
     }
 
@@ -227,16 +252,12 @@ impl Harness {
             self.sandbox.client_id().to_owned(),
             self.sandbox.client_secret().to_owned(),
         );
-        self.post(
-            "/v2/oauth2",
-            &[
-                ("action", "requesttoken"),
-                ("grant_type", "refresh_token"),
-                ("client_id", &id),
-                ("client_secret", &secret),
-                ("refresh_token", refresh_token),
-            ],
-        )
+        self.post_to::<RequestToken>(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", &id),
+            ("client_secret", &secret),
+            ("refresh_token", refresh_token),
+        ])
         .await
     }
 

@@ -1,8 +1,10 @@
 //! The authorize page, code exchange, rotation, token expiry.
 
 use withings_decode::Decode;
-use withings_model::oauth2::TokenBody;
-use withings_model::signature::NonceBody;
+use withings_model::measure::GetMeas;
+use withings_model::oauth2::{RequestToken, Revoke as OAuthRevoke, TokenBody};
+use withings_model::signature::{GetNonce, NonceBody};
+use withings_model::user::{GetDevice, GetGoals};
 use withings_model::{EmptyBody, Reply, parse_reply};
 use withings_sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_USER_ID};
 
@@ -90,7 +92,7 @@ async fn a_code_exchanges_for_the_token_body_of_the_reference() {
     assert_eq!(resp.header("content-type"), Some("application/json"));
     let v = resp.json();
     let body = &v["body"];
-    // `userid` as a string, as Withings' support article shows it (reference §3.2).
+    // `userid` as a string, as Withings' support article shows it (API notes §3.2).
     assert_eq!(body["userid"], DEMO_USER_ID);
     assert!(resp.text().contains(r#""userid":"10203040""#));
     assert_eq!(body["expires_in"], 10800);
@@ -144,7 +146,6 @@ async fn an_unknown_code_a_wrong_secret_or_redirect_is_rejected() {
     let h = Harness::start().await;
     let code = h.authorize("abc").await;
     let base = [
-        ("action", "requesttoken"),
         ("grant_type", "authorization_code"),
         ("client_id", DEMO_CLIENT_ID),
         ("client_secret", DEMO_CLIENT_SECRET),
@@ -174,7 +175,7 @@ async fn an_unknown_code_a_wrong_secret_or_redirect_is_rejected() {
             "Invalid Params: invalid grant_type",
         ),
     ] {
-        let resp = h.post("/v2/oauth2", &pairs).await;
+        let resp = h.post_to::<RequestToken>(&pairs).await;
         assert_eq!(resp.status_code(), 503, "{}", resp.text());
         assert_eq!(resp.json()["error"], error);
     }
@@ -194,19 +195,9 @@ async fn refresh_rotates_and_the_old_token_dies_once_the_new_access_token_is_use
     h.advance(11);
     let (access2, _refresh2) = tokens(&h.refresh(&refresh0).await);
     // The old access token stays valid until it expires.
-    assert_eq!(
-        h.call(&access0, "/v2/user", &[("action", "getgoals")])
-            .await
-            .status_code(),
-        0
-    );
+    assert_eq!(h.call_to::<GetGoals>(&access0, &[]).await.status_code(), 0);
     // Using a new access token kills the old refresh token.
-    assert_eq!(
-        h.call(&access2, "/v2/user", &[("action", "getdevice")])
-            .await
-            .status_code(),
-        0
-    );
+    assert_eq!(h.call_to::<GetDevice>(&access2, &[]).await.status_code(), 0);
     h.advance(11);
     let dead = h.refresh(&refresh0).await;
     assert_eq!(
@@ -230,39 +221,20 @@ async fn the_old_refresh_token_dies_8_hours_after_rotation() {
 async fn data_calls_need_a_valid_unexpired_token() {
     let h = Harness::start().await;
     let expected = r#"{"status":401,"body":{},"error":"XRequestID: Not provided invalid_token: The access token provided is invalid"}"#;
-    let no_token = h.post("/measure", &[("action", "getmeas")]).await;
+    let no_token = h.post_to::<GetMeas>(&[]).await;
     assert_eq!(no_token.status, 200);
     assert_eq!(no_token.text(), expected);
     let unknown = h
-        .call(
-            "0123456789abcdef0123456789abcdef01234567",
-            "/v2/user",
-            &[("action", "getdevice")],
-        )
+        .call_to::<GetDevice>("0123456789abcdef0123456789abcdef01234567", &[])
         .await;
     assert_eq!(unknown.text(), expected);
 
     let (access, _) = h.login().await;
-    assert_eq!(
-        h.call(&access, "/v2/user", &[("action", "getgoals")])
-            .await
-            .status_code(),
-        0
-    );
+    assert_eq!(h.call_to::<GetGoals>(&access, &[]).await.status_code(), 0);
     h.advance(10_799);
-    assert_eq!(
-        h.call(&access, "/v2/user", &[("action", "getdevice")])
-            .await
-            .status_code(),
-        0
-    );
+    assert_eq!(h.call_to::<GetDevice>(&access, &[]).await.status_code(), 0);
     h.advance(1);
-    assert_eq!(
-        h.call(&access, "/v2/user", &[("action", "getgoals")])
-            .await
-            .text(),
-        expected
-    );
+    assert_eq!(h.call_to::<GetGoals>(&access, &[]).await.text(), expected);
 }
 
 #[tokio::test]
@@ -270,22 +242,17 @@ async fn nonce_and_revoke() {
     let h = Harness::start().await;
     let (access, refresh) = h.login().await;
     let nonce = h
-        .post(
-            "/v2/signature",
-            &[
-                ("action", "getnonce"),
-                ("client_id", DEMO_CLIENT_ID),
-                ("timestamp", "1717430000"),
-                ("signature", "ab"),
-            ],
-        )
+        .post_to::<GetNonce>(&[
+            ("client_id", DEMO_CLIENT_ID),
+            ("timestamp", "1717430000"),
+            ("signature", "ab"),
+        ])
         .await;
     let Reply::Ok(body) = parse_reply::<NonceBody>(&nonce.body).unwrap() else {
         panic!("{}", nonce.text())
     };
     body.decode().unwrap();
     let revoke = [
-        ("action", "revoke"),
         ("client_id", DEMO_CLIENT_ID),
         ("nonce", "n"),
         ("signature", "s"),
@@ -296,19 +263,14 @@ async fn nonce_and_revoke() {
         .copied()
         .filter(|(k, _)| *k != "signature")
         .collect();
-    assert_eq!(h.post("/v2/oauth2", &unsigned).await.status_code(), 503);
-    let resp = h.post("/v2/oauth2", &revoke).await;
+    assert_eq!(h.post_to::<OAuthRevoke>(&unsigned).await.status_code(), 503);
+    let resp = h.post_to::<OAuthRevoke>(&revoke).await;
     assert!(
         matches!(parse_reply::<EmptyBody>(&resp.body).unwrap(), Reply::Ok(_)),
         "{}",
         resp.text()
     );
-    assert_eq!(
-        h.call(&access, "/v2/user", &[("action", "getgoals")])
-            .await
-            .status_code(),
-        401
-    );
+    assert_eq!(h.call_to::<GetGoals>(&access, &[]).await.status_code(), 401);
     h.advance(11);
     assert_eq!(h.refresh(&refresh).await.status_code(), 503);
 }

@@ -1,7 +1,12 @@
 //! The API's quirks, as the bytes show them: rate limit, PHP JSON, odd records, determinism.
 
 use serde_json::Value;
-use withings_model::measure::GetMeasBody;
+use withings_model::activity::{GetActivity, GetIntradayActivity};
+use withings_model::heart::{HeartGet, HeartList};
+use withings_model::measure::{GetMeas, GetMeasBody};
+use withings_model::sleep::{GetSleep, GetSleepSummary};
+use withings_model::user::{GetDevice, GetGoals};
+use withings_model::workout::GetWorkouts;
 use withings_model::{Reply, parse_reply};
 
 use crate::harness::{Harness, NOW, send};
@@ -12,9 +17,9 @@ const DAY: i64 = 86_400;
 async fn an_identical_request_within_10_seconds_gets_601_with_wait_seconds() {
     let h = Harness::start().await;
     let (t, _) = h.login().await;
-    let getmeas = [("action", "getmeas"), ("meastypes", "1")];
-    assert_eq!(h.call(&t, "/measure", &getmeas).await.status_code(), 0);
-    let limited = h.call(&t, "/measure", &getmeas).await;
+    let getmeas = [("meastypes", "1")];
+    assert_eq!(h.call_to::<GetMeas>(&t, &getmeas).await.status_code(), 0);
+    let limited = h.call_to::<GetMeas>(&t, &getmeas).await;
     assert_eq!(limited.status, 200);
     assert_eq!(
         limited.text(),
@@ -26,18 +31,18 @@ async fn an_identical_request_within_10_seconds_gets_601_with_wait_seconds() {
     assert_eq!((status.status, status.wait_seconds), (601, Some(10)));
     h.advance(4);
     assert_eq!(
-        h.call(&t, "/measure", &getmeas).await.json()["body"]["wait_seconds"],
+        h.call_to::<GetMeas>(&t, &getmeas).await.json()["body"]["wait_seconds"],
         6
     );
     // Another request is not the same request.
     assert_eq!(
-        h.call(&t, "/measure", &[("action", "getmeas"), ("meastypes", "6")])
+        h.call_to::<GetMeas>(&t, &[("meastypes", "6")])
             .await
             .status_code(),
         0
     );
     h.advance(6);
-    assert_eq!(h.call(&t, "/measure", &getmeas).await.status_code(), 0);
+    assert_eq!(h.call_to::<GetMeas>(&t, &getmeas).await.status_code(), 0);
 
     // Token requests count too: retrying a refused code at once is refused differently.
     let code = "0000000000000000000000000000000000000000";
@@ -50,12 +55,7 @@ async fn the_rate_limit_can_be_turned_off() {
     let h = Harness::with(|b| b.rate_limit(false)).await;
     let (t, _) = h.login().await;
     for _ in 0..3 {
-        assert_eq!(
-            h.call(&t, "/v2/user", &[("action", "getgoals")])
-                .await
-                .status_code(),
-            0
-        );
+        assert_eq!(h.call_to::<GetGoals>(&t, &[]).await.status_code(), 0);
     }
 }
 
@@ -63,7 +63,7 @@ async fn the_rate_limit_can_be_turned_off() {
 async fn json_is_written_like_php() {
     let h = Harness::start().await;
     let (t, _) = h.login().await;
-    let resp = h.call(&t, "/measure", &[("action", "getmeas")]).await;
+    let resp = h.call_to::<GetMeas>(&t, &[]).await;
     let text = resp.text();
     assert!(text.starts_with(r#"{"status":0,"body":{"updatetime":1717430000,"timezone":"Europe\/Paris","measuregrps":[{"grpid":"#));
     assert!(
@@ -78,19 +78,16 @@ async fn the_odd_records_of_real_accounts_are_there() {
     let h = Harness::with(|b| b.meas_page_size(1000).page_size(1000)).await;
     let (t, _) = h.login().await;
 
-    let meas = h
-        .call(&t, "/measure", &[("action", "getmeas")])
-        .await
-        .json();
+    let meas = h.call_to::<GetMeas>(&t, &[]).await.json();
     let groups = meas["body"]["measuregrps"].as_array().unwrap();
-    // A manual weigh-in: no device, no model (reference §12.10).
+    // A manual weigh-in: no device, no model (API notes §12.10).
     assert!(groups.iter().any(|g| g["attrib"] == 2
         && g["category"] == 1
         && g["deviceid"].is_null()
         && g["hash_deviceid"].is_null()
         && g["model"].is_null()
         && g["modelid"].is_null()));
-    // The same grpid twice, attrib 0 then 8, side by side (reference §12.14).
+    // The same grpid twice, attrib 0 then 8, side by side (API notes §12.14).
     let twin = groups.iter().position(|g| g["attrib"] == 8).unwrap();
     assert_eq!(groups[twin - 1]["grpid"], groups[twin]["grpid"]);
     assert_eq!(groups[twin - 1]["attrib"], 0);
@@ -109,14 +106,9 @@ async fn the_odd_records_of_real_accounts_are_there() {
     assert!(*dates.last().unwrap() >= NOW - 90 * DAY);
 
     let act = h
-        .call(
+        .call_to::<GetActivity>(
             &t,
-            "/v2/measure",
-            &[
-                ("action", "getactivity"),
-                ("startdateymd", "2024-01-01"),
-                ("enddateymd", "2024-06-30"),
-            ],
+            &[("startdateymd", "2024-01-01"), ("enddateymd", "2024-06-30")],
         )
         .await
         .json();
@@ -136,14 +128,9 @@ async fn the_odd_records_of_real_accounts_are_there() {
     );
 
     let workouts = h
-        .call(
+        .call_to::<GetWorkouts>(
             &t,
-            "/v2/measure",
-            &[
-                ("action", "getworkouts"),
-                ("startdateymd", "2024-01-01"),
-                ("enddateymd", "2024-06-30"),
-            ],
+            &[("startdateymd", "2024-01-01"), ("enddateymd", "2024-06-30")],
         )
         .await
         .json();
@@ -161,11 +148,9 @@ async fn the_odd_records_of_real_accounts_are_there() {
 
     let (s, e) = ((NOW - DAY).to_string(), NOW.to_string());
     let sleep = h
-        .call(
+        .call_to::<GetSleep>(
             &t,
-            "/v2/sleep",
             &[
-                ("action", "get"),
                 ("startdate", &s),
                 ("enddate", &e),
                 ("data_fields", "hr,rr,snoring"),
@@ -180,7 +165,7 @@ async fn the_odd_records_of_real_accounts_are_there() {
         .collect();
     assert!(
         starts.windows(2).any(|w| w[0] > w[1]),
-        "segments are not sorted (reference §5.5)"
+        "segments are not sorted (API notes §5.5)"
     );
     let hr = segments[0]["hr"].as_object().unwrap();
     let first = segments[0]["startdate"].as_i64().unwrap();
@@ -192,10 +177,7 @@ async fn the_odd_records_of_real_accounts_are_there() {
     assert_eq!(sleep["body"]["model"], 32);
     assert_eq!(segments[0]["model"], "Aura Sensor V2");
 
-    let devices = h
-        .call(&t, "/v2/user", &[("action", "getdevice")])
-        .await
-        .json();
+    let devices = h.call_to::<GetDevice>(&t, &[]).await.json();
     assert!(
         devices["body"]["devices"]
             .as_array()
@@ -220,51 +202,20 @@ async fn transcript(h: &Harness) -> Vec<Vec<u8>> {
     out.push(token.body);
     let (s, e) = ((NOW - 2 * DAY).to_string(), NOW.to_string());
     let dates = [("startdateymd", "2024-03-01"), ("enddateymd", "2024-06-03")];
-    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
-        ("/measure", vec![("action", "getmeas")]),
-        (
-            "/v2/measure",
-            [&[("action", "getactivity")][..], &dates[..]].concat(),
-        ),
-        (
-            "/v2/measure",
-            vec![
-                ("action", "getintradayactivity"),
-                ("startdate", &s),
-                ("enddate", &e),
-            ],
-        ),
-        (
-            "/v2/measure",
-            [&[("action", "getworkouts")][..], &dates[..]].concat(),
-        ),
-        (
-            "/v2/sleep",
-            vec![
-                ("action", "get"),
-                ("startdate", &s),
-                ("enddate", &e),
-                ("data_fields", "hr,rr,snoring"),
-            ],
-        ),
-        (
-            "/v2/sleep",
-            [&[("action", "getsummary")][..], &dates[..]].concat(),
-        ),
-        ("/v2/heart", vec![("action", "list")]),
-        ("/v2/user", vec![("action", "getdevice")]),
-        ("/v2/user", vec![("action", "getgoals")]),
-    ];
-    for (path, pairs) in &calls {
-        out.push(h.call(&t, path, pairs).await.body);
-    }
+    let span = [("startdate", s.as_str()), ("enddate", e.as_str())];
+    let sleep = [&span[..], &[("data_fields", "hr,rr,snoring")]].concat();
+    out.push(h.call_to::<GetMeas>(&t, &[]).await.body);
+    out.push(h.call_to::<GetActivity>(&t, &dates).await.body);
+    out.push(h.call_to::<GetIntradayActivity>(&t, &span).await.body);
+    out.push(h.call_to::<GetWorkouts>(&t, &dates).await.body);
+    out.push(h.call_to::<GetSleep>(&t, &sleep).await.body);
+    out.push(h.call_to::<GetSleepSummary>(&t, &dates).await.body);
+    out.push(h.call_to::<HeartList>(&t, &[]).await.body);
+    out.push(h.call_to::<GetDevice>(&t, &[]).await.body);
+    out.push(h.call_to::<GetGoals>(&t, &[]).await.body);
     let list: Value = serde_json::from_slice(&out[7]).unwrap();
     let id = list["body"]["series"][0]["ecg"]["signalid"].to_string();
-    out.push(
-        h.call(&t, "/v2/heart", &[("action", "get"), ("signalid", &id)])
-            .await
-            .body,
-    );
+    out.push(h.call_to::<HeartGet>(&t, &[("signalid", &id)]).await.body);
     out
 }
 
@@ -284,15 +235,11 @@ async fn two_sandboxes_with_the_same_now_answer_byte_for_byte_the_same() {
     // A day later the overlapping days keep their values.
     let later = Harness::at(NOW + DAY, |b| b).await;
     let (s, e) = ((NOW - 5 * DAY).to_string(), (NOW - 4 * DAY).to_string());
-    let pairs = [
-        ("action", "getmeas"),
-        ("startdate", s.as_str()),
-        ("enddate", e.as_str()),
-    ];
+    let pairs = [("startdate", s.as_str()), ("enddate", e.as_str())];
     let (t1, _) = a.login().await;
     let (t2, _) = later.login().await;
-    let g1 = a.call(&t1, "/measure", &pairs).await.json()["body"]["measuregrps"].clone();
-    let g2 = later.call(&t2, "/measure", &pairs).await.json()["body"]["measuregrps"].clone();
+    let g1 = a.call_to::<GetMeas>(&t1, &pairs).await.json()["body"]["measuregrps"].clone();
+    let g2 = later.call_to::<GetMeas>(&t2, &pairs).await.json()["body"]["measuregrps"].clone();
     assert_eq!(g1, g2);
 }
 

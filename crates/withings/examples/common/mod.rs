@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use withings::{AppCredentials, Client, FileTokenStore, RedirectUri, Scope};
+use withings::{AppCredentials, CallbackUrl, Client, FileTokenStore, Scope};
 
 /// Command-line options.
 #[derive(Debug)]
@@ -161,12 +161,12 @@ impl Settings {
 pub fn client(o: &Options, s: &Settings) -> Result<Client, String> {
     let mut credentials = AppCredentials::new(s.client_id.clone(), s.secret.clone());
     if let Some(url) = &s.redirect_url {
-        let uri = match RedirectUri::parse(url) {
+        let uri = match CallbackUrl::parse(url) {
             Ok(uri) => uri,
             // An app in Withings' restricted (development) mode may use a local URL.
             Err(e) => {
                 eprintln!("note: {e}; using it anyway, as a restricted-mode application may");
-                RedirectUri::restricted(url).map_err(|e| format!("RedirectURL {url}: {e}"))?
+                CallbackUrl::restricted(url).map_err(|e| format!("RedirectURL {url}: {e}"))?
             }
         };
         credentials = credentials.with_redirect_uri(uri);

@@ -1,46 +1,55 @@
-//! Each typed call: the request form it sends (action, parameters, encodings) and what it
-//! returns for the `normal` fixture.
+//! Each model request sent through the client: the request form it sends (action,
+//! parameters, encodings) and what it returns for the `normal` fixture.
 
 use withings::jiff::civil::date;
+use withings::model::activity::{GetActivity, GetIntradayActivity};
+use withings::model::heart::{HeartGet, HeartList};
+use withings::model::measure::{ConfirmUser, GetMeas};
+use withings::model::notify::{NotifyGet, NotifyList, Revoke, Subscribe, Update};
+use withings::model::sleep::{GetSleep, GetSleepSummary};
+use withings::model::stetho::{StethoGet, StethoList};
+use withings::model::user::{GetDevice, GetGoals};
+use withings::model::workout::GetWorkouts;
 use withings::{
-    ActivityField, Appli, Category, DateWindow, ErrorKind, IntradayField, MeasureType,
-    RedirectUriRule, SleepField, SleepSummaryField, UpdateChange, WorkoutField,
+    ActivityField, Appli, CallbackUrl, Category, DateWindow, Endpoint, ErrorKind, IntradayField,
+    MeasureType, SleepField, SleepSummaryField, UpdateChange, UrlRule, WorkoutField,
 };
 
-use crate::support::{assert_form, decoded, fixture, only_request, requests, serve, ts};
-use withings::model::{activity, heart, measure, notify, sleep, stetho, user, workout};
+use crate::support::{assert_form, decoded, fixture_of, only_request, requests, serve_for, ts};
 
 const URL: &str = "https://example.com/withings/notify/4f1c";
 
-/// What the `normal` fixture of `dir` decodes to without the façade.
-fn normal<B>(dir: &str) -> serde_json::Value
+/// What the `normal` fixture of `E` decodes to without the façade.
+fn normal<E>() -> serde_json::Value
 where
-    B: withings::Decode + serde::de::DeserializeOwned,
+    E: Endpoint,
+    E::Body: withings::Decode,
 {
-    decoded::<B>(&fixture(dir, "normal"))
+    decoded::<E::Body>(&fixture_of::<E>("normal"))
+}
+
+/// A server answering `E`'s fixture `case` exactly `times` times.
+async fn serve_case<E: Endpoint>(case: &str, times: u64) -> wiremock::MockServer {
+    serve_for::<E>(fixture_of::<E>(case), times).await
+}
+
+fn callback(url: &str) -> CallbackUrl {
+    CallbackUrl::parse(url).unwrap()
 }
 
 #[tokio::test]
 async fn getmeas_sends_meastypes_category_range_and_offset_and_decodes() {
-    let dir = "measure-getmeas";
-    let server = serve("/measure", "getmeas", fixture(dir, "normal"), 1).await;
+    let server = serve_case::<GetMeas>("normal", 1).await;
     let c = crate::support::client(&server);
-    let meas = c
-        .measures()
-        .getmeas()
+    let req = GetMeas::new()
         .meastypes([MeasureType::Weight, MeasureType::FatRatio])
-        .meastype(MeasureType::Unknown(999))
+        .add_meastype(MeasureType::Unknown(999))
         .category(Category::Real)
-        .since(ts(1))
+        .updated_since(ts(1))
         .between(ts(1_717_200_000), ts(1_717_430_000))
-        .offset(40)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        serde_json::to_value(&meas).unwrap(),
-        normal::<measure::GetMeasBody>(dir)
-    );
+        .offset(40);
+    let meas = c.send(&req).await.unwrap();
+    assert_eq!(serde_json::to_value(&meas).unwrap(), normal::<GetMeas>());
     assert!(meas.of_kind(MeasureType::Weight).next().is_some());
     let r = only_request(&server, "/measure").await;
     assert_form(
@@ -58,19 +67,14 @@ async fn getmeas_sends_meastypes_category_range_and_offset_and_decodes() {
 
 #[tokio::test]
 async fn getmeas_since_sends_lastupdate_only_and_send_wire_returns_the_wire_body() {
-    let dir = "measure-getmeas";
-    let text = fixture(dir, "normal");
+    let text = fixture_of::<GetMeas>("normal");
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let server = serve("/measure", "getmeas", text, 1).await;
+    let server = serve_for::<GetMeas>(text, 1).await;
     let c = crate::support::client(&server);
-    let wire = c
-        .measures()
-        .getmeas()
+    let req = GetMeas::new()
         .between(ts(1), ts(2))
-        .since(ts(1_717_000_000))
-        .send_wire()
-        .await
-        .unwrap();
+        .updated_since(ts(1_717_000_000));
+    let wire = c.send_wire(&req).await.unwrap();
     assert_eq!(
         Some(wire.timezone.as_str()),
         json["body"]["timezone"].as_str()
@@ -85,17 +89,9 @@ async fn getmeas_since_sends_lastupdate_only_and_send_wire_returns_the_wire_body
 
 #[tokio::test]
 async fn confirmuser_sends_grpid_and_flag() {
-    let server = serve(
-        "/v2/measure",
-        "confirmuser",
-        fixture("v2-measure-confirmuser", "ok"),
-        1,
-    )
-    .await;
+    let server = serve_case::<ConfirmUser>("ok", 1).await;
     let c = crate::support::client(&server);
-    c.measures()
-        .confirmuser(1_234_567_890, false)
-        .send()
+    c.send(&ConfirmUser::new(1_234_567_890, false))
         .await
         .unwrap();
     let r = only_request(&server, "/v2/measure").await;
@@ -111,31 +107,32 @@ async fn confirmuser_sends_grpid_and_flag() {
 
 #[tokio::test]
 async fn getactivity_sends_ymd_dates_or_lastupdate() {
-    let dir = "v2-measure-getactivity";
-    let server = serve("/v2/measure", "getactivity", fixture(dir, "normal"), 2).await;
+    let server = serve_case::<GetActivity>("normal", 2).await;
     let c = crate::support::client(&server);
     let days = c
-        .activity()
-        .getactivity(DateWindow::LastUpdate(ts(5)))
-        .dates(date(2024, 6, 1), date(2024, 6, 3))
-        .data_fields([ActivityField::Steps, ActivityField::HrAverage])
-        .offset(7)
-        .send()
+        .send(
+            &GetActivity::new()
+                .window(DateWindow::LastUpdate(ts(5)))
+                .dates(date(2024, 6, 1), date(2024, 6, 3))
+                .data_fields([ActivityField::Steps, ActivityField::HrAverage])
+                .offset(7),
+        )
         .await
         .unwrap();
     assert_eq!(
         serde_json::to_value(&days).unwrap(),
-        normal::<activity::GetActivityBody>(dir)
+        normal::<GetActivity>()
     );
-    c.activity()
-        .getactivity(DateWindow::Dates {
-            start: date(2024, 6, 1),
-            end: date(2024, 6, 3),
-        })
-        .since(ts(1_717_000_000))
-        .send()
-        .await
-        .unwrap();
+    c.send(
+        &GetActivity::new()
+            .window(DateWindow::Dates {
+                start: date(2024, 6, 1),
+                end: date(2024, 6, 3),
+            })
+            .updated_since(ts(1_717_000_000)),
+    )
+    .await
+    .unwrap();
     let rs = requests(&server).await;
     assert_form(
         &rs[0],
@@ -155,25 +152,16 @@ async fn getactivity_sends_ymd_dates_or_lastupdate() {
 
 #[tokio::test]
 async fn getintradayactivity_within_24_hours_is_one_call() {
-    let dir = "v2-measure-getintradayactivity";
-    let server = serve(
-        "/v2/measure",
-        "getintradayactivity",
-        fixture(dir, "normal"),
-        1,
-    )
-    .await;
+    let server = serve_case::<GetIntradayActivity>("normal", 1).await;
     let c = crate::support::client(&server);
-    let samples = c
-        .activity()
-        .getintradayactivity(ts(1_717_372_800), ts(1_717_459_200))
-        .data_fields([IntradayField::Steps, IntradayField::HeartRate])
-        .send()
-        .await
-        .unwrap();
+    let req = GetIntradayActivity::new()
+        .between(ts(1_717_372_800), ts(1_717_459_200))
+        .data_fields([IntradayField::Steps, IntradayField::HeartRate]);
+    assert_eq!(req.calls().unwrap(), vec![req.clone()]);
+    let samples = c.send(&req).await.unwrap();
     assert_eq!(
         serde_json::to_value(&samples).unwrap(),
-        normal::<activity::GetIntradayActivityBody>(dir)
+        normal::<GetIntradayActivity>()
     );
     let r = only_request(&server, "/v2/measure").await;
     assert_form(
@@ -189,40 +177,40 @@ async fn getintradayactivity_within_24_hours_is_one_call() {
 
 #[tokio::test]
 async fn latest_intraday_sends_no_dates() {
-    let dir = "v2-measure-getintradayactivity";
-    let server = serve(
-        "/v2/measure",
-        "getintradayactivity",
-        fixture(dir, "normal"),
-        1,
-    )
-    .await;
+    let text = fixture_of::<GetIntradayActivity>("normal");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let server = serve_for::<GetIntradayActivity>(text, 1).await;
     let c = crate::support::client(&server);
-    let bodies = c.activity().latest_intraday().send_wire().await.unwrap();
-    assert_eq!(bodies.len(), 1);
+    let req = GetIntradayActivity::new();
+    assert_eq!(req.calls().unwrap().len(), 1);
+    let body = c.send_wire(&req).await.unwrap();
+    assert_eq!(
+        body.series.len(),
+        json["body"]["series"].as_object().unwrap().len()
+    );
     let r = only_request(&server, "/v2/measure").await;
     assert_form(&r, &[("action", "getintradayactivity")]);
 }
 
 #[tokio::test]
 async fn getworkouts_sends_ymd_dates_fields_and_offset() {
-    let dir = "v2-measure-getworkouts";
-    let server = serve("/v2/measure", "getworkouts", fixture(dir, "normal"), 1).await;
+    let server = serve_case::<GetWorkouts>("normal", 1).await;
     let c = crate::support::client(&server);
     let workouts = c
-        .activity()
-        .getworkouts(DateWindow::Dates {
-            start: date(2024, 5, 30),
-            end: date(2024, 6, 3),
-        })
-        .data_fields([WorkoutField::Calories, WorkoutField::HrAverage])
-        .offset(3)
-        .send()
+        .send(
+            &GetWorkouts::new()
+                .window(DateWindow::Dates {
+                    start: date(2024, 5, 30),
+                    end: date(2024, 6, 3),
+                })
+                .data_fields([WorkoutField::Calories, WorkoutField::HrAverage])
+                .offset(3),
+        )
         .await
         .unwrap();
     assert_eq!(
         serde_json::to_value(&workouts).unwrap(),
-        normal::<workout::GetWorkoutsBody>(dir)
+        normal::<GetWorkouts>()
     );
     let r = only_request(&server, "/v2/measure").await;
     assert_form(
@@ -239,20 +227,17 @@ async fn getworkouts_sends_ymd_dates_fields_and_offset() {
 
 #[tokio::test]
 async fn sleep_get_sends_unix_span_and_series_fields() {
-    let dir = "v2-sleep-get";
-    let server = serve("/v2/sleep", "get", fixture(dir, "normal"), 1).await;
+    let server = serve_case::<GetSleep>("normal", 1).await;
     let c = crate::support::client(&server);
     let night = c
-        .sleep()
-        .get(ts(1_717_365_600), ts(1_717_408_800))
-        .data_fields([SleepField::Hr, SleepField::Rr, SleepField::Snoring])
-        .send()
+        .send(
+            &GetSleep::new()
+                .between(ts(1_717_365_600), ts(1_717_408_800))
+                .data_fields([SleepField::Hr, SleepField::Rr, SleepField::Snoring]),
+        )
         .await
         .unwrap();
-    assert_eq!(
-        serde_json::to_value(&night).unwrap(),
-        normal::<sleep::GetSleepBody>(dir)
-    );
+    assert_eq!(serde_json::to_value(&night).unwrap(), normal::<GetSleep>());
     let r = only_request(&server, "/v2/sleep").await;
     assert_form(
         &r,
@@ -267,24 +252,24 @@ async fn sleep_get_sends_unix_span_and_series_fields() {
 
 #[tokio::test]
 async fn sleep_getsummary_sends_ymd_dates_and_replaces_fields() {
-    let dir = "v2-sleep-getsummary";
-    let server = serve("/v2/sleep", "getsummary", fixture(dir, "normal"), 1).await;
+    let server = serve_case::<GetSleepSummary>("normal", 1).await;
     let c = crate::support::client(&server);
     let nights = c
-        .sleep()
-        .getsummary(DateWindow::LastUpdate(ts(1)))
-        .dates(date(2024, 6, 1), date(2024, 6, 3))
-        .all_fields()
-        .data_fields([
-            SleepSummaryField::TotalSleepTime,
-            SleepSummaryField::HrAverage,
-        ])
-        .send()
+        .send(
+            &GetSleepSummary::new()
+                .window(DateWindow::LastUpdate(ts(1)))
+                .dates(date(2024, 6, 1), date(2024, 6, 3))
+                .all_fields()
+                .data_fields([
+                    SleepSummaryField::TotalSleepTime,
+                    SleepSummaryField::HrAverage,
+                ]),
+        )
         .await
         .unwrap();
     assert_eq!(
         serde_json::to_value(&nights).unwrap(),
-        normal::<sleep::GetSleepSummaryBody>(dir)
+        normal::<GetSleepSummary>()
     );
     let r = only_request(&server, "/v2/sleep").await;
     assert_form(
@@ -300,19 +285,19 @@ async fn sleep_getsummary_sends_ymd_dates_and_replaces_fields() {
 
 #[tokio::test]
 async fn heart_list_and_get_send_their_parameters() {
-    let server = serve("/v2/heart", "list", fixture("v2-heart-list", "normal"), 1).await;
+    let server = serve_case::<HeartList>("normal", 1).await;
     let c = crate::support::client(&server);
     let records = c
-        .heart()
-        .list()
-        .between(ts(1_717_200_000), ts(1_717_430_000))
-        .offset(10)
-        .send()
+        .send(
+            &HeartList::new()
+                .between(ts(1_717_200_000), ts(1_717_430_000))
+                .offset(10),
+        )
         .await
         .unwrap();
     assert_eq!(
         serde_json::to_value(&records).unwrap(),
-        normal::<heart::HeartListBody>("v2-heart-list")
+        normal::<HeartList>()
     );
     let r = only_request(&server, "/v2/heart").await;
     assert_form(
@@ -325,20 +310,17 @@ async fn heart_list_and_get_send_their_parameters() {
         ],
     );
 
-    let server = serve("/v2/heart", "get", fixture("v2-heart-get", "normal"), 1).await;
+    let server = serve_case::<HeartGet>("normal", 1).await;
     let c = crate::support::client(&server);
     let signal = c
-        .heart()
-        .get(170_000_321)
-        .with_filtered(true)
-        .with_intervals(false)
-        .send()
+        .send(
+            &HeartGet::new(170_000_321)
+                .with_filtered(true)
+                .with_intervals(false),
+        )
         .await
         .unwrap();
-    assert_eq!(
-        serde_json::to_value(&signal).unwrap(),
-        normal::<heart::HeartGetBody>("v2-heart-get")
-    );
+    assert_eq!(serde_json::to_value(&signal).unwrap(), normal::<HeartGet>());
     let r = only_request(&server, "/v2/heart").await;
     assert_form(
         &r,
@@ -353,18 +335,15 @@ async fn heart_list_and_get_send_their_parameters() {
 
 #[tokio::test]
 async fn stetho_list_and_get_send_their_parameters() {
-    let server = serve("/v2/stetho", "list", fixture("v2-stetho-list", "normal"), 1).await;
+    let server = serve_case::<StethoList>("normal", 1).await;
     let c = crate::support::client(&server);
     let records = c
-        .stetho()
-        .list()
-        .between(ts(1_717_200_000), ts(1_717_430_000))
-        .send()
+        .send(&StethoList::new().between(ts(1_717_200_000), ts(1_717_430_000)))
         .await
         .unwrap();
     assert_eq!(
         serde_json::to_value(&records).unwrap(),
-        normal::<stetho::StethoListBody>("v2-stetho-list")
+        normal::<StethoList>()
     );
     let r = only_request(&server, "/v2/stetho").await;
     assert_form(
@@ -376,12 +355,12 @@ async fn stetho_list_and_get_send_their_parameters() {
         ],
     );
 
-    let server = serve("/v2/stetho", "get", fixture("v2-stetho-get", "normal"), 1).await;
+    let server = serve_case::<StethoGet>("normal", 1).await;
     let c = crate::support::client(&server);
-    let signal = c.stetho().get(555).send().await.unwrap();
+    let signal = c.send(&StethoGet::new(555)).await.unwrap();
     assert_eq!(
         serde_json::to_value(&signal).unwrap(),
-        normal::<stetho::StethoGetBody>("v2-stetho-get")
+        normal::<StethoGet>()
     );
     let r = only_request(&server, "/v2/stetho").await;
     assert_form(&r, &[("action", "get"), ("signalid", "555")]);
@@ -389,37 +368,22 @@ async fn stetho_list_and_get_send_their_parameters() {
 
 #[tokio::test]
 async fn user_getdevice_and_getgoals_send_only_the_action() {
-    let server = serve(
-        "/v2/user",
-        "getdevice",
-        fixture("v2-user-getdevice", "normal"),
-        1,
-    )
-    .await;
+    let server = serve_case::<GetDevice>("normal", 1).await;
     let c = crate::support::client(&server);
-    let devices = c.user().getdevice().send().await.unwrap();
+    let devices = c.send(&GetDevice::new()).await.unwrap();
     assert_eq!(
         serde_json::to_value(&devices).unwrap(),
-        normal::<user::GetDeviceBody>("v2-user-getdevice")
+        normal::<GetDevice>()
     );
     assert_form(
         &only_request(&server, "/v2/user").await,
         &[("action", "getdevice")],
     );
 
-    let server = serve(
-        "/v2/user",
-        "getgoals",
-        fixture("v2-user-getgoals", "normal"),
-        1,
-    )
-    .await;
+    let server = serve_case::<GetGoals>("normal", 1).await;
     let c = crate::support::client(&server);
-    let goals = c.user().getgoals().send().await.unwrap();
-    assert_eq!(
-        serde_json::to_value(&goals).unwrap(),
-        normal::<user::GetGoalsBody>("v2-user-getgoals")
-    );
+    let goals = c.send(&GetGoals::new()).await.unwrap();
+    assert_eq!(serde_json::to_value(&goals).unwrap(), normal::<GetGoals>());
     assert_form(
         &only_request(&server, "/v2/user").await,
         &[("action", "getgoals")],
@@ -428,18 +392,9 @@ async fn user_getdevice_and_getgoals_send_only_the_action() {
 
 #[tokio::test]
 async fn notify_subscribe_checks_the_url_then_sends_it() {
-    let server = serve(
-        "/notify",
-        "subscribe",
-        fixture("notify-subscribe", "normal"),
-        1,
-    )
-    .await;
+    let server = serve_case::<Subscribe>("normal", 1).await;
     let c = crate::support::client(&server);
-    c.notify()
-        .subscribe(URL, Appli::Sleep)
-        .comment("sleep sync")
-        .send()
+    c.send(&Subscribe::new(callback(URL), Appli::Sleep).comment("sleep sync"))
         .await
         .unwrap();
     let r = only_request(&server, "/notify").await;
@@ -453,56 +408,42 @@ async fn notify_subscribe_checks_the_url_then_sends_it() {
         ],
     );
 
-    // Refused before anything is sent: the catch-all would fail the test otherwise.
+    // Refused before anything is sent: a subscription cannot be built without a checked
+    // URL (and the catch-all would fail the test if anything reached the server).
+    let long = format!("https://example.com/{}", "a".repeat(250));
     for (url, rule) in [
-        ("http://example.com/cb", RedirectUriRule::NotHttps),
-        ("https://192.168.1.20/cb", RedirectUriRule::IpAddress),
-        ("https://localhost/cb", RedirectUriRule::Localhost),
-        ("https://example.com:8443/cb", RedirectUriRule::Port),
-        ("not a url", RedirectUriRule::NotAUrl),
+        ("http://example.com/cb", UrlRule::NotHttps),
+        ("https://192.168.1.20/cb", UrlRule::IpAddress),
+        ("https://localhost/cb", UrlRule::Localhost),
+        ("https://example.com:8443/cb", UrlRule::Port),
+        ("not a url", UrlRule::NotAUrl),
+        (long.as_str(), UrlRule::TooLong),
     ] {
-        let e = c
-            .notify()
-            .subscribe(url, Appli::Weight)
-            .send()
-            .await
-            .unwrap_err();
+        let e = CallbackUrl::parse(url).unwrap_err();
+        assert_eq!(e, rule, "{url}");
+        // As a client error, the rule is its kind.
+        let e = withings::Error::from(withings::http::Error::from(e));
         assert_eq!(
             e.http_kind(),
-            Some(ErrorKind::RedirectUri(rule)),
+            Some(ErrorKind::CallbackUrl(rule)),
             "{url}: {e}"
         );
     }
-    let long = format!("https://example.com/{}", "a".repeat(250));
-    let e = c
-        .notify()
-        .subscribe(long, Appli::Weight)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        e.http_kind(),
-        Some(ErrorKind::RedirectUri(RedirectUriRule::TooLong))
-    );
     assert_eq!(requests(&server).await.len(), 1);
 }
 
 #[tokio::test]
 async fn notify_subscribe_in_restricted_mode_accepts_a_local_url() {
-    let server = serve(
-        "/notify",
-        "subscribe",
-        fixture("notify-subscribe", "normal"),
-        1,
-    )
-    .await;
+    let server = serve_case::<Subscribe>("normal", 1).await;
     let c = crate::support::client(&server);
-    c.notify()
-        .subscribe("http://localhost:8080/cb", Appli::Weight)
-        .restricted_mode()
-        .send()
-        .await
-        .unwrap();
+    let local = "http://localhost:8080/cb";
+    assert_eq!(CallbackUrl::parse(local), Err(UrlRule::NotHttps));
+    c.send(&Subscribe::new(
+        CallbackUrl::restricted(local).unwrap(),
+        Appli::Weight,
+    ))
+    .await
+    .unwrap();
     let r = only_request(&server, "/notify").await;
     assert_form(
         &r,
@@ -516,18 +457,10 @@ async fn notify_subscribe_in_restricted_mode_accepts_a_local_url() {
 
 #[tokio::test]
 async fn notify_subscribe_status_293_is_an_invalid_params_error() {
-    let server = serve(
-        "/notify",
-        "subscribe",
-        fixture("notify-subscribe", "error_293_callback_unreachable"),
-        1,
-    )
-    .await;
+    let server = serve_case::<Subscribe>("error_293_callback_unreachable", 1).await;
     let c = crate::support::client(&server);
     let e = c
-        .notify()
-        .subscribe(URL, Appli::Weight)
-        .send()
+        .send(&Subscribe::new(callback(URL), Appli::Weight))
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(293));
@@ -536,60 +469,48 @@ async fn notify_subscribe_status_293_is_an_invalid_params_error() {
 
 #[tokio::test]
 async fn notify_get_list_update_revoke_send_their_parameters() {
-    let server = serve("/notify", "get", fixture("notify-get", "normal"), 1).await;
+    let server = serve_case::<NotifyGet>("normal", 1).await;
     let c = crate::support::client(&server);
     let sub = c
-        .notify()
-        .get(URL)
-        .appli(Appli::Sleep)
-        .send()
+        .send(&NotifyGet::new(URL).appli(Appli::Sleep))
         .await
         .unwrap();
-    assert_eq!(
-        serde_json::to_value(&sub).unwrap(),
-        normal::<notify::NotifyGetBody>("notify-get")
-    );
+    assert_eq!(serde_json::to_value(&sub).unwrap(), normal::<NotifyGet>());
     assert_form(
         &only_request(&server, "/notify").await,
         &[("action", "get"), ("callbackurl", URL), ("appli", "44")],
     );
 
-    let server = serve("/notify", "list", fixture("notify-list", "normal"), 1).await;
+    let server = serve_case::<NotifyList>("normal", 1).await;
     let c = crate::support::client(&server);
-    let subs = c.notify().list().appli(Appli::Weight).send().await.unwrap();
-    assert_eq!(
-        serde_json::to_value(&subs).unwrap(),
-        normal::<notify::NotifyListBody>("notify-list")
-    );
+    let subs = c
+        .send(&NotifyList::new().appli(Appli::Weight))
+        .await
+        .unwrap();
+    assert_eq!(serde_json::to_value(&subs).unwrap(), normal::<NotifyList>());
     assert_form(
         &only_request(&server, "/notify").await,
         &[("action", "list"), ("appli", "1")],
     );
 
-    let server = serve("/notify", "update", fixture("notify-update", "normal"), 1).await;
+    let server = serve_case::<Update>("normal", 1).await;
     let c = crate::support::client(&server);
     let new_url = "https://example.com/withings/notify/9d2e";
-    c.notify()
-        .update(
-            URL,
-            Appli::Weight,
-            UpdateChange::CallbackUrl(new_url.into()),
-        )
-        .send()
-        .await
-        .unwrap();
-    let e = c
-        .notify()
-        .update(
-            URL,
-            Appli::Weight,
-            UpdateChange::CallbackUrl("http://10.0.0.1/x".into()),
-        )
-        .send()
-        .await
-        .unwrap_err();
+    c.send(&Update::new(
+        URL,
+        Appli::Weight,
+        UpdateChange::CallbackUrl(callback(new_url)),
+    ))
+    .await
+    .unwrap();
+    // A new URL that breaks the rules cannot be put in an update (nothing is sent: the
+    // server saw one request).
+    let e = CallbackUrl::parse("http://10.0.0.1/x").unwrap_err();
     assert!(
-        matches!(e.http_kind(), Some(ErrorKind::RedirectUri(_))),
+        matches!(
+            withings::http::Error::from(e).kind(),
+            ErrorKind::CallbackUrl(_)
+        ),
         "{e}"
     );
     assert_form(
@@ -602,14 +523,9 @@ async fn notify_get_list_update_revoke_send_their_parameters() {
         ],
     );
 
-    let server = serve("/notify", "revoke", fixture("notify-revoke", "normal"), 1).await;
+    let server = serve_case::<Revoke>("normal", 1).await;
     let c = crate::support::client(&server);
-    c.notify()
-        .revoke(URL)
-        .appli(Appli::Ecg)
-        .send()
-        .await
-        .unwrap();
+    c.send(&Revoke::new(URL).appli(Appli::Ecg)).await.unwrap();
     assert_form(
         &only_request(&server, "/notify").await,
         &[("action", "revoke"), ("callbackurl", URL), ("appli", "54")],
@@ -618,41 +534,23 @@ async fn notify_get_list_update_revoke_send_their_parameters() {
 
 #[tokio::test]
 async fn api_statuses_become_typed_errors() {
-    let server = serve(
-        "/v2/user",
-        "getgoals",
-        fixture("v2-user-getgoals", "error_401_invalid_token"),
-        1,
-    )
-    .await;
+    let server = serve_case::<GetGoals>("error_401_invalid_token", 1).await;
     let c = crate::support::client(&server);
-    let e = c.user().getgoals().send().await.unwrap_err();
+    let e = c.send(&GetGoals::new()).await.unwrap_err();
     assert!(e.is_auth(), "{e}");
     assert_eq!(e.status(), Some(401));
 
-    let server = serve(
-        "/v2/heart",
-        "get",
-        fixture("v2-heart-get", "error_601_rate_limited"),
-        1,
-    )
-    .await;
+    let server = serve_case::<HeartGet>("error_601_rate_limited", 1).await;
     let c = crate::support::client(&server);
-    let e = c.heart().get(1).send().await.unwrap_err();
+    let e = c.send(&HeartGet::new(1)).await.unwrap_err();
     assert!(e.is_rate_limited(), "{e}");
 }
 
 #[tokio::test]
 async fn decode_errors_name_the_call_and_the_path() {
-    let server = serve(
-        "/measure",
-        "getmeas",
-        fixture("measure-getmeas", "malformed-unknown-timezone"),
-        1,
-    )
-    .await;
+    let server = serve_case::<GetMeas>("malformed-unknown-timezone", 1).await;
     let c = crate::support::client(&server);
-    let e = c.measures().getmeas().send().await.unwrap_err();
+    let e = c.send(&GetMeas::new()).await.unwrap_err();
     assert!(matches!(e, withings::Error::Decode { .. }), "{e:?}");
     let text = e.to_string();
     assert!(text.contains("/measure action=getmeas"), "{text}");

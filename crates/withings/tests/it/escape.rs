@@ -1,24 +1,30 @@
-//! The escape hatch (`Client::call`) and the OAuth 2 group (refresh, signed revoke).
+//! The escape hatch (`Client::call`) and the OAuth 2 calls (refresh, signed revoke,
+//! authorization).
 
 use wiremock::MockServer;
+use withings::model::measure::GetMeas;
+use withings::model::oauth2::{RequestToken, Revoke};
+use withings::model::signature::GetNonce;
+use withings::model::user::GetDevice;
 use withings::{
-    AccessToken, AppCredentials, Client, ErrorKind, Form, MemoryTokenStore, RefreshToken,
-    RetryPolicy, Service, TokenSet,
+    AccessToken, AppCredentials, CallbackUrl, Client, Endpoint, ErrorKind, Form, MemoryTokenStore,
+    RefreshToken, RetryPolicy, Service, TokenSet,
 };
 
 use crate::support::{
-    assert_form, catch_all, client, fixture, mount, only_request, param, requests, serve, ts,
+    assert_form, catch_all, client, fixture_of, mount_for, only_request, param, requests,
+    serve_for, ts,
 };
 
 #[tokio::test]
 async fn call_sends_any_action_and_returns_the_json_body() {
-    let body = fixture("v2-user-getdevice", "normal");
-    let server = serve("/v2/user", "getdevice", body.clone(), 1).await;
+    let body = fixture_of::<GetDevice>("normal");
+    let server = serve_for::<GetDevice>(body.clone(), 1).await;
     let c = client(&server);
     let json = c
         .call(
-            Service::User,
-            "getdevice",
+            GetDevice::SERVICE,
+            GetDevice::ACTION,
             [("extra", "1"), ("action", "ignored")],
         )
         .await
@@ -31,18 +37,13 @@ async fn call_sends_any_action_and_returns_the_json_body() {
 
 #[tokio::test]
 async fn call_form_handles_statuses_like_the_typed_calls() {
-    let server = serve(
-        "/measure",
-        "getmeas",
-        fixture("measure-getmeas", "status-2554-not-implemented"),
-        1,
-    )
-    .await;
+    let server =
+        serve_for::<GetMeas>(fixture_of::<GetMeas>("status-2554-not-implemented"), 1).await;
     let c = client(&server);
     let mut form = Form::new();
     form.push("meastypes", "1,6");
     let e = c
-        .call_form(Service::Measure, "getmeas", &form)
+        .call_form(Service::Measure, GetMeas::ACTION, &form)
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(2554));
@@ -72,17 +73,17 @@ fn oauth_client(server: &MockServer) -> Client {
 
 #[tokio::test]
 async fn oauth2_refresh_sends_the_refresh_token_and_returns_the_new_pair() {
-    let text = fixture("v2-oauth2-requesttoken", "normal");
+    let text = fixture_of::<RequestToken>("normal");
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let server = serve("/v2/oauth2", "requesttoken", text, 1).await;
+    let server = serve_for::<RequestToken>(text, 1).await;
     let c = oauth_client(&server);
-    let tokens = c.oauth2().refresh().await.unwrap();
+    let tokens = c.refresh().await.unwrap();
     assert_eq!(tokens.userid(), json["body"]["userid"].as_str());
     assert_eq!(
         Some(tokens.refresh_token().expose_secret()),
         json["body"]["refresh_token"].as_str()
     );
-    let current = c.oauth2().tokens().await.unwrap().unwrap();
+    let current = c.tokens().await.unwrap().unwrap();
     assert_eq!(
         Some(current.access_token().expose_secret()),
         json["body"]["access_token"].as_str()
@@ -102,21 +103,15 @@ async fn oauth2_refresh_sends_the_refresh_token_and_returns_the_new_pair() {
 
 #[tokio::test]
 async fn oauth2_revoke_gets_a_nonce_then_sends_a_signed_revoke() {
-    let nonce_body = fixture("v2-signature-getnonce", "normal");
+    let nonce_body = fixture_of::<GetNonce>("normal");
     let nonce: serde_json::Value = serde_json::from_str(&nonce_body).unwrap();
     let server = MockServer::start().await;
-    mount(&server, "/v2/signature", "getnonce", nonce_body, 1).await;
-    mount(
-        &server,
-        "/v2/oauth2",
-        "revoke",
-        r#"{"status":0,"body":{}}"#.to_owned(),
-        1,
-    )
-    .await;
+    mount_for::<GetNonce>(&server, nonce_body, 1).await;
+    mount_for::<Revoke>(&server, r#"{"status":0,"body":{}}"#.to_owned(), 1).await;
     catch_all(&server).await;
     let c = oauth_client(&server);
-    c.oauth2().revoke("10203040").send().await.unwrap();
+    // Signed calls are the transport's: the façade hands them over through `http()`.
+    c.http().revoke("10203040").await.unwrap();
     let rs = requests(&server).await;
     assert_eq!(rs.len(), 2);
     assert_eq!(param(&rs[0], "client_id").as_deref(), Some("client-id"));
@@ -140,16 +135,14 @@ async fn oauth2_revoke_gets_a_nonce_then_sends_a_signed_revoke() {
 async fn oauth2_authorize_builds_the_url_with_state() {
     let server = MockServer::start().await;
     catch_all(&server).await;
-    let credentials = AppCredentials::new("client-id", "client-secret").with_redirect_uri(
-        withings::RedirectUri::parse("https://example.com/withings/callback").unwrap(),
-    );
+    let credentials = AppCredentials::new("client-id", "client-secret")
+        .with_redirect_uri(CallbackUrl::parse("https://example.com/withings/callback").unwrap());
     let c = Client::builder()
         .base_url(server.uri())
         .credentials(credentials)
         .build()
         .unwrap();
     let pending = c
-        .oauth2()
         .authorize(&[withings::Scope::UserMetrics, withings::Scope::UserActivity])
         .unwrap();
     assert!(
@@ -164,7 +157,6 @@ async fn oauth2_authorize_builds_the_url_with_state() {
     );
     let pasted = "https://example.com/withings/callback?code=c0ffee&state=wrong";
     let e = c
-        .oauth2()
         .complete_authorization(&pending, pasted)
         .await
         .unwrap_err();

@@ -2,10 +2,14 @@
 //! appli, de-duplication keys, and running a plan against the server.
 
 use wiremock::MockServer;
-use withings::notification::{FetchPlan, Fetched, Notification, PlannedCall, UserAction};
-use withings::{Appli, Error};
+use withings::model::measure::GetMeas;
+use withings::model::sleep::{GetSleep, GetSleepSummary};
+use withings::notification::{Fetch, FetchPlan, Notification, UserAction};
+use withings::{Appli, Endpoint, Error, Service};
 
-use crate::support::{assert_form, catch_all, client, fixture, fixtures_root, mount, requests};
+use crate::support::{
+    assert_form, catch_all, client, fixture_of, fixtures_root, mount_for, requests,
+};
 
 fn form_fixture(case: &str) -> Vec<u8> {
     let p = fixtures_root()
@@ -22,20 +26,45 @@ fn parse(case: &str) -> Notification {
     Notification::parse(&form_fixture(case)).unwrap_or_else(|e| panic!("{case}: {e}"))
 }
 
-/// The forms of a plan's calls, `action` included, as (key, value) text pairs.
-fn forms(plan: &FetchPlan) -> Vec<Vec<(String, String)>> {
-    let FetchPlan::Fetch(calls) = plan else {
-        panic!("expected calls, got {plan:?}")
+/// The requests of a plan, in the order [`Client::fetch`](withings::Client::fetch) sends
+/// them.
+fn fetch_of(plan: &FetchPlan) -> &Fetch {
+    let FetchPlan::Fetch(fetch) = plan else {
+        panic!("expected requests, got {plan:?}")
     };
-    calls
-        .iter()
-        .map(|c| {
-            c.form()
-                .pairs()
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                .collect()
-        })
-        .collect()
+    fetch
+}
+
+/// One planned request: its service and its form, `action` included, as (key, value) pairs.
+fn planned<E: Endpoint>(req: &E) -> (Service, Vec<(String, String)>) {
+    let form = req
+        .form()
+        .pairs()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    (E::SERVICE, form)
+}
+
+/// The services and forms of a plan's requests, in the order they are sent.
+fn calls(plan: &FetchPlan) -> Vec<(Service, Vec<(String, String)>)> {
+    let f = fetch_of(plan);
+    [
+        f.getmeas.as_ref().map(planned),
+        f.getactivity.as_ref().map(planned),
+        f.getintradayactivity.as_ref().map(planned),
+        f.getworkouts.as_ref().map(planned),
+        f.sleep_getsummary.as_ref().map(planned),
+        f.sleep_get.as_ref().map(planned),
+        f.heart_list.as_ref().map(planned),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The forms of a plan's requests, `action` included, as (key, value) text pairs.
+fn forms(plan: &FetchPlan) -> Vec<Vec<(String, String)>> {
+    calls(plan).into_iter().map(|(_, form)| form).collect()
 }
 
 fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -205,11 +234,8 @@ fn ecg_plans_heart_list() {
             ("enddate", "1717330030")
         ])]
     );
-    let FetchPlan::Fetch(calls) = plan else {
-        unreachable!()
-    };
-    assert_eq!(calls[0].service(), withings::Service::Heart);
-    assert!(matches!(calls[0], PlannedCall::HeartList(_)));
+    assert_eq!(calls(&plan)[0].0, Service::Heart);
+    assert!(fetch_of(&plan).heart_list.is_some());
 }
 
 #[test]
@@ -275,23 +301,14 @@ fn retried_deliveries_share_a_dedup_key() {
 #[tokio::test]
 async fn a_weight_notification_fetches_getmeas_through_the_client() {
     let server = MockServer::start().await;
-    mount(
-        &server,
-        "/measure",
-        "getmeas",
-        fixture("measure-getmeas", "normal"),
-        1,
-    )
-    .await;
+    mount_for::<GetMeas>(&server, fixture_of::<GetMeas>("normal"), 1).await;
     catch_all(&server).await;
     let c = client(&server);
-    let FetchPlan::Fetch(calls) = parse("appli_1_weight").fetch_plan() else {
-        unreachable!()
-    };
-    let Fetched::Measures(meas) = c.fetch(&calls[0]).await.unwrap() else {
-        panic!()
-    };
+    let plan = parse("appli_1_weight").fetch_plan();
+    let got = c.fetch(fetch_of(&plan)).await.unwrap();
+    let meas = got.measures.expect("measures");
     assert!(!meas.groups.is_empty());
+    assert!(got.activity.is_none() && got.sleep.is_none() && got.heart.is_none());
     let rs = requests(&server).await;
     assert_form(
         &rs[0],
@@ -307,32 +324,24 @@ async fn a_weight_notification_fetches_getmeas_through_the_client() {
 #[tokio::test]
 async fn a_sleep_notification_fetches_summaries_and_segments_through_the_client() {
     let server = MockServer::start().await;
-    mount(
-        &server,
-        "/v2/sleep",
-        "getsummary",
-        fixture("v2-sleep-getsummary", "normal"),
-        1,
-    )
-    .await;
-    mount(
-        &server,
-        "/v2/sleep",
-        "get",
-        fixture("v2-sleep-get", "normal"),
-        1,
-    )
-    .await;
+    mount_for::<GetSleepSummary>(&server, fixture_of::<GetSleepSummary>("normal"), 1).await;
+    mount_for::<GetSleep>(&server, fixture_of::<GetSleep>("normal"), 1).await;
     catch_all(&server).await;
     let c = client(&server);
-    let FetchPlan::Fetch(calls) = parse("appli_44_sleep").fetch_plan() else {
-        unreachable!()
-    };
-    let mut got = Vec::new();
-    for call in &calls {
-        got.push(c.fetch(call).await.unwrap());
-    }
-    assert!(matches!(&got[0], Fetched::SleepSummaries(n) if !n.is_empty()));
-    assert!(matches!(&got[1], Fetched::Sleep(s) if !s.segments.is_empty()));
+    let plan = parse("appli_44_sleep").fetch_plan();
+    let got = c.fetch(fetch_of(&plan)).await.unwrap();
+    assert!(matches!(&got.sleep_summaries, Some(n) if !n.is_empty()));
+    assert!(matches!(&got.sleep, Some(s) if !s.segments.is_empty()));
+    assert!(got.measures.is_none() && got.heart.is_none());
+    // The summaries are asked first, then the segments.
+    let actions: Vec<_> = requests(&server)
+        .await
+        .iter()
+        .map(|r| crate::support::param(r, "action"))
+        .collect();
+    assert_eq!(
+        actions,
+        [GetSleepSummary::ACTION, GetSleep::ACTION].map(|a| Some(a.to_owned()))
+    );
     server.verify().await;
 }

@@ -5,20 +5,22 @@ use futures_util::{StreamExt, TryStreamExt};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 use withings::jiff::civil::date;
-use withings::{Client, DateWindow, Error, ItemStream};
+use withings::model::activity::GetActivity;
+use withings::model::heart::HeartList;
+use withings::model::measure::GetMeas;
+use withings::model::sleep::GetSleepSummary;
+use withings::model::stetho::StethoList;
+use withings::model::workout::GetWorkouts;
+use withings::paging::Page;
+use withings::{Client, DateWindow, Endpoint, Error, ItemStream, Output};
 
 use crate::support::{catch_all, client, decoded, fixture, param, requests};
-use withings::model::{activity, heart, measure, sleep, stetho, workout};
-
-fn json<T: serde::Serialize + Send + 'static>(s: ItemStream<T>) -> ItemStream<serde_json::Value> {
-    s.map_ok(|v| serde_json::to_value(v).unwrap()).boxed()
-}
 
 /// A paged endpoint and its fixtures: one page with `more` set, one last page.
 struct Paged {
     service_path: &'static str,
     action: &'static str,
-    dir: &'static str,
+    dir: String,
     more_case: &'static str,
     last_case: &'static str,
     /// `more` and `offset` exactly as the `more_case` fixture writes them.
@@ -27,7 +29,12 @@ struct Paged {
     other_more: &'static str,
     /// The decoded items of a body of this endpoint, as JSON.
     decode: fn(&str) -> Vec<serde_json::Value>,
+    /// The items of every page of the endpoint's request, as JSON, from the first page on.
+    stream: StreamFn,
 }
+
+/// Starts a stream of an endpoint's items, as JSON, on a client.
+type StreamFn = Box<dyn Fn(&Client) -> ItemStream<serde_json::Value>>;
 
 fn items_of<B>(body: &str) -> Vec<serde_json::Value>
 where
@@ -42,73 +49,73 @@ where
     list.as_array().expect("items").clone()
 }
 
-const ENDPOINTS: &[Paged] = &[
-    Paged {
-        service_path: "/measure",
-        action: "getmeas",
-        dir: "measure-getmeas",
-        more_case: "more-int-with-offset",
-        last_case: "normal",
-        native: ("1", 300),
-        other_more: "true",
-        decode: items_of::<measure::GetMeasBody>,
-    },
-    Paged {
-        service_path: "/v2/measure",
-        action: "getactivity",
-        dir: "v2-measure-getactivity",
-        more_case: "more_pages",
-        last_case: "normal",
-        native: ("true", 100),
-        other_more: "1",
-        decode: items_of::<activity::GetActivityBody>,
-    },
-    Paged {
-        service_path: "/v2/measure",
-        action: "getworkouts",
-        dir: "v2-measure-getworkouts",
-        more_case: "more_pages",
-        last_case: "normal",
-        native: ("true", 50),
-        other_more: "1",
-        decode: items_of::<workout::GetWorkoutsBody>,
-    },
-    Paged {
-        service_path: "/v2/sleep",
-        action: "getsummary",
-        dir: "v2-sleep-getsummary",
-        more_case: "more-true-with-offset",
-        last_case: "normal",
-        native: ("true", 300),
-        other_more: "1",
-        decode: items_of::<sleep::GetSleepSummaryBody>,
-    },
-    Paged {
-        service_path: "/v2/heart",
-        action: "list",
-        dir: "v2-heart-list",
-        more_case: "more_pages",
-        last_case: "normal",
-        native: ("true", 30),
-        other_more: "1",
-        decode: items_of::<heart::HeartListBody>,
-    },
-    Paged {
-        service_path: "/v2/stetho",
-        action: "list",
-        dir: "v2-stetho-list",
-        more_case: "more_pages",
-        last_case: "normal",
-        native: ("true", 10),
-        other_more: "1",
-        decode: items_of::<stetho::StethoListBody>,
-    },
-];
+impl Paged {
+    /// The endpoint of `request` (its service, action and fixture folder), streamed from the
+    /// first page.
+    fn of<E>(
+        request: E,
+        more_case: &'static str,
+        native: (&'static str, i64),
+        other_more: &'static str,
+    ) -> Self
+    where
+        E: withings::model::Paged,
+        E::Body: withings::model::PagedBody + withings::Decode,
+        Output<E>: Page + Send + 'static,
+        <Output<E> as Page>::Item: serde::Serialize + Send + 'static,
+    {
+        Self {
+            service_path: E::SERVICE.path(),
+            action: E::ACTION,
+            dir: E::fixture_dir(),
+            more_case,
+            last_case: "normal",
+            native,
+            other_more,
+            decode: items_of::<E::Body>,
+            stream: Box::new(move |c: &Client| {
+                c.stream(request.clone())
+                    .map_ok(|v| serde_json::to_value(v).unwrap())
+                    .boxed()
+            }),
+        }
+    }
+}
+
+fn endpoints() -> Vec<Paged> {
+    let days = DateWindow::Dates {
+        start: date(2024, 5, 1),
+        end: date(2024, 6, 30),
+    };
+    vec![
+        Paged::of(GetMeas::new(), "more-int-with-offset", ("1", 300), "true"),
+        Paged::of(
+            GetActivity::new().window(days),
+            "more_pages",
+            ("true", 100),
+            "1",
+        ),
+        Paged::of(
+            GetWorkouts::new().window(days),
+            "more_pages",
+            ("true", 50),
+            "1",
+        ),
+        Paged::of(
+            GetSleepSummary::new().window(days),
+            "more-true-with-offset",
+            ("true", 300),
+            "1",
+        ),
+        Paged::of(HeartList::new(), "more_pages", ("true", 30), "1"),
+        Paged::of(StethoList::new(), "more_pages", ("true", 10), "1"),
+    ]
+}
 
 impl Paged {
     /// The `more_case` body with `more`/`offset` respelled.
     fn page(&self, more: &str, offset: Option<i64>) -> String {
-        let body = fixture(self.dir, self.more_case);
+        let body = fixture(&self.dir, self.more_case);
         let from = format!("\"more\":{},\"offset\":{}", self.native.0, self.native.1);
         assert!(
             body.contains(&from),
@@ -141,36 +148,24 @@ impl Paged {
 
     /// The items of this endpoint's stream, as JSON, from the first page on.
     fn stream(&self, c: &Client) -> ItemStream<serde_json::Value> {
-        let days = DateWindow::Dates {
-            start: date(2024, 5, 1),
-            end: date(2024, 6, 30),
-        };
-        match (self.service_path, self.action) {
-            ("/measure", _) => json(c.measures().getmeas().stream()),
-            (_, "getactivity") => json(c.activity().getactivity(days).stream()),
-            (_, "getworkouts") => json(c.activity().getworkouts(days).stream()),
-            (_, "getsummary") => json(c.sleep().getsummary(days).stream()),
-            ("/v2/heart", _) => json(c.heart().list().stream()),
-            ("/v2/stetho", _) => json(c.stetho().list().stream()),
-            other => panic!("no stream for {other:?}"),
-        }
+        (self.stream)(c)
     }
 
     /// The decoded items of a fixture, from its snapshot.
     fn items(&self, case: &str) -> Vec<serde_json::Value> {
-        (self.decode)(&fixture(self.dir, case))
+        (self.decode)(&fixture(&self.dir, case))
     }
 }
 
 #[tokio::test]
 async fn every_paged_endpoint_streams_three_pages_with_more_as_int_and_bool() {
-    for p in ENDPOINTS {
+    for p in &endpoints() {
         let x = p.native.1;
         let server = MockServer::start().await;
-        p.mount(&server, None, fixture(p.dir, p.more_case)).await;
+        p.mount(&server, None, fixture(&p.dir, p.more_case)).await;
         p.mount(&server, Some(x), p.page(p.other_more, Some(2 * x)))
             .await;
-        p.mount(&server, Some(2 * x), fixture(p.dir, p.last_case))
+        p.mount(&server, Some(2 * x), fixture(&p.dir, p.last_case))
             .await;
         catch_all(&server).await;
 
@@ -207,10 +202,10 @@ async fn every_paged_endpoint_streams_three_pages_with_more_as_int_and_bool() {
 
 #[tokio::test]
 async fn a_non_advancing_offset_stops_with_a_pagination_error_after_the_items() {
-    for p in ENDPOINTS {
+    for p in &endpoints() {
         let x = p.native.1;
         let server = MockServer::start().await;
-        p.mount(&server, None, fixture(p.dir, p.more_case)).await;
+        p.mount(&server, None, fixture(&p.dir, p.more_case)).await;
         // The second page says "more" again with the offset it was asked with.
         p.mount(&server, Some(x), p.page(p.other_more, Some(x)))
             .await;
@@ -251,12 +246,13 @@ async fn a_non_advancing_offset_stops_with_a_pagination_error_after_the_items() 
 
 #[tokio::test]
 async fn more_without_an_offset_stops_after_the_first_page() {
-    let p = &ENDPOINTS[4];
+    let p = &endpoints()[4];
+    assert_eq!(p.action, HeartList::ACTION);
     let server = MockServer::start().await;
     p.mount(&server, None, p.page("true", None)).await;
     catch_all(&server).await;
     let c = client(&server);
-    let e = c.heart().list().collect_all().await.unwrap_err();
+    let e = c.collect_all(HeartList::new()).await.unwrap_err();
     assert!(
         matches!(
             e,
@@ -274,14 +270,15 @@ async fn more_without_an_offset_stops_after_the_first_page() {
 
 #[tokio::test]
 async fn items_are_yielded_before_the_next_page_is_requested() {
-    let p = &ENDPOINTS[0];
+    let p = &endpoints()[0];
     let x = p.native.1;
     let server = MockServer::start().await;
-    p.mount(&server, None, fixture(p.dir, p.more_case)).await;
-    p.mount(&server, Some(x), fixture(p.dir, p.last_case)).await;
+    p.mount(&server, None, fixture(&p.dir, p.more_case)).await;
+    p.mount(&server, Some(x), fixture(&p.dir, p.last_case))
+        .await;
     catch_all(&server).await;
     let c = client(&server);
-    let mut stream = c.measures().getmeas().stream();
+    let mut stream = c.stream(GetMeas::new());
     for _ in 0..p.items(p.more_case).len() {
         stream.try_next().await.unwrap().unwrap();
     }
@@ -297,20 +294,20 @@ async fn items_are_yielded_before_the_next_page_is_requested() {
 
 #[tokio::test]
 async fn collect_all_and_pages_merge_and_split_the_same_pages() {
-    let p = &ENDPOINTS[0];
+    let p = &endpoints()[0];
     let x = p.native.1;
     let server = MockServer::start().await;
     // Each page is asked twice: once by collect_all, once by pages().
     Mock::given(method("POST"))
-        .and(path("/measure"))
+        .and(path(GetMeas::SERVICE.path()))
         .and(|r: &Request| param(r, "offset").is_none())
-        .respond_with(ResponseTemplate::new(200).set_body_string(fixture(p.dir, p.more_case)))
+        .respond_with(ResponseTemplate::new(200).set_body_string(fixture(&p.dir, p.more_case)))
         .expect(2)
         .mount(&server)
         .await;
-    let last = fixture(p.dir, p.last_case);
+    let last = fixture(&p.dir, p.last_case);
     Mock::given(method("POST"))
-        .and(path("/measure"))
+        .and(path(GetMeas::SERVICE.path()))
         .and(move |r: &Request| param(r, "offset") == Some(x.to_string()))
         .respond_with(ResponseTemplate::new(200).set_body_string(last))
         .expect(2)
@@ -319,17 +316,18 @@ async fn collect_all_and_pages_merge_and_split_the_same_pages() {
     catch_all(&server).await;
     let c = client(&server);
 
-    let all = c.measures().getmeas().collect_all().await.unwrap();
+    let all = c.collect_all(GetMeas::new()).await.unwrap();
     let mut want = p.items(p.more_case);
     want.extend(p.items(p.last_case));
     assert_eq!(
         serde_json::to_value(&all.groups).unwrap(),
         serde_json::Value::Array(want)
     );
-    let first = decoded::<measure::GetMeasBody>(&fixture(p.dir, p.more_case))["timezone"].clone();
+    let first =
+        decoded::<<GetMeas as Endpoint>::Body>(&fixture(&p.dir, p.more_case))["timezone"].clone();
     assert_eq!(serde_json::to_value(&all.timezone).unwrap(), first);
 
-    let pages: Vec<_> = c.measures().getmeas().pages().try_collect().await.unwrap();
+    let pages: Vec<_> = c.pages(GetMeas::new()).try_collect().await.unwrap();
     assert_eq!(pages.len(), 2);
     assert_eq!(
         pages[0].groups.len() + pages[1].groups.len(),
@@ -339,10 +337,11 @@ async fn collect_all_and_pages_merge_and_split_the_same_pages() {
 
 #[tokio::test]
 async fn a_stream_starts_at_the_requested_offset() {
-    let p = &ENDPOINTS[1];
+    let p = &endpoints()[1];
+    assert_eq!(p.action, GetActivity::ACTION);
     let server = MockServer::start().await;
     // Asked from offset 100, a page answering offset 100 again does not advance.
-    p.mount(&server, Some(100), fixture(p.dir, p.more_case))
+    p.mount(&server, Some(100), fixture(&p.dir, p.more_case))
         .await;
     catch_all(&server).await;
     let c = client(&server);
@@ -350,7 +349,7 @@ async fn a_stream_starts_at_the_requested_offset() {
         start: date(2024, 6, 1),
         end: date(2024, 6, 3),
     };
-    let mut pages = c.activity().getactivity(days).offset(100).pages();
+    let mut pages = c.pages(GetActivity::new().window(days).offset(100));
     assert!(pages.try_next().await.unwrap().is_some());
     assert!(matches!(
         pages.next().await,

@@ -4,9 +4,15 @@
 use futures_util::TryStreamExt;
 use withings::jiff::civil::date;
 use withings::jiff::{SignedDuration, Timestamp};
+use withings::model::activity::{GetActivity, GetIntradayActivity};
+use withings::model::heart::HeartList;
+use withings::model::measure::GetMeas;
+use withings::model::sleep::{GetSleep, GetSleepSummary};
+use withings::model::user::{GetDevice, GetGoals};
+use withings::model::workout::GetWorkouts;
 use withings::{
-    AppCredentials, Client, DateWindow, ManualClock, MemoryTokenStore, RedirectUri, Scope,
-    SleepField,
+    AppCredentials, CallbackUrl, Client, DateWindow, Endpoint, ManualClock, MemoryTokenStore,
+    Scope, SleepField,
 };
 use withings_sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, Sandbox};
 
@@ -24,7 +30,7 @@ async fn the_facade_runs_against_the_sandbox_end_to_end() {
         .await
         .unwrap();
     let credentials = AppCredentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-        .with_redirect_uri(RedirectUri::parse("https://example.org/withings/cb").unwrap());
+        .with_redirect_uri(CallbackUrl::parse("https://example.org/withings/cb").unwrap());
     let client = Client::builder()
         .base_url(sandbox.base_url())
         .account_url(sandbox.base_url())
@@ -36,12 +42,10 @@ async fn the_facade_runs_against_the_sandbox_end_to_end() {
         .unwrap();
 
     let pending = client
-        .oauth2()
         .authorize(&[Scope::UserMetrics, Scope::UserActivity])
         .unwrap();
     let redirected = sandbox.approve(pending.url()).unwrap();
     let tokens = client
-        .oauth2()
         .complete_authorization(&pending, &redirected)
         .await
         .unwrap();
@@ -49,12 +53,12 @@ async fn the_facade_runs_against_the_sandbox_end_to_end() {
 
     // 30 days of weigh-ins, 7 groups a page: several pages, streamed and collected alike.
     let month_ago = now - SignedDuration::from_hours(24 * 30);
-    let req = client.measures().getmeas().between(month_ago, now);
-    let groups: Vec<_> = req.stream().try_collect().await.unwrap();
+    let req = GetMeas::new().between(month_ago, now);
+    let groups: Vec<_> = client.stream(req.clone()).try_collect().await.unwrap();
     assert!(groups.len() > 14, "{} groups", groups.len());
-    let all = req.collect_all().await.unwrap();
+    let all = client.collect_all(req.clone()).await.unwrap();
     assert_eq!(all.groups, groups);
-    let pages: Vec<_> = req.pages().try_collect().await.unwrap();
+    let pages: Vec<_> = client.pages(req).try_collect().await.unwrap();
     assert!(pages.len() >= 3, "{} pages", pages.len());
 
     let days = DateWindow::Dates {
@@ -62,9 +66,7 @@ async fn the_facade_runs_against_the_sandbox_end_to_end() {
         end: date(2024, 6, 2),
     };
     let activity: Vec<_> = client
-        .activity()
-        .getactivity(days)
-        .stream()
+        .stream(GetActivity::new().window(days))
         .try_collect()
         .await
         .unwrap();
@@ -74,40 +76,38 @@ async fn the_facade_runs_against_the_sandbox_end_to_end() {
     assert!(dates.len() >= 10, "the pages repeat days: {dates:?}");
 
     client
-        .activity()
-        .getworkouts(days)
-        .collect_all()
+        .collect_all(GetWorkouts::new().window(days))
         .await
         .unwrap();
-    let nights = client.sleep().getsummary(days).collect_all().await.unwrap();
+    let nights = client
+        .collect_all(GetSleepSummary::new().window(days))
+        .await
+        .unwrap();
     assert!(nights.len() >= 10, "{} nights", nights.len());
-    client.heart().list().collect_all().await.unwrap();
-    client.user().getdevice().send().await.unwrap();
-    client.user().getgoals().send().await.unwrap();
+    client.collect_all(HeartList::new()).await.unwrap();
+    client.send(&GetDevice::new()).await.unwrap();
+    client.send(&GetGoals::new()).await.unwrap();
 
     // 48 h of sleep states: two calls of 24 h, merged in order.
     let two_days_ago = now - SignedDuration::from_hours(48);
-    let req = client
-        .sleep()
-        .get(two_days_ago, now)
+    let req = GetSleep::new()
+        .between(two_days_ago, now)
         .data_fields([SleepField::Hr]);
-    assert_eq!(req.split().unwrap().len(), 2);
-    let night = req.send().await.unwrap();
+    assert_eq!(req.calls().unwrap().len(), 2);
+    let night = client.send(&req).await.unwrap();
     assert!(!night.segments.is_empty());
     assert!(night.segments.windows(2).all(|w| w[0].start <= w[1].start));
 
     let samples = client
-        .activity()
-        .getintradayactivity(two_days_ago, now)
-        .send()
+        .send(&GetIntradayActivity::new().between(two_days_ago, now))
         .await
         .unwrap();
     assert!(samples.windows(2).all(|w| w[0].at < w[1].at));
 
     let devices = client
         .call(
-            withings::Service::User,
-            "getdevice",
+            GetDevice::SERVICE,
+            GetDevice::ACTION,
             [] as [(&str, &str); 0],
         )
         .await

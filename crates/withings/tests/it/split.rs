@@ -3,21 +3,19 @@
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-use withings::{Error, IntradayField, SleepField};
+use withings::model::activity::GetIntradayActivity;
+use withings::model::sleep::GetSleep;
+use withings::{Endpoint, Error, IntradayField, RequestError, SleepField, TimeSpan};
 
-use crate::support::{catch_all, client, fixture, form, param, requests, ts};
+use crate::support::{catch_all, client, fixture_of, form, param, requests, ts};
 
 const DAY: i64 = 86_400;
 
-async fn mount_chunk(
-    server: &MockServer,
-    service_path: &str,
-    action: &'static str,
-    start: i64,
-    body: String,
-) {
+/// Serves `body` to the call of `E` that starts at `start`, once.
+async fn mount_chunk<E: Endpoint>(server: &MockServer, start: i64, body: String) {
+    let action = E::ACTION;
     Mock::given(method("POST"))
-        .and(path(service_path))
+        .and(path(E::SERVICE.path()))
         .and(move |r: &Request| {
             param(r, "action").as_deref() == Some(action)
                 && param(r, "startdate") == Some(start.to_string())
@@ -34,43 +32,48 @@ async fn intraday_over_50_hours_is_three_calls_merged_sorted_without_seam_duplic
     // 2024-06-02T00:00Z; the first call ends at 1717372800, where the second starts.
     let s = 1_717_286_400;
     let server = MockServer::start().await;
-    let dir = "v2-measure-getintradayactivity";
     // Out of order, and holding a sample exactly on the seam (1717372800, 12 steps).
-    mount_chunk(
+    mount_chunk::<GetIntradayActivity>(
         &server,
-        "/v2/measure",
-        "getintradayactivity",
         s,
-        fixture(dir, "samples_out_of_order"),
+        fixture_of::<GetIntradayActivity>("samples_out_of_order"),
     )
     .await;
     // The seam sample again (another copy), and one later sample.
     let second = r#"{"status":0,"body":{"series":{"1717400000":{"steps":5,"duration":60},"1717372800":{"steps":99,"duration":60}}}}"#;
-    mount_chunk(
+    mount_chunk::<GetIntradayActivity>(&server, s + DAY, second.to_owned()).await;
+    mount_chunk::<GetIntradayActivity>(
         &server,
-        "/v2/measure",
-        "getintradayactivity",
-        s + DAY,
-        second.to_owned(),
-    )
-    .await;
-    mount_chunk(
-        &server,
-        "/v2/measure",
-        "getintradayactivity",
         s + 2 * DAY,
-        fixture(dir, "empty_series"),
+        fixture_of::<GetIntradayActivity>("empty_series"),
     )
     .await;
     catch_all(&server).await;
     let c = client(&server);
 
-    let req = c
-        .activity()
-        .getintradayactivity(ts(s), ts(s + 50 * 3600))
+    let req = GetIntradayActivity::new()
+        .between(ts(s), ts(s + 50 * 3600))
         .data_fields([IntradayField::Steps]);
-    assert_eq!(req.split().unwrap().len(), 3);
-    let samples = req.send().await.unwrap();
+    let calls = req.calls().unwrap();
+    assert_eq!(calls.len(), 3);
+    assert_eq!(
+        calls.iter().map(|c| c.span).collect::<Vec<_>>(),
+        [
+            (s, s + DAY),
+            (s + DAY, s + 2 * DAY),
+            (s + 2 * DAY, s + 50 * 3600)
+        ]
+        .map(|(a, b)| Some(TimeSpan {
+            start: ts(a),
+            end: ts(b)
+        }))
+    );
+    assert!(
+        calls
+            .iter()
+            .all(|c| c.data_fields == [IntradayField::Steps])
+    );
+    let samples = c.send(&req).await.unwrap();
     let at: Vec<i64> = samples.iter().map(|x| x.at.as_second()).collect();
     assert_eq!(
         at,
@@ -118,37 +121,36 @@ async fn intraday_over_50_hours_is_three_calls_merged_sorted_without_seam_duplic
 }
 
 #[tokio::test]
-async fn intraday_send_wire_returns_one_body_per_call() {
+async fn intraday_send_wire_merges_the_bodies_of_every_call() {
     let s = 1_717_286_400;
     let server = MockServer::start().await;
-    let dir = "v2-measure-getintradayactivity";
-    mount_chunk(
+    let first = fixture_of::<GetIntradayActivity>("normal");
+    let first_json: serde_json::Value = serde_json::from_str(&first).unwrap();
+    mount_chunk::<GetIntradayActivity>(&server, s, first).await;
+    mount_chunk::<GetIntradayActivity>(
         &server,
-        "/v2/measure",
-        "getintradayactivity",
-        s,
-        fixture(dir, "normal"),
-    )
-    .await;
-    mount_chunk(
-        &server,
-        "/v2/measure",
-        "getintradayactivity",
         s + DAY,
-        fixture(dir, "empty_series"),
+        fixture_of::<GetIntradayActivity>("empty_series"),
     )
     .await;
     catch_all(&server).await;
     let c = client(&server);
-    let bodies = c
-        .activity()
-        .getintradayactivity(ts(s), ts(s + DAY + 1))
-        .send_wire()
-        .await
-        .unwrap();
-    assert_eq!(bodies.len(), 2);
-    assert_eq!(bodies[0].series.len(), 3);
-    assert!(bodies[1].series.is_empty());
+    let req = GetIntradayActivity::new().between(ts(s), ts(s + DAY + 1));
+    assert_eq!(req.calls().unwrap().len(), 2);
+    // One body: the first call's three samples, and nothing from the empty second call.
+    let body = c.send_wire(&req).await.unwrap();
+    assert_eq!(body.series.len(), 3);
+    let keys: Vec<String> = body.series.keys().map(ToString::to_string).collect();
+    let mut want: Vec<String> = first_json["body"]["series"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
+        .collect();
+    want.sort();
+    assert_eq!(keys, want);
+    assert_eq!(requests(&server).await.len(), 2);
+    server.verify().await;
 }
 
 #[tokio::test]
@@ -156,27 +158,18 @@ async fn sleep_get_over_30_hours_is_two_calls_merged_with_a_seam_segment_kept_on
     // 2024-06-02T15:00Z: the night of the fixture falls in the first call.
     let s = 1_717_340_400;
     let server = MockServer::start().await;
-    mount_chunk(
-        &server,
-        "/v2/sleep",
-        "get",
-        s,
-        fixture("v2-sleep-get", "night-out-of-order"),
-    )
-    .await;
+    mount_chunk::<GetSleep>(&server, s, fixture_of::<GetSleep>("night-out-of-order")).await;
     // The last segment of the first call again, and a nap the next day.
     let second = r#"{"status":0,"body":{"series":[{"startdate":1717430000,"state":1,"enddate":1717431000,"model":"Aura Sensor V2","model_id":63},{"startdate":1717368600,"state":3,"enddate":1717369800,"model":"Aura Sensor V2","model_id":63}],"model":32}}"#;
-    mount_chunk(&server, "/v2/sleep", "get", s + DAY, second.to_owned()).await;
+    mount_chunk::<GetSleep>(&server, s + DAY, second.to_owned()).await;
     catch_all(&server).await;
     let c = client(&server);
 
-    let night = c
-        .sleep()
-        .get(ts(s), ts(s + 30 * 3600))
-        .data_fields([SleepField::Hr])
-        .send()
-        .await
-        .unwrap();
+    let req = GetSleep::new()
+        .between(ts(s), ts(s + 30 * 3600))
+        .data_fields([SleepField::Hr]);
+    assert_eq!(req.calls().unwrap().len(), 2);
+    let night = c.send(&req).await.unwrap();
     let starts: Vec<i64> = night.segments.iter().map(|x| x.start.as_second()).collect();
     assert_eq!(
         starts,
@@ -212,14 +205,42 @@ async fn a_reversed_range_is_refused_before_sending() {
     let server = MockServer::start().await;
     catch_all(&server).await;
     let c = client(&server);
-    let e = c.sleep().get(ts(200), ts(100)).send().await.unwrap_err();
-    assert!(matches!(e, Error::InvalidRequest(_)), "{e:?}");
+    let req = GetSleep::new().between(ts(200), ts(100));
+    assert!(matches!(
+        req.calls(),
+        Err(RequestError::ReversedWindow { .. })
+    ));
+    let e = c.send(&req).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Request(RequestError::ReversedWindow { .. })),
+        "{e:?}"
+    );
     let e = c
-        .activity()
-        .getintradayactivity(ts(200), ts(100))
-        .send()
+        .send(&GetIntradayActivity::new().between(ts(200), ts(100)))
         .await
         .unwrap_err();
     assert!(e.to_string().contains("before it starts"), "{e}");
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_range_needing_more_than_max_calls_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    catch_all(&server).await;
+    let c = client(&server);
+    let days = i64::try_from(withings::model::MAX_CALLS).unwrap() + 1;
+    let req = GetIntradayActivity::new().between(ts(0), ts(days * DAY));
+    assert!(matches!(
+        req.calls(),
+        Err(RequestError::TooManyCalls { .. })
+    ));
+    let e = c.send(&req).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Request(RequestError::TooManyCalls { .. })),
+        "{e:?}"
+    );
+    // Exactly MAX_CALLS days is allowed.
+    let req = GetIntradayActivity::new().between(ts(0), ts((days - 1) * DAY));
+    assert_eq!(req.calls().unwrap().len(), withings::model::MAX_CALLS);
     assert!(requests(&server).await.is_empty());
 }

@@ -4,12 +4,17 @@ use std::path::{Path, PathBuf};
 
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
-use withings::{AccessToken, Client, RetryPolicy};
+use withings::{AccessToken, Client, Endpoint, RetryPolicy};
 
 /// `fixtures/<dir>/<case>.json`, as bytes (served byte for byte).
 pub fn fixture(dir: &str, case: &str) -> String {
     let p = fixtures_root().join(dir).join(format!("{case}.json"));
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+/// `fixtures/<E's folder>/<case>.json`.
+pub fn fixture_of<E: Endpoint>(case: &str) -> String {
+    fixture(&E::fixture_dir(), case)
 }
 
 pub fn fixtures_root() -> PathBuf {
@@ -54,6 +59,16 @@ pub async fn serve(
     mount(&server, service_path, action, body, times).await;
     catch_all(&server).await;
     server
+}
+
+/// [`serve`] on the service and action of `E`.
+pub async fn serve_for<E: Endpoint>(body: String, times: u64) -> MockServer {
+    serve(E::SERVICE.path(), E::ACTION, body, times).await
+}
+
+/// [`mount`] on the service and action of `E`.
+pub async fn mount_for<E: Endpoint>(server: &MockServer, body: String, times: u64) {
+    mount(server, E::SERVICE.path(), E::ACTION, body, times).await;
 }
 
 pub async fn mount(
@@ -125,34 +140,16 @@ pub fn ts(s: i64) -> withings::jiff::Timestamp {
     withings::jiff::Timestamp::from_second(s).expect("timestamp")
 }
 
-/// What decoding a response directly (without the façade) gives: the reference every call
-/// through the façade is compared with. (Not the `.expected` snapshots: fixtures are being
-/// edited by others, and the decode crate's own test keeps the snapshots honest.)
-#[derive(Debug, PartialEq)]
-pub enum Outcome {
-    Ok(serde_json::Value),
-    Status(i64),
-    ErrorAt(String),
-}
-
-pub fn outcome<B>(body: &str) -> Outcome
-where
-    B: withings::Decode + serde::de::DeserializeOwned,
-{
-    match withings::decode::decode_reply::<B>(body.as_bytes()) {
-        Ok(withings::decode::Reply::Ok(v)) => Outcome::Ok(serde_json::to_value(v).unwrap()),
-        Ok(withings::decode::Reply::Status(s)) => Outcome::Status(s.status),
-        Err(e) => Outcome::ErrorAt(e.path().to_owned()),
-    }
-}
-
-/// The decoded value of a fixture that must decode.
+/// What decoding a response directly (without the façade) gives: the reference the typed
+/// calls of `calls.rs` are compared with. (`fixtures.rs` compares the façade with the
+/// `.expected` snapshots themselves.)
 pub fn decoded<B>(body: &str) -> serde_json::Value
 where
     B: withings::Decode + serde::de::DeserializeOwned,
 {
-    match outcome::<B>(body) {
-        Outcome::Ok(v) => v,
-        other => panic!("the fixture does not decode: {other:?}"),
+    match withings::decode::decode_reply::<B>(body.as_bytes()) {
+        Ok(withings::decode::Reply::Ok(v)) => serde_json::to_value(v).unwrap(),
+        Ok(withings::decode::Reply::Status(s)) => panic!("the fixture is an API status: {s}"),
+        Err(e) => panic!("the fixture does not decode: {e}"),
     }
 }

@@ -374,4 +374,22 @@ mod tests {
         assert!(e.contains("cannot read the token file"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn a_malformed_manifest_is_named_with_line_and_column() {
+        let root = std::env::temp_dir().join(format!("xtask-manifest-{}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("manifest.toml"),
+            "[[record]]\ndir = \"v2-sleep-get\"\ncase = \"c\"\nparams = { a = 1\n",
+        )
+        .unwrap();
+        // The manifest is read before any token is looked for or call made.
+        let e = record_all(&root, &root, &Args::default()).unwrap_err();
+        assert!(
+            e.starts_with("fixtures/manifest.toml: line 4, column 17: unclosed inline table"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

@@ -9,7 +9,6 @@
 //! - [`cli`]: the command line, on the workspace's own `fixtures/`.
 
 pub mod check;
-mod civil;
 pub mod cli;
 mod json;
 pub mod manifest;

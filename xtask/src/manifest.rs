@@ -1,9 +1,9 @@
 //! `fixtures/manifest.toml`: what `cargo xtask regen-fixtures` records.
 //!
-//! The file is TOML, read by a small parser that accepts the subset the manifest needs:
-//! comments, `[[record]]` tables, and `key = value` lines whose value is a basic string, an
-//! integer, a boolean, an array of those (sent as a comma list) or a one-line inline table of
-//! those. Anything else is an error naming the line.
+//! The file is TOML, read with the `toml` crate into serde structs: `[[record]]` tables whose
+//! keys are `dir`, `case`, optional `service` and `action`, and a `params` table whose values
+//! are strings, integers, booleans or arrays of those (sent as a comma list). Anything else is
+//! an error naming the line (and, for what TOML itself rejects, the column).
 //!
 //! ```toml
 //! [[record]]
@@ -19,11 +19,11 @@
 //! scrubbing (`{ref v2-heart-list/recorded body.series[0].ecg.signalid}`), so a detail call can
 //! name a record a list returned.
 
-use std::collections::HashMap;
-
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use toml::{Spanned, Table, Value};
 use withings_model::Service;
-
-use crate::civil;
 
 /// One response to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,86 +57,80 @@ pub struct Manifest {
     pub entries: Vec<Entry>,
 }
 
-/// A scalar or array value of the TOML subset.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Value {
-    Str(String),
-    Int(i64),
-    Bool(bool),
-    Array(Vec<Value>),
-    Table(Vec<(String, Value)>),
+/// The file as TOML has it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    record: Vec<Spanned<Record>>,
 }
 
-impl Value {
-    /// The text sent in a form: arrays become comma lists.
-    fn form_text(&self) -> Result<String, String> {
-        Ok(match self {
-            Self::Str(s) => s.clone(),
-            Self::Int(i) => i.to_string(),
-            Self::Bool(b) => b.to_string(),
-            Self::Array(items) => items
-                .iter()
-                .map(Self::form_text)
-                .collect::<Result<Vec<_>, _>>()?
-                .join(","),
-            Self::Table(_) => return Err("a table cannot be a parameter value".into()),
-        })
-    }
+/// One `[[record]]` table. `dir` and `case` are optional here so that their absence is
+/// reported as this module words it, on the table's line.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Record {
+    dir: Option<String>,
+    case: Option<String>,
+    service: Option<String>,
+    action: Option<String>,
+    /// In file order (toml's `preserve_order` feature): the order they are sent in.
+    params: Option<Spanned<Table>>,
+}
+
+/// The text sent in a form: arrays become comma lists.
+fn form_text(value: &Value) -> Result<String, String> {
+    Ok(match value {
+        Value::String(s) => s.clone(),
+        Value::Integer(i) => i.to_string(),
+        Value::Boolean(b) => b.to_string(),
+        Value::Array(items) => items
+            .iter()
+            .map(form_text)
+            .collect::<Result<Vec<_>, _>>()?
+            .join(","),
+        other => {
+            return Err(format!(
+                "a {} cannot be a parameter value (strings, integers, booleans and arrays of those)",
+                other.type_str()
+            ));
+        }
+    })
+}
+
+/// The 1-based line and column (in characters) of a byte offset of `text`.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line_start = before.rfind('\n').map_or(0, |at| at + 1);
+    let column = before.get(line_start..).unwrap_or_default().chars().count() + 1;
+    (before.matches('\n').count() + 1, column)
 }
 
 /// Parses the manifest text.
 ///
 /// # Errors
-/// `line N: …` for anything outside the subset, an unknown key, a missing `dir` or `case`, a
+/// `line N, column C: …` for what is not TOML or not the manifest's shape (an unknown table or
+/// key, a value of the wrong type); `line N: …` for a `[[record]]` without `dir` or `case`, a
 /// service or action that cannot be read from the folder name, or a duplicate entry.
 pub fn parse(text: &str) -> Result<Manifest, String> {
-    let mut tables: Vec<(usize, Vec<(String, Value)>)> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let n = n + 1;
-        let mut p = Parser {
-            s: line.as_bytes(),
-            i: 0,
+    let file: File = toml::from_str(text).map_err(|e| {
+        let message = e.message().trim_end();
+        let Some(span) = e.span() else {
+            return message.to_owned();
         };
-        p.ws();
-        if p.done() {
-            continue;
-        }
-        if p.eat("[[") {
-            p.ws();
-            let name = p.key().map_err(|e| format!("line {n}: {e}"))?;
-            p.ws();
-            if !p.eat("]]")
-                || !{
-                    p.ws();
-                    p.done()
-                }
-            {
-                return Err(format!("line {n}: expected `]]`"));
+        let (line, column) = position(text, span.start);
+        match text.get(span) {
+            // toml's only message that does not say what: the span is the key.
+            Some(key) if message == "duplicate key" => {
+                format!("line {line}, column {column}: `{key}` given twice")
             }
-            if name != "record" {
-                return Err(format!(
-                    "line {n}: unknown table `[[{name}]]` (only [[record]])"
-                ));
-            }
-            tables.push((n, Vec::new()));
-            continue;
+            _ => format!("line {line}, column {column}: {message}"),
         }
-        let (key, value) = p.pair().map_err(|e| format!("line {n}: {e}"))?;
-        p.ws();
-        if !p.done() {
-            return Err(format!("line {n}: unexpected text after the value"));
-        }
-        let Some((_, table)) = tables.last_mut() else {
-            return Err(format!("line {n}: `{key}` outside a [[record]] table"));
-        };
-        if table.iter().any(|(k, _)| *k == key) {
-            return Err(format!("line {n}: `{key}` given twice"));
-        }
-        table.push((key, value));
-    }
+    })?;
     let mut entries: Vec<Entry> = Vec::new();
-    for (line, table) in tables {
-        let entry = entry(line, table)?;
+    for record in file.record {
+        let line = position(text, record.span().start).0;
+        let entry = entry(text, line, record.into_inner())?;
         if entries.iter().any(|e| e.id() == entry.id()) {
             return Err(format!("line {line}: {} is recorded twice", entry.id()));
         }
@@ -145,19 +139,13 @@ pub fn parse(text: &str) -> Result<Manifest, String> {
     Ok(Manifest { entries })
 }
 
-fn entry(line: usize, table: Vec<(String, Value)>) -> Result<Entry, String> {
-    let mut fields: HashMap<String, Value> = table.into_iter().collect();
-    let mut text = |k: &str| -> Result<Option<String>, String> {
-        match fields.remove(k) {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s)),
-            Some(_) => Err(format!("line {line}: `{k}` must be a string")),
-        }
-    };
-    let dir = text("dir")?.ok_or_else(|| format!("line {line}: [[record]] without `dir`"))?;
-    let case = text("case")?.ok_or_else(|| format!("line {line}: [[record]] without `case`"))?;
-    let service = text("service")?;
-    let action = text("action")?;
+fn entry(text: &str, line: usize, record: Record) -> Result<Entry, String> {
+    let dir = record
+        .dir
+        .ok_or_else(|| format!("line {line}: [[record]] without `dir`"))?;
+    let case = record
+        .case
+        .ok_or_else(|| format!("line {line}: [[record]] without `case`"))?;
     let safe = |s: &str| {
         !s.is_empty()
             && s.bytes()
@@ -170,35 +158,32 @@ fn entry(line: usize, table: Vec<(String, Value)>) -> Result<Entry, String> {
     }
     // `v2-sleep-getsummary`: actions have no dash, so the action is after the last one.
     let (slug, derived_action) = dir.rsplit_once('-').unwrap_or((dir.as_str(), ""));
-    let service_name = service.as_deref().unwrap_or(slug);
+    let service_name = record.service.as_deref().unwrap_or(slug);
     let service = Service::parse(service_name)
         .ok_or_else(|| format!("line {line}: unknown service `{service_name}`"))?;
-    let action = action.unwrap_or_else(|| derived_action.to_owned());
+    let action = record.action.unwrap_or_else(|| derived_action.to_owned());
     if action.is_empty() {
         return Err(format!(
             "line {line}: no action (name the folder <service>-<action>)"
         ));
     }
-    let params = match fields.remove("params") {
+    let params = match record.params {
         None => Vec::new(),
-        Some(Value::Table(pairs)) => pairs
-            .into_iter()
-            .map(|(k, v)| {
-                if k == "action" {
-                    return Err(format!("line {line}: `action` is not a parameter"));
-                }
-                v.form_text()
-                    .map(|t| (k, t))
-                    .map_err(|e| format!("line {line}: {e}"))
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => return Err(format!("line {line}: `params` must be an inline table")),
+        Some(params) => {
+            let at = position(text, params.span().start).0;
+            params
+                .into_inner()
+                .into_iter()
+                .map(|(k, v)| {
+                    if k == "action" {
+                        return Err(format!("line {at}: `action` is not a parameter"));
+                    }
+                    let t = form_text(&v).map_err(|e| format!("line {at}: `{k}`: {e}"))?;
+                    Ok((k, t))
+                })
+                .collect::<Result<_, _>>()?
+        }
     };
-    if let Some(k) = fields.keys().next() {
-        return Err(format!(
-            "line {line}: unknown key `{k}` (dir, case, service, action, params)"
-        ));
-    }
     Ok(Entry {
         dir,
         case,
@@ -207,181 +192,6 @@ fn entry(line: usize, table: Vec<(String, Value)>) -> Result<Entry, String> {
         params,
         line,
     })
-}
-
-struct Parser<'a> {
-    s: &'a [u8],
-    i: usize,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.i).copied()
-    }
-
-    fn ws(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\r')) {
-            self.i += 1;
-        }
-        if self.peek() == Some(b'#') {
-            self.i = self.s.len();
-        }
-    }
-
-    fn done(&self) -> bool {
-        self.i >= self.s.len()
-    }
-
-    fn eat(&mut self, t: &str) -> bool {
-        if self.s.get(self.i..self.i + t.len()) == Some(t.as_bytes()) {
-            self.i += t.len();
-            true
-        } else {
-            false
-        }
-    }
-
-    fn key(&mut self) -> Result<String, String> {
-        if self.peek() == Some(b'"') {
-            return self.string();
-        }
-        let start = self.i;
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-        {
-            self.i += 1;
-        }
-        if start == self.i {
-            return Err("expected a key".into());
-        }
-        Ok(String::from_utf8_lossy(self.s.get(start..self.i).unwrap_or_default()).into_owned())
-    }
-
-    fn pair(&mut self) -> Result<(String, Value), String> {
-        let key = self.key()?;
-        self.ws();
-        if !self.eat("=") {
-            return Err(format!("expected `=` after `{key}`"));
-        }
-        self.ws();
-        let value = self.value(true)?;
-        Ok((key, value))
-    }
-
-    fn value(&mut self, table_allowed: bool) -> Result<Value, String> {
-        match self.peek() {
-            Some(b'"') => self.string().map(Value::Str),
-            Some(b'[') => {
-                self.i += 1;
-                let mut items = Vec::new();
-                loop {
-                    self.ws();
-                    if self.eat("]") {
-                        break;
-                    }
-                    items.push(self.value(false)?);
-                    self.ws();
-                    if self.eat("]") {
-                        break;
-                    }
-                    if !self.eat(",") {
-                        return Err(
-                            "expected `,` or `]` in an array (arrays stay on one line)".into()
-                        );
-                    }
-                }
-                Ok(Value::Array(items))
-            }
-            Some(b'{') if table_allowed => {
-                self.i += 1;
-                let mut pairs: Vec<(String, Value)> = Vec::new();
-                self.ws();
-                if self.eat("}") {
-                    return Ok(Value::Table(pairs));
-                }
-                loop {
-                    self.ws();
-                    let key = self.key()?;
-                    self.ws();
-                    if !self.eat("=") {
-                        return Err(format!("expected `=` after `{key}`"));
-                    }
-                    self.ws();
-                    let v = self.value(false)?;
-                    if pairs.iter().any(|(k, _)| *k == key) {
-                        return Err(format!("`{key}` given twice"));
-                    }
-                    pairs.push((key, v));
-                    self.ws();
-                    if self.eat("}") {
-                        return Ok(Value::Table(pairs));
-                    }
-                    if !self.eat(",") {
-                        return Err("expected `,` or `}` in an inline table (one line)".into());
-                    }
-                }
-            }
-            Some(b't') if self.eat("true") => Ok(Value::Bool(true)),
-            Some(b'f') if self.eat("false") => Ok(Value::Bool(false)),
-            Some(b'-' | b'+' | b'0'..=b'9') => {
-                let start = self.i;
-                self.i += 1;
-                while self.peek().is_some_and(|b| b.is_ascii_digit() || b == b'_') {
-                    self.i += 1;
-                }
-                let text: String =
-                    String::from_utf8_lossy(self.s.get(start..self.i).unwrap_or_default())
-                        .replace('_', "");
-                text.parse()
-                    .map(Value::Int)
-                    .map_err(|_| format!("`{text}` is not an integer"))
-            }
-            _ => Err("expected a string, integer, boolean, array or inline table".into()),
-        }
-    }
-
-    fn string(&mut self) -> Result<String, String> {
-        if !self.eat("\"") {
-            return Err("expected `\"`".into());
-        }
-        let mut out = Vec::new();
-        loop {
-            let Some(b) = self.peek() else {
-                return Err("unterminated string".into());
-            };
-            self.i += 1;
-            match b {
-                b'"' => break,
-                b'\\' => {
-                    let Some(e) = self.peek() else {
-                        return Err("unterminated string".into());
-                    };
-                    self.i += 1;
-                    match e {
-                        b'"' => out.push(b'"'),
-                        b'\\' => out.push(b'\\'),
-                        b'n' => out.push(b'\n'),
-                        b't' => out.push(b'\t'),
-                        b'r' => out.push(b'\r'),
-                        b'u' => {
-                            let hex = self.s.get(self.i..self.i + 4).unwrap_or_default();
-                            let c = std::str::from_utf8(hex)
-                                .ok()
-                                .and_then(|h| u32::from_str_radix(h, 16).ok())
-                                .and_then(char::from_u32)
-                                .ok_or("bad \\u escape")?;
-                            self.i += 4;
-                            out.extend_from_slice(c.to_string().as_bytes());
-                        }
-                        _ => return Err(format!("unsupported escape `\\{}`", char::from(e))),
-                    }
-                }
-                _ => out.push(b),
-            }
-        }
-        String::from_utf8(out).map_err(|_| "a string that is not UTF-8".into())
-    }
 }
 
 /// Resolves a parameter value: a template (`{now-7d}`, `{today}`, `{ref …}`) or the text as
@@ -425,7 +235,12 @@ pub fn resolve(
             if secs % 86_400 != 0 {
                 return Err(format!("`{value}`: dates move by whole days (d, w)"));
             }
-            Ok(civil::format_ymd(now.div_euclid(86_400) + secs / 86_400))
+            // A whole number of days: the date of the moved instant is the moved date.
+            let day = now
+                .checked_add(secs)
+                .and_then(|t| Timestamp::from_second(t).ok())
+                .ok_or_else(|| format!("`{value}`: out of range"))?;
+            Ok(TimeZone::UTC.to_datetime(day).date().to_string())
         }
         _ => Err(format!(
             "`{value}`: unknown template (now, today, ref); write literal braces some other way"
@@ -554,14 +369,18 @@ action = "get"
     #[test]
     fn errors_name_the_line() {
         for (text, want) in [
-            ("dir = \"x\"", "line 1: `dir` outside"),
+            // A key outside any [[record]] is a top-level key, which TOML places at line 1.
+            (
+                "dir = \"x\"",
+                "line 1, column 1: unknown field `dir`, expected `record`",
+            ),
             (
                 "[[record]]\ncase = \"c\"",
                 "line 1: [[record]] without `dir`",
             ),
             (
                 "[[record]]\ndir = \"v2-sleep-get\"\ncase = \"c\"\nwindow = 3",
-                "unknown key `window`",
+                "line 4, column 1: unknown field `window`, expected one of `dir`",
             ),
             (
                 "[[record]]\ndir = \"nope-get\"\ncase = \"c\"",
@@ -570,13 +389,17 @@ action = "get"
             ("[[record]]\ndir = \"../x-get\"\ncase = \"c\"", "file names"),
             (
                 "[[record]]\ndir = \"v2-sleep-get\"\ncase = \"c\"\nparams = { a = 1\n",
-                "line 4:",
+                "line 4, column 17: unclosed inline table",
+            ),
+            // `'…'` is a TOML literal string (accepted, see below); a number is not a string.
+            (
+                "[[record]]\ndir = 2",
+                "line 2, column 7: invalid type: integer `2`, expected a string",
             ),
             (
-                "[[record]]\ndir = 'v2-sleep-get'",
-                "line 2: expected a string",
+                "[[tables]]",
+                "line 1, column 3: unknown field `tables`, expected `record`",
             ),
-            ("[[tables]]", "line 1: unknown table"),
             (
                 "[[record]]\ndir = \"v2-sleep-get\"\ncase = \"c\"\n[[record]]\ndir = \"v2-sleep-get\"\ncase = \"c\"",
                 "line 4: v2-sleep-get/c is recorded twice",
@@ -584,6 +407,53 @@ action = "get"
         ] {
             let e = parse(text).unwrap_err();
             assert!(e.contains(want), "{text:?}: {e}");
+        }
+        let m = parse("[[record]]\ndir = 'v2-sleep-get'\ncase = 'c'").unwrap();
+        assert_eq!(m.entries[0].id(), "v2-sleep-get/c");
+    }
+
+    #[test]
+    fn malformed_manifests_are_refused_with_line_and_cause() {
+        const HEAD: &str = "# what to record\n[[record]]\ndir = \"v2-sleep-get\"\ncase = \"c\"\n";
+        for (tail, want) in [
+            // Not TOML at all.
+            ("params = {", "line 5, column 11: "),
+            ("case2 = \"c\" x", "line 5, column 13: "),
+            // Columns count characters, not bytes.
+            ("service = \"é\" x", "line 5, column 15: "),
+            (
+                "params = { a = 1, a = 2 }",
+                "line 5, column 19: `a` given twice",
+            ),
+            ("case = \"d\"", "line 5, column 1: `case` given twice"),
+            ("[record]", "line 5, column 2: `record` given twice"),
+            // TOML, but not a manifest.
+            (
+                "params = \"a=1\"",
+                "line 5, column 10: invalid type: string \"a=1\", expected a map",
+            ),
+            (
+                "params = { a = 1.5 }",
+                "line 5: `a`: a float cannot be a parameter value",
+            ),
+            (
+                "params = { a = [1, { b = 2 }] }",
+                "line 5: `a`: a table cannot be a parameter value",
+            ),
+            (
+                "params = { a = 2024-06-03 }",
+                "line 5: `a`: a datetime cannot be a parameter value",
+            ),
+            (
+                "params = { action = \"get\" }",
+                "line 5: `action` is not a parameter",
+            ),
+            ("service = \"v9/nope\"", "line 2: unknown service `v9/nope`"),
+            ("action = \"\"", "line 2: no action"),
+        ] {
+            let text = format!("{HEAD}{tail}\n");
+            let e = parse(&text).unwrap_err();
+            assert!(e.starts_with(want), "{tail:?}: {e}");
         }
     }
 

@@ -33,7 +33,9 @@
 
 use std::collections::HashMap;
 
-use crate::civil;
+use jiff::Span;
+use jiff::civil::Date;
+
 use crate::json::{self, Kind, Role};
 
 /// Hex ids and tokens: pseudonyms start with this.
@@ -458,7 +460,7 @@ impl Scrubber {
             return None;
         }
         self.shift_number(s)
-            .or_else(|| civil::parse_ymd(s).map(|d| civil::format_ymd(d + self.shift_days)))
+            .or_else(|| shift_ymd(s, self.shift_days))
     }
 
     /// Scrubs one JSON text: only the replaced literals change.
@@ -513,6 +515,25 @@ impl Scrubber {
             .collect();
         format!("{}{tail}", pairs.join("&"))
     }
+}
+
+/// A strict `YYYY-MM-DD` naming a real date (jiff alone would also read `20240603` or
+/// `+002024-06-03`, which are left as they are).
+fn parse_ymd(s: &str) -> Option<Date> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        });
+    shaped.then(|| s.parse().ok()).flatten()
+}
+
+/// `s` moved by `days` days, when it is a strict `YYYY-MM-DD` naming a real date (and the
+/// moved date is within jiff's years -9999 to 9999).
+fn shift_ymd(s: &str, days: i64) -> Option<String> {
+    let moved = parse_ymd(s)?.checked_add(Span::new().try_days(days).ok()?);
+    Some(moved.ok()?.to_string())
 }
 
 /// `application/x-www-form-urlencoded` decoding (`+` is a space); bad escapes stay as written.
@@ -782,6 +803,34 @@ mod tests {
             out,
             "userid=99990001&date=2024-06-04&callbackurl=https%3A%2F%2Fexample.org%2Fcallback%2F1&x"
         );
+    }
+
+    #[test]
+    fn dates_are_strict_and_move_by_whole_days() {
+        let date = |y, m, d| Date::new(y, m, d).unwrap();
+        assert_eq!(parse_ymd("1970-01-01"), Some(date(1970, 1, 1)));
+        assert_eq!(parse_ymd("2024-06-03"), Some(date(2024, 6, 3)));
+        assert_eq!(date(2024, 6, 3).to_string(), "2024-06-03");
+        assert_eq!(shift_ymd("2024-06-03", -30).as_deref(), Some("2024-05-04"));
+        assert_eq!(shift_ymd("2024-02-29", 0).as_deref(), Some("2024-02-29"));
+        for bad in [
+            "2024-02-30",
+            "2024-13-45",
+            "2024-6-03",
+            "2024-06-031",
+            "abcd-ef-gh",
+            "20240603",
+            "+002024-06-03",
+        ] {
+            assert_eq!(parse_ymd(bad), None, "{bad}");
+            assert_eq!(shift_ymd(bad, 1), None, "{bad}");
+        }
+        for z in (-700_000..700_000).step_by(997) {
+            let moved = shift_ymd("2024-06-03", z).unwrap();
+            assert_eq!(shift_ymd(&moved, -z).as_deref(), Some("2024-06-03"), "{z}");
+        }
+        // Past jiff's years (-9999 to 9999) the text is left as it is.
+        assert_eq!(shift_ymd("9999-12-31", 1), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! What every command shares: the client, the token file, progress on stderr, error mapping.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use withings::Output;
@@ -97,11 +98,14 @@ impl ClientSpec {
         if let Some(c) = &self.credentials {
             b = b.credentials(c.clone());
         }
-        b.build().map_err(|e| match e.http() {
-            Some(h) if h.kind() == withings::http::ErrorKind::Config => Failure::config(format!(
-                "{h} (check --base-url / --account-url: https, or http to 127.0.0.1 for a sandbox)"
-            )),
-            _ => from_facade(&e),
+        b.build().map_err(|e| {
+            if e.kind() == withings::http::ErrorKind::Config {
+                Failure::config(format!(
+                    "{e} (check --base-url / --account-url: https, or http to 127.0.0.1 for a sandbox)"
+                ))
+            } else {
+                from_http(&e)
+            }
         })
     }
 }
@@ -121,48 +125,56 @@ pub(crate) fn require_token(path: &Path) -> Result<(), Failure> {
     }
 }
 
-/// `label: page 3` on stderr, redrawn in place, only when stderr is a terminal.
+/// A spinner and `label: page 3…` on stderr, redrawn in place by indicatif, only when stderr
+/// is a terminal that log lines (`-v`, `RUST_LOG`) are not writing to; cleared when dropped.
 #[derive(Debug)]
 pub(crate) struct Progress {
-    label: String,
+    bar: ProgressBar,
     on: bool,
-    shown: bool,
+    ticking: bool,
 }
 
 impl Progress {
     pub(crate) fn new(label: impl Into<String>) -> Self {
+        let on = std::io::stderr().is_terminal() && !crate::logging::writes_lines();
+        // Styled while hidden, so that nothing is drawn before the first step.
+        let bar = ProgressBar::hidden();
+        let style = ProgressStyle::with_template("{spinner} {prefix}: {msg}…")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.set_prefix(label.into());
+        if on {
+            bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
         Self {
-            label: label.into(),
-            on: std::io::stderr().is_terminal(),
-            shown: false,
+            bar,
+            on,
+            ticking: false,
         }
     }
 
     pub(crate) fn step(&mut self, what: &str, n: usize) {
-        self.show(format_args!("{what} {n}"));
+        self.show(format!("{what} {n}"));
     }
 
     pub(crate) fn step_of(&mut self, what: &str, n: usize, total: usize) {
-        self.show(format_args!("{what} {n}/{total}"));
+        self.show(format!("{what} {n}/{total}"));
     }
 
-    fn show(&mut self, what: std::fmt::Arguments<'_>) {
-        if self.on {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K{}: {what}…", self.label);
-            let _ = err.flush();
-            self.shown = true;
+    /// Nothing is drawn before the first step; from then on the spinner turns on its own
+    /// while the next call is under way.
+    fn show(&mut self, what: String) {
+        self.bar.set_message(what);
+        if self.on && !self.ticking {
+            self.bar.enable_steady_tick(Duration::from_millis(120));
+            self.ticking = true;
         }
     }
 }
 
 impl Drop for Progress {
     fn drop(&mut self) {
-        if self.shown {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-        }
+        self.bar.finish_and_clear();
     }
 }
 

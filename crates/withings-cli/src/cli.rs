@@ -64,6 +64,10 @@ pub(crate) struct Global {
     /// system zone where it reports none].
     #[arg(long, global = true, value_name = "ZONE", value_parser = parse_tz)]
     pub(crate) tz: Option<TimeZone>,
+    /// Log each API call on stderr (service, action, attempt, status, latency); -vv adds
+    /// retries, waits and connections [env RUST_LOG for finer filters].
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
 }
 
 /// The commands.
@@ -183,7 +187,8 @@ pub(crate) enum NotifyCommand {
 /// `withings raw`.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct RawArgs {
-    /// Service path or name: measure, v2/measure, sleep, heart, stetho, user, notify.
+    /// Service path or name: measure, v2/measure, sleep, heart, stetho, user, notify, or any
+    /// other path (v2/rawdata, v2/dropshipment…).
     #[arg(value_parser = parse_service)]
     pub(crate) service: Service,
     /// The action, e.g. getdevice.
@@ -191,6 +196,10 @@ pub(crate) struct RawArgs {
     /// Parameters as key=value.
     #[arg(value_parser = parse_param)]
     pub(crate) params: Vec<(String, String)>,
+    /// Sign the call (client_id, a fresh nonce and its signature) instead of sending the
+    /// user's token: partner actions need it. Needs the app's credentials.
+    #[arg(long)]
+    pub(crate) signed: bool,
 }
 
 /// `withings sandbox`.
@@ -224,14 +233,12 @@ fn parse_appli(s: &str) -> Result<Appli, String> {
 }
 
 fn parse_service(s: &str) -> Result<Service, String> {
-    match Service::parse(s) {
-        Some(Service::OAuth2 | Service::Signature) => Err(format!(
+    match Service::other(s) {
+        Ok(Service::OAuth2 | Service::Signature) => Err(format!(
             "`{s}` handles tokens and signatures: use `withings auth` instead"
         )),
-        Some(svc) => Ok(svc),
-        None => Err(format!(
-            "unknown service `{s}`: use measure, v2/measure, sleep, heart, stetho, user or notify"
-        )),
+        Ok(svc) => Ok(svc),
+        Err(e) => Err(e.to_string()),
     }
 }
 

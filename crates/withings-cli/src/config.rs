@@ -9,9 +9,10 @@
 //! 4. `.test_settings.yaml` in the current directory, the file of the Go client this tool
 //!    replaces (keys `CID`, `Secret`, `RedirectURL`).
 //!
-//! Both files are `key: value` (or `key = value`) lines, values optionally quoted, `#`
-//! comments: a subset of YAML written by hand. Keys: `client_id` (or `CID`),
-//! `client_secret` (or `Secret`), `redirect_url` (or `RedirectURL`), `base_url`.
+//! Both files are YAML read by serde_norway (`key: value`, values optionally quoted, `#`
+//! comments), and may also hold `key = value` lines, read by a small line reader of their
+//! own (see [`parse_settings`]). Keys, in any case: `client_id` (or `CID`), `client_secret`
+//! (or `Secret`), `redirect_url` (or `RedirectURL`), `base_url`.
 //!
 //! The token lives in `token.json` in the config directory unless `--token-file` says
 //! otherwise; it is written with mode 0600 by `withings::http::FileTokenStore`.
@@ -75,34 +76,45 @@ fn flag(value: Option<&String>, name: &str) -> Option<Sourced> {
     })
 }
 
-/// The `key: value` pairs of a settings file, keys lower-cased.
+/// The settings of a file, keys lower-cased: the YAML mapping's entries in document order,
+/// then the `key = value` lines in line order.
+///
+/// A line that starts with a bare key (letters, digits, `_`, `-`, `.`) followed by `=` is a
+/// `key = value` line, read by [`key_value_line`]; every other line is YAML, read by
+/// serde_norway with the `key = value` lines blanked out, so YAML errors name the file's own
+/// line numbers. Of the YAML mapping only the keys this tool knows are kept; they must hold a
+/// single value (a string, number or boolean, kept as written), and other keys may hold
+/// anything.
 pub(crate) fn parse_settings(text: &str, path: &Path) -> Result<Vec<(String, String)>, Failure> {
-    let mut pairs = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line == "---" {
-            continue;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut yaml = String::with_capacity(text.len());
+    let mut key_values = Vec::new();
+    for line in text.lines() {
+        match key_value_line(line) {
+            Some(pair) => key_values.push(pair),
+            None => yaml.push_str(line),
         }
-        let sep = line.find([':', '=']).ok_or_else(|| {
-            Failure::config(format!(
-                "{} line {}: expected `key: value`",
-                path.display(),
-                n + 1
-            ))
-        })?;
-        let key = line.get(..sep).unwrap_or("").trim().to_ascii_lowercase();
-        let raw = line.get(sep + 1..).unwrap_or("").trim();
-        let value = unquote(raw);
-        if key.is_empty() {
-            return Err(Failure::config(format!(
-                "{} line {}: the key is empty",
-                path.display(),
-                n + 1
-            )));
-        }
-        pairs.push((key, value));
+        yaml.push('\n');
     }
+    let Entries(mut pairs) = serde_norway::from_str(&yaml).map_err(|e| yaml_error(&e, path))?;
+    pairs.extend(key_values);
     Ok(pairs)
+}
+
+/// `name = value` at the start of a line → `(name lower-cased, value)`.
+///
+/// This form is not YAML (where `name = value` is one plain string), and not TOML either
+/// (whose strings must be quoted, while these files have `client_id = abc` unquoted), so it
+/// keeps this small reader: the value is the rest of the line, trimmed, `"x"` or `'x'`
+/// unquoted, and an unquoted value loses a trailing ` # comment`.
+fn key_value_line(line: &str) -> Option<(String, String)> {
+    let (name, raw) = line.split_once('=')?;
+    let name = name.trim_end();
+    let bare = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    bare.then(|| (name.to_ascii_lowercase(), unquote(raw.trim())))
 }
 
 /// `"x"` or `'x'` → `x`; unquoted values lose a trailing ` # comment`.
@@ -118,6 +130,97 @@ fn unquote(raw: &str) -> String {
         .map_or(raw, |(v, _)| v)
         .trim()
         .to_owned()
+}
+
+/// A YAML error as `<file> line N: what`, without the value that was there (a misplaced
+/// secret must not reach the terminal).
+fn yaml_error(e: &serde_norway::Error, path: &Path) -> Failure {
+    let text = e.to_string();
+    match e.location() {
+        Some(at) => {
+            let mark = format!(" at line {} column {}", at.line(), at.column());
+            let what = text.strip_suffix(&mark).unwrap_or(&text);
+            Failure::config(format!("{} line {}: {what}", path.display(), at.line()))
+        }
+        None => Failure::config(format!("{}: {text}", path.display())),
+    }
+}
+
+/// Every key a setting is read from (lower-case).
+const KNOWN_KEYS: &[&[&str]] = &[ID_KEYS, SECRET_KEYS, REDIRECT_KEYS, BASE_KEYS];
+
+/// The known entries of the YAML mapping, keys lower-cased, values as written.
+struct Entries(Vec<(String, String)>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        // `any`, not `map`: a document that is not a mapping reaches the visitor, which says
+        // so without echoing the text (serde's own message would quote it).
+        d.deserialize_any(EntriesVisitor)
+    }
+}
+
+struct EntriesVisitor;
+
+/// What a document that is not a mapping of settings is told.
+fn not_a_mapping<E: serde::de::Error>() -> E {
+    E::custom("expected `key: value` (or `key = value`) lines")
+}
+
+impl<'de> serde::de::Visitor<'de> for EntriesVisitor {
+    type Value = Entries;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("`key: value` (or `key = value`) lines")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Entries, A::Error> {
+        let mut pairs = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let key = key.trim().to_ascii_lowercase();
+            if KNOWN_KEYS.iter().any(|keys| keys.contains(&key.as_str())) {
+                // `key:` alone (null) is an empty value, as unset.
+                let value: Option<String> = map.next_value()?;
+                pairs.push((key, value.unwrap_or_default()));
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(Entries(pairs))
+    }
+
+    /// An empty file, or one of comments only.
+    fn visit_unit<E: serde::de::Error>(self) -> Result<Entries, E> {
+        Ok(Entries(Vec::new()))
+    }
+
+    fn visit_none<E: serde::de::Error>(self) -> Result<Entries, E> {
+        Ok(Entries(Vec::new()))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<Entries, E> {
+        Err(not_a_mapping())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Entries, E> {
+        Err(not_a_mapping())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Entries, E> {
+        Err(not_a_mapping())
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<Entries, E> {
+        Err(not_a_mapping())
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<Entries, E> {
+        Err(not_a_mapping())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Entries, A::Error> {
+        Err(not_a_mapping())
+    }
 }
 
 fn read_settings(path: &Path, required: bool) -> Result<Vec<(String, String)>, Failure> {
@@ -149,6 +252,7 @@ const REDIRECT_KEYS: &[&str] = &[
     "redirect_uri",
     "callback_url",
 ];
+const BASE_KEYS: &[&str] = &["base_url"];
 
 impl Settings {
     /// Reads flags, environment, the config file and `.test_settings.yaml`.
@@ -172,7 +276,7 @@ impl Settings {
         };
         let file_base = config_path
             .as_deref()
-            .and_then(|p| pick(&file, &["base_url"], p))
+            .and_then(|p| pick(&file, BASE_KEYS, p))
             .map(|s| s.value);
         let token_file = g
             .token_file
@@ -309,6 +413,80 @@ mod tests {
         );
         let e = parse_settings("CID abc\n", Path::new("f")).unwrap_err();
         assert!(e.message.contains("f line 1"), "{}", e.message);
+    }
+
+    #[test]
+    fn yaml_values_stay_as_written_and_other_keys_may_hold_anything() {
+        let text = "---\nclient_ID: 0123\nSECRET: 1e3 # not a number\nother:\n  nested: [1, 2]\nredirect_url:\r\nbase_url: ~\n...\n";
+        let pairs = parse_settings(text, Path::new("f")).unwrap();
+        assert_eq!(
+            pairs,
+            vec![
+                ("client_id".into(), "0123".into()),
+                ("secret".into(), "1e3".into()),
+                ("redirect_url".into(), String::new()),
+                ("base_url".into(), String::new()),
+            ]
+        );
+        let flow = parse_settings("{CID: a, Secret: \"b c\"}", Path::new("f")).unwrap();
+        assert_eq!(
+            flow,
+            vec![("cid".into(), "a".into()), ("secret".into(), "b c".into())]
+        );
+        assert_eq!(parse_settings("", Path::new("f")).unwrap(), vec![]);
+        assert_eq!(
+            parse_settings("# only\n\n", Path::new("f")).unwrap(),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn key_value_lines_are_read_by_their_own_rules() {
+        let text = "\u{feff}client_id = abc # note\nclient_secret = \"x # y\"\nredirect_url=https://e.com/cb?a=1\nbase-url = x=y\n";
+        let pairs = parse_settings(text, Path::new("f")).unwrap();
+        assert_eq!(
+            pairs,
+            vec![
+                ("client_id".into(), "abc".into()),
+                ("client_secret".into(), "x # y".into()),
+                ("redirect_url".into(), "https://e.com/cb?a=1".into()),
+                ("base-url".into(), "x=y".into()),
+            ]
+        );
+        // `=` after a colon is YAML's: a value with `=` in it.
+        let yaml = parse_settings("RedirectURL: https://e.com/cb?a=1\n", Path::new("f")).unwrap();
+        assert_eq!(
+            yaml,
+            vec![("redirecturl".into(), "https://e.com/cb?a=1".into())]
+        );
+    }
+
+    #[test]
+    fn errors_name_the_file_and_line_but_never_the_value() {
+        let secret = "t0p-s3cret";
+        for (text, line) in [
+            (
+                format!("{secret}\n"),
+                "conf.yaml line 1: expected `key: value`",
+            ),
+            (
+                format!("CID: a\nSecret: [{secret}]\n"),
+                "conf.yaml line 2: ",
+            ),
+            (
+                format!("CID: a\n  Secret: {secret}\n"),
+                "conf.yaml line 2: ",
+            ),
+            (format!("CID: a\nSecret {secret}\n"), "at line 2"),
+            (
+                format!("CID: \"a\nSecret: {secret}\n"),
+                "conf.yaml line 3: ",
+            ),
+        ] {
+            let e = parse_settings(&text, Path::new("conf.yaml")).unwrap_err();
+            assert!(e.message.contains(line), "{text:?}: {}", e.message);
+            assert!(!e.message.contains(secret), "{}", e.message);
+        }
     }
 
     #[test]

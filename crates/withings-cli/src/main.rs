@@ -8,6 +8,7 @@
 //! withings sleep-summary --since 7d --tz Asia/Tokyo
 //! withings raw v2/user getdevice --format json
 //! withings sandbox                       # a stand-in API on 127.0.0.1:8088
+//! withings -v devices                    # one stderr line per API call (-vv: debug)
 //! ```
 //!
 //! Errors print one line (`error: what went wrong: what to do`) and exit with a code that
@@ -20,6 +21,7 @@ mod config;
 mod data;
 mod demo;
 mod error;
+mod logging;
 mod output;
 mod raw;
 mod serve;
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return usage(&e),
     };
+    logging::init(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -7,7 +7,7 @@
 //!   times are RFC 3339 with the offset of the zone shown in the row; durations are seconds;
 //!   absent values are `null`.
 //! - `csv`: a header line of column names, then one line per row with the same texts (absent
-//!   values empty), quoted per RFC 4180 where needed.
+//!   values empty), quoted per RFC 4180 where needed (by the `csv` crate).
 //! - `table`: the columns marked for people, aligned, with local times without seconds and
 //!   durations as `7h32m`.
 
@@ -227,16 +227,14 @@ impl Table {
     }
 
     fn write_csv(&self, out: &mut dyn Write) -> io::Result<()> {
-        let header: Vec<String> = self.columns.iter().map(|c| csv_field(c.name)).collect();
-        writeln!(out, "{}", header.join(","))?;
+        // The csv crate's defaults: quotes only where needed (`,`, `"`, CR, LF), `"` doubled,
+        // `\n` after each record; every record as wide as the header (`push` pads rows).
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(self.columns.iter().map(|c| c.name))?;
         for row in &self.rows {
-            let fields: Vec<String> = row
-                .iter()
-                .map(|v| csv_field(&v.exact().unwrap_or_default()))
-                .collect();
-            writeln!(out, "{}", fields.join(","))?;
+            w.write_record(row.iter().map(|v| v.exact().unwrap_or_default()))?;
         }
-        Ok(())
+        w.flush()
     }
 
     fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
@@ -306,15 +304,6 @@ impl Table {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    let needs_quotes = s.contains([',', '"', '\n', '\r']) || s.starts_with(' ') || s.ends_with(' ');
-    if needs_quotes {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,6 +336,29 @@ mod tests {
             render(&t, Format::Table),
             "name    kg     n  t\na, \"b\"  78.25  -  7h32m\n"
         );
+    }
+
+    #[test]
+    fn csv_quotes_only_what_needs_it() {
+        let mut t = Table::new(&[col("a"), col("b"), col("c"), col("d")]);
+        t.push(vec![
+            Cell::text("line\nbreak"),
+            Cell::text("cr\rhere"),
+            Cell::text("plain text"),
+            Cell::Bool(true),
+        ]);
+        t.push(vec![
+            Cell::Null,
+            Cell::text("\""),
+            Cell::Float(f64::NAN),
+            Cell::Int(-3),
+        ]);
+        assert_eq!(
+            render(&t, Format::Csv),
+            "a,b,c,d\n\"line\nbreak\",\"cr\rhere\",plain text,true\n,\"\"\"\",,-3\n"
+        );
+        let empty = Table::new(&[col("a"), col("b")]);
+        assert_eq!(render(&empty, Format::Csv), "a,b\n");
     }
 
     #[test]

@@ -19,12 +19,14 @@ pub(crate) async fn run(ctx: &Ctx, args: RawArgs, out: &mut dyn Write) -> Result
     for (key, value) in args.params {
         form.push(key, value);
     }
-    let body = ctx
-        .client
-        .http()
-        .send_raw(args.service, &args.action, &form)
-        .await
-        .map_err(|e| ctx.fail(withings::Error::Http(e)))?;
+    let sent = if args.signed {
+        ctx.client
+            .call_signed(args.service, &args.action, &form)
+            .await
+    } else {
+        ctx.client.call_raw(args.service, &args.action, &form).await
+    };
+    let body = sent.map_err(|e| ctx.fail(e))?;
     if ctx.format == Format::Json {
         writeln!(out, "{}", body.as_str())?;
         return Ok(());

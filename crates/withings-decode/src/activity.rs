@@ -375,7 +375,7 @@ mod tests {
         );
         assert_eq!(
             model_of(Some(NameOrCode::Code(7777)), None).0,
-            Some(DeviceModel::Unknown(7777))
+            Some(DeviceModel::from_code(7777))
         );
     }
 

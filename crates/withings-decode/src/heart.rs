@@ -63,6 +63,24 @@ pub struct StethoscopeRef {
     pub vhd: Option<i64>,
 }
 
+/// When the `i`-th record of a `series` list was taken, and the same instant in its zone when
+/// the record names one (heart and stetho lists share this shape).
+pub(crate) fn record_time(
+    zones: &mut Zones,
+    i: usize,
+    at: i64,
+    zone: Option<&str>,
+) -> Result<(Timestamp, Option<ZonedDateTime>), DecodeError> {
+    let taken_at = timestamp(at, || format!("body.series[{i}].timestamp"))?;
+    let local = match zone {
+        Some(name) => Some(
+            taken_at.to_zoned_datetime(zones.get(name, || format!("body.series[{i}].timezone"))?),
+        ),
+        None => None,
+    };
+    Ok((taken_at, local))
+}
+
 /// The heart rate, with 0 read as "no reading".
 pub(crate) fn heart_rate(bpm: Option<i64>) -> Option<i64> {
     bpm.filter(|&v| v != 0)
@@ -77,13 +95,8 @@ impl Decode for wire::HeartListBody {
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let taken_at = timestamp(r.timestamp, || format!("body.series[{i}].timestamp"))?;
-                let local = match &r.timezone {
-                    Some(name) => Some(taken_at.to_zoned_datetime(
-                        zones.get(name, || format!("body.series[{i}].timezone"))?,
-                    )),
-                    None => None,
-                };
+                let (taken_at, local) =
+                    record_time(&mut zones, i, r.timestamp, r.timezone.as_deref())?;
                 Ok(HeartRecord {
                     taken_at,
                     local,
@@ -197,7 +210,7 @@ mod tests {
             list[1].ecg,
             Some(EcgResult {
                 signal_id: 6,
-                afib: Afib::Unknown(9)
+                afib: Afib::from_code(9)
             })
         );
         assert_eq!(

@@ -494,9 +494,9 @@ mod tests {
         )]))
         .unwrap();
         let g = &m.groups[0];
-        assert_eq!(g.attrib, Attrib::Unknown(10000));
+        assert_eq!(g.attrib, Attrib::from_code(10000));
         assert!(g.may_be_someone_else);
-        assert_eq!(g.measures[0].kind, MeasureType::Unknown(999));
+        assert_eq!(g.measures[0].kind, MeasureType::from_code(999));
         assert_eq!(g.measures[0].unit, None);
         let out = serde_json::to_value(&m).unwrap();
         assert_eq!(out["groups"][0]["attrib"], 10000);
@@ -556,7 +556,7 @@ mod tests {
         for kind in MeasureType::KNOWN {
             assert!(unit_of(*kind).is_some(), "{kind}");
         }
-        assert_eq!(unit_of(MeasureType::Unknown(999)), None);
+        assert_eq!(unit_of(MeasureType::from_code(999)), None);
         assert_eq!(
             serde_json::to_string(&PhysicalUnit::DegreeCelsius).unwrap(),
             "\"°C\""

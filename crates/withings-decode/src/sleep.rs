@@ -786,7 +786,7 @@ mod tests {
             (99, 1260, 1320),
         ]);
         assert_eq!(segs[0].state, SleepState::Unspecified);
-        assert_eq!(segs[1].state, SleepState::Unknown(99));
+        assert_eq!(segs[1].state, SleepState::from_code(99));
         let h = hypnogram(&segs);
         assert_eq!(h.unspecified, SignedDuration::from_secs(600));
         assert_eq!(h.light, SignedDuration::from_secs(600));
@@ -795,7 +795,7 @@ mod tests {
             BTreeMap::from([(99, SignedDuration::from_secs(120))])
         );
         assert_eq!(
-            h.get(SleepState::Unknown(99)),
+            h.get(SleepState::from_code(99)),
             SignedDuration::from_secs(120)
         );
         assert_eq!(h.asleep(), SignedDuration::from_secs(1200));
@@ -952,7 +952,7 @@ mod tests {
             got,
             [
                 (NightEventType::GotInBed, 0),
-                (NightEventType::Unknown(9), 60),
+                (NightEventType::from_code(9), 60),
                 (NightEventType::FellAsleep, 540),
                 (NightEventType::WokeUp, 27_000)
             ]

@@ -8,8 +8,9 @@ use serde::Serialize;
 use withings_model::codes::{NameOrCode, Position};
 use withings_model::stetho as wire;
 
+use crate::heart::record_time;
 use crate::heart::signal_duration;
-use crate::time::{Zones, timestamp};
+use crate::time::Zones;
 use crate::{Decode, DecodeError};
 
 /// One stethoscope recording.
@@ -37,13 +38,8 @@ impl Decode for wire::StethoListBody {
             .into_iter()
             .enumerate()
             .map(|(i, r)| {
-                let taken_at = timestamp(r.timestamp, || format!("body.series[{i}].timestamp"))?;
-                let local = match &r.timezone {
-                    Some(name) => Some(taken_at.to_zoned_datetime(
-                        zones.get(name, || format!("body.series[{i}].timezone"))?,
-                    )),
-                    None => None,
-                };
+                let (taken_at, local) =
+                    record_time(&mut zones, i, r.timestamp, r.timezone.as_deref())?;
                 Ok(StethoRecord {
                     signal_id: r.signalid,
                     taken_at,

@@ -242,7 +242,7 @@ mod tests {
             META.replace(r#""category":2"#, r#""category":999"#)
         ))
         .unwrap()[0];
-        assert_eq!(w.category, WorkoutCategory::Unknown(999));
+        assert_eq!(w.category, WorkoutCategory::from_code(999));
         assert_eq!(serde_json::to_value(w).unwrap()["category"], 999);
     }
 

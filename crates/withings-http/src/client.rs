@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -17,7 +18,7 @@ use withings_model::signature::{GetNonce, NonceBody};
 use withings_model::{EmptyBody, Endpoint, Form, Reply, Service, parse_reply};
 
 use crate::clock::{Clock, SystemClock};
-use crate::limiter::RateLimiter;
+use crate::limiter::{Limiter, RateLimiter};
 use crate::oauth::{self, AppCredentials, AuthorizationCode, CsrfState, PendingAuthorization};
 use crate::retry::RetryPolicy;
 use crate::token::{AccessToken, MemoryTokenStore, TokenSet, TokenStore};
@@ -57,15 +58,16 @@ impl Region {
     }
 }
 
-/// Builds a [`Client`].
-#[derive(Debug)]
-pub struct ClientBuilder {
+/// Builds a [`Client`] — or any type made from one (`T: From<Client>`): the façade's client
+/// is built by this same builder, so no option is written twice.
+pub struct ClientBuilder<T = Client> {
+    target: PhantomData<fn() -> T>,
     base_url: String,
     account_url: String,
     timeout: Option<Duration>,
     max_response_size: usize,
     retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
+    limiter: Option<Arc<dyn Limiter>>,
     clock: Arc<dyn Clock>,
     credentials: Option<AppCredentials>,
     tokens: TokenSource,
@@ -78,15 +80,33 @@ enum TokenSource {
     Static(AccessToken),
 }
 
-impl Default for ClientBuilder {
+impl<T> fmt::Debug for ClientBuilder<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("account_url", &self.account_url)
+            .field("timeout", &self.timeout)
+            .field("max_response_size", &self.max_response_size)
+            .field("retry", &self.retry)
+            .field("limiter", &self.limiter)
+            .field("clock", &self.clock)
+            .field("credentials", &self.credentials)
+            .field("tokens", &self.tokens)
+            .field("refresh_margin", &self.refresh_margin)
+            .finish()
+    }
+}
+
+impl<T> Default for ClientBuilder<T> {
     fn default() -> Self {
         Self {
+            target: PhantomData,
             base_url: Region::Eu.api_url().to_owned(),
             account_url: Region::Eu.account_url().to_owned(),
             timeout: Some(Duration::from_secs(30)),
             max_response_size: 64 * 1024 * 1024,
             retry: RetryPolicy::default(),
-            limiter: Some(RateLimiter::withings_default()),
+            limiter: Some(Arc::new(RateLimiter::withings_default())),
             clock: Arc::new(SystemClock),
             credentials: None,
             tokens: TokenSource::Store(Arc::new(MemoryTokenStore::new())),
@@ -95,7 +115,7 @@ impl Default for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
+impl<T: From<Client>> ClientBuilder<T> {
     /// The API base URL (default `https://wbsapi.withings.net`). Any https URL; plain http
     /// only to a loopback address (127.0.0.0/8, `::1`, `localhost`), for tests and local
     /// sandboxes. Checked by [`build`](Self::build).
@@ -154,8 +174,8 @@ impl ClientBuilder {
     /// every client of the same application a clone of one limiter: Withings counts per
     /// application.
     #[must_use]
-    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
-        self.limiter = Some(limiter);
+    pub fn rate_limiter(mut self, limiter: impl Limiter) -> Self {
+        self.limiter = Some(Arc::new(limiter));
         self
     }
 
@@ -209,7 +229,7 @@ impl ClientBuilder {
     /// # Errors
     /// [`ErrorKind::Config`] for a base or account URL that is not https (or http to a
     /// loopback address); [`ErrorKind::Tls`] if the TLS configuration cannot be built.
-    pub fn build(self) -> Result<Client, Error> {
+    pub fn build(self) -> Result<T, Error> {
         let transport = Transport::new(&self.base_url, self.timeout, self.max_response_size)?;
         let account_url = crate::transport::check_base_url(&self.account_url)?;
         let auth = match self.tokens {
@@ -220,7 +240,7 @@ impl ClientBuilder {
                 refresh: tokio::sync::Mutex::new(()),
             }),
         };
-        Ok(Client {
+        Ok(T::from(Client {
             inner: Arc::new(Inner {
                 transport,
                 account_url,
@@ -231,7 +251,7 @@ impl ClientBuilder {
                 auth,
                 refresh_margin: self.refresh_margin,
             }),
-        })
+        }))
     }
 }
 
@@ -252,7 +272,7 @@ struct Inner {
     transport: Transport,
     account_url: String,
     retry: RetryPolicy,
-    limiter: Option<RateLimiter>,
+    limiter: Option<Arc<dyn Limiter>>,
     clock: Arc<dyn Clock>,
     credentials: Option<AppCredentials>,
     auth: Auth,
@@ -294,6 +314,18 @@ enum Reason {
     Rejected(AccessToken),
     /// The caller asked.
     Forced,
+}
+
+/// Which failures a call may be sent again after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Resend {
+    /// An idempotent request: after any retryable failure.
+    Any,
+    /// A request that is not idempotent: only when Withings refused it unprocessed (601,
+    /// HTTP 429, a refused token then refreshed) or it provably never left.
+    Unprocessed,
+    /// Never: a code exchange, and signed calls (their caller signs each attempt anew).
+    Never,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -377,8 +409,8 @@ impl Client {
 
     /// The client-side rate limiter, to share with other clients of the same application.
     #[must_use]
-    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
-        self.inner.limiter.as_ref()
+    pub fn rate_limiter(&self) -> Option<Arc<dyn Limiter>> {
+        self.inner.limiter.clone()
     }
 
     /// The API base URL in use.
@@ -396,16 +428,32 @@ impl Client {
     /// params, rate limited...), a transport or TLS failure, a timeout, or a body that does not
     /// match the model (with its JSON path). Retryable failures are returned only once the
     /// [`RetryPolicy`] is exhausted.
+    ///
+    /// A request is sent again after a failure only as its declaration allows
+    /// ([`Endpoint::IDEMPOTENT`]): an idempotent read after any retryable failure; any other
+    /// request only when Withings refused it unprocessed (601, HTTP 429, a refused token then
+    /// refreshed) or it provably never left ([`Error::is_unsent`]).
     pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Body, Error> {
+        let resend = if E::IDEMPOTENT {
+            Resend::Any
+        } else {
+            Resend::Unprocessed
+        };
+        self.send_as(endpoint, resend).await
+    }
+
+    async fn send_as<E: Endpoint>(&self, endpoint: &E, resend: Resend) -> Result<E::Body, Error> {
         let auth = Self::auth_for(E::SERVICE);
         let form = Bytes::from(endpoint.form().encode());
-        self.call::<E::Body>(E::SERVICE, E::ACTION, form, auth)
+        self.call::<E::Body>(E::SERVICE, E::ACTION, form, auth, resend)
             .await
     }
 
     /// Sends any action with any form (an `action` pair in `form` is ignored: `action` is
-    /// sent first) and returns the raw `body`, with the same status handling, retries and
-    /// token refresh as [`send`](Self::send).
+    /// sent first) and returns the raw `body`, with the same status handling and token
+    /// refresh as [`send`](Self::send). Nothing tells whether an undeclared action is
+    /// idempotent, so it is sent again only when that is safe for any action (601, HTTP 429,
+    /// a refused token then refreshed, a request that never left).
     ///
     /// # Errors
     /// As [`send`](Self::send), except that the body is not checked against a model.
@@ -415,16 +463,29 @@ impl Client {
         action: &str,
         form: &Form,
     ) -> Result<RawBody, Error> {
+        self.send_raw_as(
+            service,
+            action,
+            form,
+            Self::auth_for(service),
+            Resend::Unprocessed,
+        )
+        .await
+    }
+
+    async fn send_raw_as(
+        &self,
+        service: Service,
+        action: &str,
+        form: &Form,
+        auth: CallAuth,
+        resend: Resend,
+    ) -> Result<RawBody, Error> {
         let mut s = form_urlencoded::Serializer::new(String::new());
         s.append_pair("action", action);
         s.extend_pairs(form.pairs().filter(|(k, _)| *k != "action"));
         let raw: Box<RawValue> = self
-            .call(
-                service,
-                action,
-                Bytes::from(s.finish()),
-                Self::auth_for(service),
-            )
+            .call(service, action, Bytes::from(s.finish()), auth, resend)
             .await?;
         Ok(RawBody { json: raw.into() })
     }
@@ -432,10 +493,10 @@ impl Client {
     fn auth_for(service: Service) -> CallAuth {
         // Token and signature actions authenticate with the client secret or a signature;
         // an access token there would only be one more place it travels.
-        if matches!(service, Service::OAuth2 | Service::Signature) {
-            CallAuth::None
-        } else {
+        if service.takes_user_token() {
             CallAuth::Bearer
+        } else {
+            CallAuth::None
         }
     }
 
@@ -445,6 +506,7 @@ impl Client {
         action: &str,
         form: Bytes,
         auth: CallAuth,
+        resend: Resend,
     ) -> Result<B, Error> {
         let span = tracing::info_span!(
             "withings.call",
@@ -454,7 +516,7 @@ impl Client {
             status = Empty,
             latency_ms = Empty,
         );
-        self.call_in_span(service, action, form, auth, &span)
+        self.call_in_span(service, action, form, auth, resend, &span)
             .instrument(span.clone())
             .await
     }
@@ -465,6 +527,7 @@ impl Client {
         action: &str,
         form: Bytes,
         auth: CallAuth,
+        resend: Resend,
         span: &tracing::Span,
     ) -> Result<B, Error> {
         let uri = self.inner.transport.uri(service)?;
@@ -512,6 +575,10 @@ impl Client {
             }
             // Status 401 (or another authentication status): the token may have been revoked
             // or rotated elsewhere. Refresh once, retry once (API notes §9.3).
+            if resend == Resend::Never {
+                span.record("latency_ms", started.elapsed().as_millis() as u64);
+                return Err(err);
+            }
             if err.kind() == ErrorKind::Auth && err.status().is_some() && !refreshed {
                 if let (Some(b), Auth::Managed(m)) = (&bearer, &self.inner.auth) {
                     refreshed = true;
@@ -533,14 +600,17 @@ impl Client {
                     .retry_after()
                     .unwrap_or(Duration::from_secs(60))
                     .max(Duration::from_secs(1));
-                if rate_waits < 20 && waited + wait <= policy.rate_limit_budget() {
+                if rate_waits < 20 && waited.saturating_add(wait) <= policy.rate_limit_budget() {
                     rate_waits += 1;
-                    waited += wait;
+                    waited = waited.saturating_add(wait);
                     tracing::debug!(wait_s = wait.as_secs(), "rate limited; waiting as told");
                     tokio::time::sleep(wait).await;
                     continue;
                 }
-            } else if err.is_retryable() && backoffs < policy.retries() {
+            } else if err.is_retryable()
+                && backoffs < policy.retries()
+                && (resend == Resend::Any || err.is_unsent())
+            {
                 let delay = policy.backoff(backoffs);
                 backoffs += 1;
                 tracing::debug!(kind = ?err.kind(), delay_ms = delay.as_millis() as u64, "retrying");
@@ -672,6 +742,8 @@ impl Client {
                 RequestToken::ACTION,
                 Bytes::from(req.form().encode()),
                 CallAuth::None,
+                // A refresh token is rotated by its first use: resend only what never arrived.
+                Resend::Unprocessed,
             )
             .await
             .map_err(|e| match e.kind() {
@@ -795,7 +867,9 @@ impl Client {
             secret(code.expose_secret()),
             redirect.as_str(),
         );
-        let body = self.send(&req).await.map_err(|e| {
+        // Never sent twice: a code works once, so a second try after a timeout would only
+        // report "code expired" while the first one's tokens are lost.
+        let body = self.send_as(&req, Resend::Never).await.map_err(|e| {
             let e = e.redacting(&[code.expose_secret()]);
             let about_code = e
                 .api_error_text()
@@ -853,8 +927,14 @@ impl Client {
         Ok(loaded)
     }
 
-    /// Gets a fresh nonce and signs `action` with it (API notes §3.4).
-    async fn sign(&self, action: &str) -> Result<Signed, Error> {
+    /// Gets a fresh nonce and signs `action` with it (API notes §3.4): the `nonce` and
+    /// `signature` a signed action sends beside `client_id`. A nonce works once: sign again
+    /// for every attempt.
+    ///
+    /// # Errors
+    /// [`ErrorKind::Config`] without credentials; the errors of [`send`](Self::send) for
+    /// `getnonce` (status 342 is a bad signature).
+    pub async fn sign(&self, action: &str) -> Result<Signed, Error> {
         let creds = self.credentials("signing a request")?;
         let now = self.inner.clock.now();
         let sig = sign::getnonce(creds.client_secret(), creds.client_id(), now.as_second());
@@ -870,16 +950,90 @@ impl Client {
         Ok(Signed::new(nonce.nonce, sig))
     }
 
+    /// Sends any signed action of any service: `client_id`, then a fresh `nonce` and its
+    /// `signature` ([`sign`](Self::sign)), then `form`; returns the raw `body`. For partner
+    /// actions this crate declares no endpoint of. The signature authenticates the call: no
+    /// user token is sent.
+    ///
+    /// # Errors
+    /// As [`sign`](Self::sign) and [`send_raw`](Self::send_raw).
+    pub async fn send_signed_raw(
+        &self,
+        service: Service,
+        action: &str,
+        form: &Form,
+    ) -> Result<RawBody, Error> {
+        let creds = self.credentials("signing a request")?;
+        self.signing_each_attempt(action, |signed| {
+            let mut signed_form = Form::new();
+            signed_form.push("client_id", creds.client_id().to_owned());
+            signed.encode(&mut signed_form);
+            for (k, v) in form.pairs() {
+                if !matches!(k, "action" | "client_id" | "nonce" | "signature") {
+                    signed_form.push(k.to_owned(), v.to_owned());
+                }
+            }
+            async move {
+                self.send_raw_as(service, action, &signed_form, CallAuth::None, Resend::Never)
+                    .await
+            }
+        })
+        .await
+    }
+
+    /// Runs `attempt` with a fresh signature each time: a nonce works once, so a signed call
+    /// is never sent twice as is. Sent again (re-signed) only when Withings refused it
+    /// unprocessed (601, HTTP 429: waited out within the policy's budget) or it never left.
+    async fn signing_each_attempt<T, F, Fut>(&self, action: &str, attempt: F) -> Result<T, Error>
+    where
+        F: Fn(Signed) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let policy = &self.inner.retry;
+        let mut tries: u32 = 0;
+        let mut waited = Duration::ZERO;
+        loop {
+            let signed = self.sign(action).await?;
+            let err = match attempt(signed).await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let wait = if err.kind() == ErrorKind::RateLimited {
+                let wait = err
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(60))
+                    .max(Duration::from_secs(1));
+                if tries >= 20 || waited.saturating_add(wait) > policy.rate_limit_budget() {
+                    return Err(err);
+                }
+                waited = waited.saturating_add(wait);
+                wait
+            } else if err.is_unsent() && tries < policy.retries() {
+                policy.backoff(tries)
+            } else {
+                return Err(err);
+            };
+            tries += 1;
+            tracing::debug!(kind = ?err.kind(), wait_ms = wait.as_millis() as u64, "signed call refused unprocessed; signing again");
+            tokio::time::sleep(wait).await;
+        }
+    }
+
     /// Revokes a user's tokens and notification subscriptions (`oauth2 revoke`, signed).
     ///
     /// # Errors
     /// [`ErrorKind::Config`] without credentials; the errors of [`send`](Self::send) (status
     /// 342 is a bad signature).
     pub async fn revoke(&self, userid: &str) -> Result<(), Error> {
-        let signed = self.sign(Revoke::ACTION).await?;
         let creds = self.credentials("revoking")?;
         let _: EmptyBody = self
-            .send(&Revoke::new(creds.client_id(), signed, userid))
+            .signing_each_attempt(Revoke::ACTION, |signed| async move {
+                self.send_as(
+                    &Revoke::new(creds.client_id(), signed, userid),
+                    Resend::Never,
+                )
+                .await
+            })
             .await?;
         Ok(())
     }
@@ -890,10 +1044,14 @@ impl Client {
     /// # Errors
     /// As [`revoke`](Self::revoke), plus [`ErrorKind::TokenStore`] when saving fails.
     pub async fn demo_access(&self, scopes: &[Scope]) -> Result<TokenSet, Error> {
-        let signed = self.sign(GetDemoAccess::ACTION).await?;
         let creds = self.credentials("getting demo access")?;
-        let req = GetDemoAccess::new(creds.client_id(), signed, scopes.iter().map(|s| s.as_str()));
-        let body = self.send(&req).await?;
+        let body = self
+            .signing_each_attempt(GetDemoAccess::ACTION, |signed| async move {
+                let scopes = scopes.iter().map(|s| s.as_str());
+                let req = GetDemoAccess::new(creds.client_id(), signed, scopes);
+                self.send_as(&req, Resend::Never).await
+            })
+            .await?;
         let tokens = self.token_set(body, None)?;
         self.install(&tokens).await?;
         Ok(tokens)

@@ -172,6 +172,15 @@ pub enum ErrorKind {
     TokenStore,
 }
 
+/// The longest wait a server may ask for (`Retry-After`, `wait_seconds`): one hour. A larger
+/// value is read as this much; whether to wait that long is the retry policy's call.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
+/// `secs` seconds, at most [`MAX_RETRY_AFTER`].
+pub(crate) fn capped_wait(secs: u64) -> Duration {
+    Duration::from_secs(secs).min(MAX_RETRY_AFTER)
+}
+
 /// The service and action an error came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CallSite {
@@ -201,6 +210,9 @@ struct Inner {
     path: Option<String>,
     excerpt: Option<String>,
     source: Option<Box<dyn StdError + Send + Sync>>,
+    /// The request provably never reached the server (connection refused, name not
+    /// resolved, TLS handshake failed): sending it again cannot do anything twice.
+    unsent: bool,
 }
 
 impl Error {
@@ -217,6 +229,7 @@ impl Error {
                 path: None,
                 excerpt: None,
                 source: None,
+                unsent: false,
             }),
         }
     }
@@ -263,9 +276,10 @@ impl Error {
             .as_deref()
             .map(|t| redact::text(t, secrets, 200));
         if kind == ErrorKind::RateLimited {
-            // Reference §9.3: without a hint, wait at least 60 s.
+            // API notes §9.3: without a hint, wait at least 60 s; a hint past the cap is
+            // hostile or broken, not a reason to sleep for days.
             let secs = status.wait_seconds.filter(|s| *s >= 0).unwrap_or(60);
-            e.inner.retry_after = Some(Duration::from_secs(secs.unsigned_abs()));
+            e.inner.retry_after = Some(capped_wait(secs.unsigned_abs()));
         }
         e
     }
@@ -297,6 +311,20 @@ impl Error {
             self.inner.excerpt = Some(redact::text(x, secrets, 200));
         }
         self
+    }
+
+    /// Marks the error as proof that the request never reached the server.
+    pub(crate) fn unsent(mut self) -> Self {
+        self.inner.unsent = true;
+        self
+    }
+
+    /// Whether the request provably never reached the server (connection refused, name not
+    /// resolved, TLS handshake failed): then even a call that is not idempotent (subscribe,
+    /// a code exchange) can be sent again safely.
+    #[must_use]
+    pub fn is_unsent(&self) -> bool {
+        self.inner.unsent
     }
 
     pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {

@@ -68,8 +68,8 @@ mod transport;
 
 pub use client::{Client, ClientBuilder, RawBody, Region};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use error::{Error, ErrorKind, StatusFamily, family};
-pub use limiter::RateLimiter;
+pub use error::{Error, ErrorKind, MAX_RETRY_AFTER, StatusFamily, family};
+pub use limiter::{Acquire, Limiter, RateLimiter};
 pub use oauth::{AppCredentials, AuthorizationCode, ClientSecret, CsrfState, PendingAuthorization};
 pub use retry::RetryPolicy;
 pub use token::{

@@ -185,7 +185,7 @@ impl Transport {
                 .get(header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
+                .map(crate::error::capped_wait);
             let body = Limited::new(resp.into_body(), max)
                 .collect()
                 .await
@@ -233,17 +233,22 @@ fn is_tls(e: &(dyn StdError + 'static)) -> bool {
 }
 
 fn request_error(e: hyper_util::client::legacy::Error) -> Error {
-    if is_tls(&e) {
-        return Error::new(ErrorKind::Tls).with_source(e);
-    }
-    let msg = if e.is_connect() {
-        "could not connect to the server"
+    // A connect error (refused, unresolved name, failed handshake) means no byte of the
+    // request left: sending it again cannot do anything twice.
+    let unsent = e.is_connect();
+    let err = if is_tls(&e) {
+        Error::new(ErrorKind::Tls).with_source(e)
     } else {
-        "the connection failed during the request"
+        let msg = if unsent {
+            "could not connect to the server"
+        } else {
+            "the connection failed during the request"
+        };
+        Error::new(ErrorKind::Transport)
+            .with_message(msg)
+            .with_source(e)
     };
-    Error::new(ErrorKind::Transport)
-        .with_message(msg)
-        .with_source(e)
+    if unsent { err.unsent() } else { err }
 }
 
 fn body_error(e: Box<dyn StdError + Send + Sync>, max: usize) -> Error {

@@ -16,13 +16,11 @@
 
 use std::collections::BTreeMap;
 
-use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::NameOrCode;
 use crate::de;
-use crate::endpoint::{Body, Endpoint, Form, Service, TimeSpan};
-use crate::scope::Scope;
+use crate::endpoint::Body;
 
 /// Declares a plain enum of `data_fields` names with `as_str`, `ALL`, `Display` and `FromStr`.
 macro_rules! field_names {
@@ -154,7 +152,7 @@ field_names! {
 
 dated_request! {
 /// `getactivity`: one aggregate per local day, selected by local dates or by `lastupdate`
-/// (the two are mutually exclusive, so the window is one [`DateWindow`]). Pages with
+/// (the two are mutually exclusive, so the window is one [`DateWindow`](crate::DateWindow)). Pages with
 /// `more`/`offset`.
 ///
 /// ```
@@ -280,57 +278,21 @@ pub struct Activity {
     pub hr_zone_3: Option<i64>,
 }
 
+split_request! {
 /// `getintradayactivity`: fine-grained samples.
 ///
 /// The API returns **at most 24 hours** of data counted from `startdate`, whatever `enddate`
 /// says (API notes §4.1, §12.18): a longer span is sent as consecutive calls of at most 24 h
-/// ([`Endpoint::calls`]) and their answers merged. Without a span it returns the most recent
+/// ([`Endpoint::calls`](crate::Endpoint::calls)) and their answers merged. Without a span it returns the most recent
 /// data. There is no paging.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct GetIntradayActivity {
-    /// `startdate`/`enddate`; `None` asks for the most recent data.
-    pub span: Option<TimeSpan>,
-    /// `data_fields`; empty means "not sent".
-    pub data_fields: Vec<IntradayField>,
+GetIntradayActivity {
+    service: MeasureV2,
+    action: "getintradayactivity",
+    scopes: [UserActivity],
+    fields: IntradayField,
+    body: GetIntradayActivityBody,
+    span_required: false,
 }
-
-impl GetIntradayActivity {
-    /// A request for the most recent data (no `startdate`/`enddate`).
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-span_setters!(GetIntradayActivity);
-data_field_setters!(GetIntradayActivity, IntradayField);
-
-impl Endpoint for GetIntradayActivity {
-    const SERVICE: Service = Service::MeasureV2;
-    const ACTION: &'static str = "getintradayactivity";
-    const IDEMPOTENT: bool = true;
-    const SCOPES: &'static [Scope] = &[Scope::UserActivity];
-    const MAX_SPAN: Option<SignedDuration> = Some(SignedDuration::from_hours(24));
-    type Body = GetIntradayActivityBody;
-
-    fn encode(&self, form: &mut Form) {
-        if let Some(span) = &self.span {
-            form.span(span);
-        }
-        form.list("data_fields", &self.data_fields);
-    }
-
-    fn span(&self) -> Option<TimeSpan> {
-        self.span
-    }
-
-    fn with_span(&self, span: TimeSpan) -> Self {
-        Self {
-            span: Some(span),
-            ..self.clone()
-        }
-    }
 }
 
 /// Samples of adjacent calls are merged by their start: one on a seam is kept once, as the
@@ -422,7 +384,7 @@ pub struct IntradaySample {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::{Paged, PagedBody};
+    use crate::endpoint::{Endpoint, Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
     use jiff::Timestamp;
     use jiff::civil::date;

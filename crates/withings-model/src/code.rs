@@ -19,8 +19,10 @@ macro_rules! open_enum {
         #[non_exhaustive]
         $vis enum $name {
             $( $(#[$vmeta])* $variant, )*
-            /// A code this version of the library does not know, kept as received.
-            Unknown(i64),
+            /// A code this version of the library does not know, kept as received. Only
+            /// [`from_code`](Self::from_code) makes one, so it never holds a known code:
+            /// `from_code(2)` is the known variant, never `Unknown` with 2 in it.
+            Unknown($crate::code::UnknownCode),
         }
 
         impl $name {
@@ -32,7 +34,7 @@ macro_rules! open_enum {
             pub const fn code(self) -> i64 {
                 match self {
                     $( Self::$variant => $code, )*
-                    Self::Unknown(code) => code,
+                    Self::Unknown(code) => code.get(),
                 }
             }
 
@@ -41,14 +43,14 @@ macro_rules! open_enum {
             pub const fn from_code(code: i64) -> Self {
                 match code {
                     $( $code => Self::$variant, )*
-                    other => Self::Unknown(other),
+                    other => Self::Unknown($crate::code::UnknownCode(other)),
                 }
             }
 
             /// The stable snake_case name of a known code (`None` for `Unknown`).
             #[must_use]
             pub const fn name(self) -> Option<&'static str> {
-                match Self::from_code(self.code()) {
+                match self {
                     $( Self::$variant => Some($ident), )*
                     Self::Unknown(_) => None,
                 }
@@ -142,6 +144,26 @@ macro_rules! open_enum {
             }
         }
     };
+}
+
+/// The payload of an open enum's `Unknown`: a code that is not in the enum's table. Its
+/// field is private so that only `from_code` makes one: an `Unknown` and a known variant can
+/// never stand for the same code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UnknownCode(pub(crate) i64);
+
+impl UnknownCode {
+    /// The code as received.
+    #[must_use]
+    pub const fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for UnknownCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
 }
 
 /// A name given to a code enum's `FromStr` that is neither a known name nor an integer.

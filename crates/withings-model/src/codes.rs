@@ -327,12 +327,12 @@ mod tests {
     #[test]
     fn unknown_codes_round_trip() {
         let a: Attrib = serde_json::from_str("10000").unwrap();
-        assert_eq!(a, Attrib::Unknown(10000));
+        assert_eq!(a, Attrib::from_code(10000));
         assert_eq!(serde_json::to_string(&a).unwrap(), "10000");
         assert!(a.may_be_someone_else());
         assert_eq!(a.to_string(), "unknown(10000)");
         assert_eq!("unknown(10000)".parse::<Attrib>().unwrap(), a);
-        assert_eq!(Attrib::Unknown(2), Attrib::Manual);
+        assert_eq!(Attrib::from_code(2), Attrib::Manual);
     }
 
     #[test]

@@ -37,7 +37,44 @@ pub enum Service {
     OAuth2,
     /// `/v2/signature`: getnonce.
     Signature,
+    /// Any other path, for the escape hatch: services this crate declares no endpoint of
+    /// (`/v2/rawdata`, `/v2/dropshipment`, `/v2/user` `get`/`link`…) and whatever Withings
+    /// adds. Made by [`Service::other`], which checks the path.
+    Other(OtherPath),
 }
+
+/// The path of a service this crate declares no endpoint of, checked by [`Service::other`]:
+/// `/` then segments of ASCII letters, digits, `_` and `-`.
+///
+/// Paths are interned: each distinct path is allocated once per process and kept, so that a
+/// [`Service`] stays `Copy`. A program meets a handful of service paths; nothing else is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct OtherPath(&'static str);
+
+impl OtherPath {
+    /// The path, with its leading slash (`/v2/rawdata`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+/// A service path [`Service::other`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct InvalidServicePath(pub String);
+
+impl fmt::Display for InvalidServicePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a service path: give segments of letters, digits, `_` and `-` separated by `/`, e.g. v2/rawdata",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for InvalidServicePath {}
 
 impl Service {
     /// Every service this crate describes.
@@ -53,10 +90,46 @@ impl Service {
         Self::Signature,
     ];
 
+    /// A service by path, for the escape hatch: a declared service when the path is one
+    /// (`sleep`, `/v2/sleep`, `v2-sleep`), otherwise [`Service::Other`] with the path
+    /// normalised to a leading slash (`v2/rawdata` → `/v2/rawdata`).
+    ///
+    /// ```
+    /// use withings_model::Service;
+    /// assert_eq!(Service::other("v2/sleep")?, Service::Sleep);
+    /// let raw = Service::other("v2/rawdata")?;
+    /// assert_eq!(raw.path(), "/v2/rawdata");
+    /// assert_eq!(raw.slug(), "v2-rawdata");
+    /// assert!(Service::other("../etc").is_err());
+    /// # Ok::<(), withings_model::endpoint::InvalidServicePath>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`InvalidServicePath`] for an empty path, an empty segment, or a character other than
+    /// ASCII letters, digits, `_`, `-` and the separating `/`.
+    pub fn other(path: &str) -> Result<Self, InvalidServicePath> {
+        if let Some(known) = Self::parse(path) {
+            return Ok(known);
+        }
+        let trimmed = path.trim().trim_start_matches('/');
+        let valid = !trimmed.is_empty()
+            && trimmed.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            });
+        if !valid {
+            return Err(InvalidServicePath(path.to_owned()));
+        }
+        Ok(Self::Other(OtherPath(intern(&format!("/{trimmed}")))))
+    }
+
     /// The URL path under the API host, e.g. `/v2/sleep`.
     #[must_use]
     pub const fn path(self) -> &'static str {
         match self {
+            Self::Other(p) => p.0,
             Self::Measure => "/measure",
             Self::MeasureV2 => "/v2/measure",
             Self::Sleep => "/v2/sleep",
@@ -72,8 +145,9 @@ impl Service {
     /// The path as one word, slashes turned into dashes: `v2-sleep`. Names fixture folders
     /// (`fixtures/<slug>-<action>/`).
     #[must_use]
-    pub const fn slug(self) -> &'static str {
-        match self {
+    pub fn slug(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Self::Other(p) => return Cow::Owned(p.0[1..].replace('/', "-")),
             Self::Measure => "measure",
             Self::MeasureV2 => "v2-measure",
             Self::Sleep => "v2-sleep",
@@ -83,7 +157,7 @@ impl Service {
             Self::Notify => "notify",
             Self::OAuth2 => "v2-oauth2",
             Self::Signature => "v2-signature",
-        }
+        })
     }
 
     /// The service for a path (`/v2/sleep`), slug (`v2-sleep`) or bare name (`sleep`,
@@ -96,12 +170,37 @@ impl Service {
             s == path || s == svc.slug() || path.strip_prefix("v2/") == Some(s)
         })
     }
+
+    /// Whether calls to this service carry the user's access token: every service but the
+    /// token and signature ones (`/v2/oauth2`, `/v2/signature`), which authenticate with the
+    /// client secret or a signature.
+    #[must_use]
+    pub const fn takes_user_token(self) -> bool {
+        !matches!(self, Self::OAuth2 | Self::Signature)
+    }
 }
 
 impl fmt::Display for Service {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.path())
     }
+}
+
+/// The one copy of each distinct path [`Service::other`] was given.
+fn intern(path: &str) -> &'static str {
+    use std::collections::HashSet;
+    use std::sync::{Mutex, OnceLock, PoisonError};
+    static PATHS: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut paths = PATHS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    if let Some(p) = paths.get(path) {
+        return p;
+    }
+    let leaked: &'static str = Box::leak(path.to_owned().into_boxed_str());
+    paths.insert(leaked);
+    leaked
 }
 
 /// One Withings action, declared once: where it lives, what it needs, how it answers.
@@ -527,6 +626,81 @@ macro_rules! span_list_request {
         }
 
         paged!($name => $body);
+    };
+}
+
+/// Declares a request the API answers for at most 24 h per call, with a `startdate`/`enddate`
+/// span and `data_fields` (sleep get, getintradayactivity): the struct, `new`, the setters,
+/// and the `Endpoint` impl that lets [`Endpoint::calls`] cut a longer span. `span_required`
+/// says whether the action refuses a request without a span.
+macro_rules! split_request {
+    (
+        $(#[$doc:meta])*
+        $name:ident {
+            service: $service:ident,
+            action: $action:literal,
+            scopes: [$($scope:ident),*],
+            fields: $field:ty,
+            body: $body:ty,
+            span_required: $required:literal $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Default, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct $name {
+            /// `startdate`/`enddate`, cut into calls of at most 24 h.
+            pub span: Option<$crate::endpoint::TimeSpan>,
+            /// `data_fields`; empty means "not sent".
+            pub data_fields: Vec<$field>,
+        }
+
+        impl $name {
+            /// A request with no span yet: set one with `between`.
+            #[must_use]
+            pub fn new() -> Self {
+                Self::default()
+            }
+        }
+
+        span_setters!($name);
+        data_field_setters!($name, $field);
+
+        impl $crate::endpoint::Endpoint for $name {
+            const SERVICE: $crate::endpoint::Service = $crate::endpoint::Service::$service;
+            const ACTION: &'static str = $action;
+            const IDEMPOTENT: bool = true;
+            const SCOPES: &'static [$crate::scope::Scope] = &[$($crate::scope::Scope::$scope),*];
+            const MAX_SPAN: Option<jiff::SignedDuration> =
+                Some(jiff::SignedDuration::from_hours(24));
+            type Body = $body;
+
+            fn encode(&self, form: &mut $crate::endpoint::Form) {
+                form.opt_span(self.span.as_ref())
+                    .list("data_fields", &self.data_fields);
+            }
+
+            fn validate(&self) -> Result<(), $crate::endpoint::RequestError> {
+                if $required && self.span.is_none() {
+                    return Err($crate::endpoint::RequestError::Missing {
+                        action: Self::ACTION,
+                        what: "a span: between(start, end)",
+                    });
+                }
+                $crate::endpoint::check_span(Self::ACTION, self.span.as_ref())
+            }
+
+            fn span(&self) -> Option<$crate::endpoint::TimeSpan> {
+                self.span
+            }
+
+            fn with_span(&self, span: $crate::endpoint::TimeSpan) -> Self {
+                Self {
+                    span: Some(span),
+                    ..self.clone()
+                }
+            }
+        }
     };
 }
 

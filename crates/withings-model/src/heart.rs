@@ -227,7 +227,10 @@ mod tests {
         };
         assert!(body.more() && body.offset() == Some(10));
         assert_eq!(body.series[0].bloodpressure, None);
-        assert_eq!(body.series[0].ecg.as_ref().unwrap().afib, Afib::Unknown(7));
+        assert_eq!(
+            body.series[0].ecg.as_ref().unwrap().afib,
+            Afib::from_code(7)
+        );
         assert_eq!(
             body.series[1].ecg.as_ref().unwrap().afib,
             Afib::Inconclusive

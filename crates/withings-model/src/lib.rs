@@ -50,7 +50,7 @@ pub mod workout;
 
 pub mod codes;
 
-pub use code::UnknownName;
+pub use code::{UnknownCode, UnknownName};
 pub use endpoint::{
     Body, DateWindow, Endpoint, Form, MAX_CALLS, Paged, PagedBody, RequestError, Service, TimeSpan,
     TimeWindow,

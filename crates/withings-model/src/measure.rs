@@ -455,7 +455,7 @@ mod tests {
     #[test]
     fn getmeas_sends_types_as_one_comma_list_in_meastypes() {
         let req = GetMeas::new()
-            .meastypes([MeasureType::Weight, MeasureType::Unknown(999)])
+            .meastypes([MeasureType::Weight, MeasureType::from_code(999)])
             .add_meastype(MeasureType::FatRatio);
         let form = req.form();
         assert_eq!(form.get("meastypes"), Some("1,999,6"));
@@ -526,7 +526,7 @@ mod tests {
         );
         assert_eq!(
             "999".parse::<MeasureType>().unwrap(),
-            MeasureType::Unknown(999)
+            MeasureType::from_code(999)
         );
         assert!("weigth".parse::<MeasureType>().is_err());
         assert_eq!(MeasureType::Glucose.code(), 119);
@@ -606,9 +606,9 @@ mod tests {
         assert_eq!(g.deviceid.as_deref(), Some("14546187"));
         assert_eq!(g.modelid, Some(10));
         assert_eq!(g.model, Some(NameOrCode::Code(10)));
-        assert_eq!(g.attrib, Attrib::Unknown(10000));
+        assert_eq!(g.attrib, Attrib::from_code(10000));
         assert_eq!(g.probability, Some(80));
-        assert_eq!(g.measures[0].kind, MeasureType::Unknown(999));
+        assert_eq!(g.measures[0].kind, MeasureType::from_code(999));
         assert_eq!(g.measures[0].position, Some(Position::WholeBody));
     }
 

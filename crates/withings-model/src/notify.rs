@@ -112,49 +112,62 @@ impl Endpoint for Subscribe {
     }
 }
 
+/// Declares a request that names one existing subscription: `callbackurl` (any text: it
+/// must match what was subscribed, even a URL Withings would refuse today) and an optional
+/// `appli` (the server's default is 1).
+macro_rules! subscription_request {
+    (
+        $(#[$doc:meta])*
+        $name:ident { action: $action:literal, idempotent: $idem:literal, body: $body:ty $(,)? }
+    ) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct $name {
+            /// `callbackurl`.
+            pub callbackurl: String,
+            /// `appli`; the server's default is 1 (weight).
+            pub appli: Option<Appli>,
+        }
+
+        impl $name {
+            /// For the subscription of `callbackurl` (default appli).
+            #[must_use]
+            pub fn new(callbackurl: impl Into<String>) -> Self {
+                Self {
+                    callbackurl: callbackurl.into(),
+                    appli: None,
+                }
+            }
+
+            /// For this `appli`.
+            #[must_use]
+            pub fn appli(mut self, appli: Appli) -> Self {
+                self.appli = Some(appli);
+                self
+            }
+        }
+
+        impl Endpoint for $name {
+            const SERVICE: Service = Service::Notify;
+            const ACTION: &'static str = $action;
+            const IDEMPOTENT: bool = $idem;
+            // The scope of the appli (API notes §7.8); no single scope covers every appli.
+            const SCOPES: &'static [Scope] = &[];
+            type Body = $body;
+
+            fn encode(&self, form: &mut Form) {
+                form.push("callbackurl", self.callbackurl.as_str())
+                    .opt_int("appli", self.appli.map(Appli::code));
+            }
+        }
+    };
+}
+
+subscription_request! {
 /// `action=get`: the subscription of `callbackurl` (for `appli`, which the server takes as 1
 /// when omitted).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct NotifyGet {
-    /// `callbackurl`.
-    pub callbackurl: String,
-    /// `appli`; the server's default is 1 (weight).
-    pub appli: Option<Appli>,
-}
-
-impl NotifyGet {
-    /// The subscription of `callbackurl` for the default appli.
-    #[must_use]
-    pub fn new(callbackurl: impl Into<String>) -> Self {
-        Self {
-            callbackurl: callbackurl.into(),
-            appli: None,
-        }
-    }
-
-    /// For this `appli`.
-    #[must_use]
-    pub fn appli(mut self, appli: Appli) -> Self {
-        self.appli = Some(appli);
-        self
-    }
-}
-
-impl Endpoint for NotifyGet {
-    const SERVICE: Service = Service::Notify;
-    const ACTION: &'static str = "get";
-    const IDEMPOTENT: bool = true;
-    // The scope of the appli (API notes §7.8); no single scope covers every appli.
-    const SCOPES: &'static [Scope] = &[];
-    type Body = NotifyGetBody;
-
-    fn encode(&self, form: &mut Form) {
-        form.push("callbackurl", self.callbackurl.as_str());
-        if let Some(appli) = self.appli {
-            form.int("appli", appli.code());
-        }
-    }
+    NotifyGet { action: "get", idempotent: true, body: NotifyGetBody }
 }
 
 /// The body of `notify get`: one subscription (not a list).
@@ -293,50 +306,12 @@ impl Endpoint for Update {
     }
 }
 
-/// `action=revoke`: removes the subscription of `callbackurl` (for `appli`, or the server's
-/// default). Status 294 means there was no such subscription.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Revoke {
-    /// `callbackurl`.
-    pub callbackurl: String,
-    /// `appli`.
-    pub appli: Option<Appli>,
-}
-
-impl Revoke {
-    /// Removes the subscription of `callbackurl`.
-    #[must_use]
-    pub fn new(callbackurl: impl Into<String>) -> Self {
-        Self {
-            callbackurl: callbackurl.into(),
-            appli: None,
-        }
-    }
-
-    /// For this `appli`.
-    #[must_use]
-    pub fn appli(mut self, appli: Appli) -> Self {
-        self.appli = Some(appli);
-        self
-    }
-}
-
-impl Endpoint for Revoke {
-    const SERVICE: Service = Service::Notify;
-    const ACTION: &'static str = "revoke";
-    // A retried revoke answers 294 (no such subscription) for a revoke that worked.
-    const IDEMPOTENT: bool = false;
-    // The scope of the appli (API notes §7.8); no single scope covers every appli.
-    const SCOPES: &'static [Scope] = &[];
-    type Body = EmptyBody;
-
-    fn encode(&self, form: &mut Form) {
-        form.push("callbackurl", self.callbackurl.as_str());
-        if let Some(appli) = self.appli {
-            form.int("appli", appli.code());
-        }
-    }
+subscription_request! {
+    /// `action=revoke`: removes the subscription of `callbackurl` (for `appli`, or the
+    /// server's default). Status 294 means there was no such subscription.
+    ///
+    /// Not idempotent: a retried revoke answers 294 for a revoke that worked.
+    Revoke { action: "revoke", idempotent: false, body: EmptyBody }
 }
 
 /// A notification as Withings POSTs it to a callback URL: an
@@ -542,7 +517,7 @@ mod tests {
         };
         assert_eq!(body.profiles[0].callbackurl, "https://example.org/h");
         assert_eq!(body.profiles[0].comment.as_deref(), Some(""));
-        assert_eq!(body.profiles[1].appli, Appli::Unknown(99));
+        assert_eq!(body.profiles[1].appli, Appli::from_code(99));
         assert_eq!(
             (
                 body.profiles[1].comment.as_deref(),
@@ -570,7 +545,7 @@ mod tests {
         );
         assert_eq!(
             Notification::from_form(b"appli=99").unwrap().appli,
-            Some(Appli::Unknown(99))
+            Some(Appli::from_code(99))
         );
         // Same value twice is harmless; different values are ambiguous.
         assert!(Notification::from_form(b"appli=1&appli=1").is_ok());

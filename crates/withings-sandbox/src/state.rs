@@ -83,6 +83,12 @@ pub(crate) struct State {
     recent: HashMap<String, Timestamp>,
     /// The latest data calls, oldest first, at most [`CALL_LOG`].
     pub(crate) calls: std::collections::VecDeque<RecordedCall>,
+    /// When the requests inside the current application-limit window arrived, oldest first.
+    app_window: std::collections::VecDeque<std::time::Instant>,
+    /// How many requests the application limit refused (status 601).
+    pub(crate) app_refused: u64,
+    /// How many requests arrived in all (refused ones included).
+    pub(crate) app_requests: u64,
 }
 
 /// How many data calls the sandbox remembers for [`RecordedCall`] readers.
@@ -111,6 +117,38 @@ impl RecordedCall {
 }
 
 impl State {
+    /// Counts a request against the application-wide limit: `None` when it may be served,
+    /// otherwise the seconds to wait (at least 1) before the oldest request of the window
+    /// leaves it. A refused request does not count, so a storm of refusals cannot lock the
+    /// application out.
+    pub(crate) fn app_request(
+        &mut self,
+        now: std::time::Instant,
+        requests: usize,
+        period: std::time::Duration,
+    ) -> Option<i64> {
+        self.app_requests += 1;
+        while self
+            .app_window
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= period)
+        {
+            self.app_window.pop_front();
+        }
+        if self.app_window.len() >= requests.max(1) {
+            self.app_refused += 1;
+            let oldest = self.app_window.front().copied().unwrap_or(now);
+            let left = period.saturating_sub(now.duration_since(oldest));
+            return Some(
+                i64::try_from(left.as_secs_f64().ceil() as u64)
+                    .unwrap_or(i64::MAX)
+                    .max(1),
+            );
+        }
+        self.app_window.push_back(now);
+        None
+    }
+
     /// Remembers a data call, forgetting the oldest beyond [`CALL_LOG`].
     pub(crate) fn record(&mut self, call: RecordedCall) {
         if self.calls.len() >= CALL_LOG {
@@ -129,6 +167,9 @@ impl State {
             subscriptions: Vec::new(),
             recent: HashMap::new(),
             calls: std::collections::VecDeque::new(),
+            app_window: std::collections::VecDeque::new(),
+            app_refused: 0,
+            app_requests: 0,
         }
     }
 

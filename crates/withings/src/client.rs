@@ -1,13 +1,9 @@
 //! [`Client`], its builder, and the generic calls every typed request delegates to.
 
 use std::fmt;
-use std::time::Duration;
 
 use withings_decode::Decode;
-use withings_http::{
-    AccessToken, AppCredentials, AuthorizationCode, Clock, PendingAuthorization, RateLimiter,
-    Region, RetryPolicy, Scope, TokenSet, TokenStore,
-};
+use withings_http::{AuthorizationCode, PendingAuthorization, RawBody, Scope, TokenSet};
 use withings_model::{Body, Endpoint, Form, Paged, PagedBody, RequestError, Service};
 
 use crate::paging::{self, ItemStream, Page, PageStream};
@@ -69,122 +65,10 @@ impl fmt::Debug for Client {
 /// assert_eq!(client.base_url(), "https://wbsapi.withings.net");
 /// # Ok::<(), withings::Error>(())
 /// ```
-#[derive(Debug, Default)]
-pub struct ClientBuilder {
-    http: withings_http::ClientBuilder,
-}
-
-impl ClientBuilder {
-    /// The application's client id and secret (and redirect URI, for authorizing).
-    #[must_use]
-    pub fn credentials(mut self, credentials: AppCredentials) -> Self {
-        self.http = self.http.credentials(credentials);
-        self
-    }
-
-    /// Where the tokens are loaded from and saved to (default: memory only). Use
-    /// [`FileTokenStore`](crate::FileTokenStore) to keep them between runs.
-    #[must_use]
-    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
-        self.http = self.http.token_store(store);
-        self
-    }
-
-    /// A fixed access token, never refreshed (for short scripts and tests).
-    #[must_use]
-    pub fn access_token(mut self, token: AccessToken) -> Self {
-        self.http = self.http.access_token(token);
-        self
-    }
-
-    /// The API base URL (default `https://wbsapi.withings.net`); plain http is allowed only to
-    /// loopback addresses (tests, the offline sandbox).
-    #[must_use]
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.http = self.http.base_url(url);
-        self
-    }
-
-    /// The Withings cloud (API and account hosts).
-    #[must_use]
-    pub fn region(mut self, region: Region) -> Self {
-        self.http = self.http.region(region);
-        self
-    }
-
-    /// The host serving the authorization page (default `https://account.withings.com`).
-    #[must_use]
-    pub fn account_url(mut self, url: impl Into<String>) -> Self {
-        self.http = self.http.account_url(url);
-        self
-    }
-
-    /// The time allowed for one HTTP exchange (default 30 s).
-    #[must_use]
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.http = self.http.timeout(timeout);
-        self
-    }
-
-    /// No time limit per HTTP exchange.
-    #[must_use]
-    pub fn no_timeout(mut self) -> Self {
-        self.http = self.http.no_timeout();
-        self
-    }
-
-    /// The largest response accepted, in bytes (default 64 MiB).
-    #[must_use]
-    pub fn max_response_size(mut self, bytes: usize) -> Self {
-        self.http = self.http.max_response_size(bytes);
-        self
-    }
-
-    /// How failures are retried (601, 522, transport errors).
-    #[must_use]
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.http = self.http.retry_policy(policy);
-        self
-    }
-
-    /// The client-side rate limiter (default 120 requests a minute); share one between the
-    /// clients of one application.
-    #[must_use]
-    pub fn rate_limiter(mut self, limiter: RateLimiter) -> Self {
-        self.http = self.http.rate_limiter(limiter);
-        self
-    }
-
-    /// No client-side rate limiting.
-    #[must_use]
-    pub fn no_rate_limit(mut self) -> Self {
-        self.http = self.http.no_rate_limit();
-        self
-    }
-
-    /// The clock token expiry and signatures read (default: the system clock).
-    #[must_use]
-    pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.http = self.http.clock(clock);
-        self
-    }
-
-    /// How long before expiry a token is refreshed (default 5 minutes).
-    #[must_use]
-    pub fn refresh_margin(mut self, margin: Duration) -> Self {
-        self.http = self.http.refresh_margin(margin);
-        self
-    }
-
-    /// Builds the client.
-    ///
-    /// # Errors
-    /// [`Error::Http`] with [`ErrorKind::Config`](withings_http::ErrorKind::Config) for a bad
-    /// base URL or account URL.
-    pub fn build(self) -> Result<Client> {
-        Ok(Client::from_http(self.http.build()?))
-    }
-}
+///
+/// It is the transport's builder ([`withings_http::ClientBuilder`]) set to build this
+/// façade's [`Client`]: every option is defined once, there.
+pub type ClientBuilder = withings_http::ClientBuilder<Client>;
 
 impl Client {
     /// A builder with the defaults.
@@ -374,8 +258,9 @@ impl Client {
         paging::collect_all(self.clone(), request, on_page).await
     }
 
-    /// The escape hatch: any action of any service, with the same status handling, retries
-    /// and token refresh as the typed calls; returns the JSON `body`.
+    /// The escape hatch: any action of any service — a declared one or any other path
+    /// ([`Service::other`]: `v2/rawdata`, `v2/dropshipment`…) — with the same status handling,
+    /// retries and token refresh as declared requests; returns the JSON `body`.
     ///
     /// ```no_run
     /// # async fn _run(client: &withings::Client) -> withings::Result<()> {
@@ -415,8 +300,42 @@ impl Client {
         action: &str,
         form: &Form,
     ) -> Result<serde_json::Value> {
-        let raw = self.http.send_raw(service, action, form).await?;
+        let raw = self.call_raw(service, action, form).await?;
         Ok(raw.parse::<serde_json::Value>()?)
+    }
+
+    /// As [`call_form`](Self::call_form), returning the `body` as Withings sent it, byte for
+    /// byte (numbers untouched).
+    ///
+    /// # Errors
+    /// As [`call`](Self::call).
+    pub async fn call_raw(&self, service: Service, action: &str, form: &Form) -> Result<RawBody> {
+        Ok(self.http.send_raw(service, action, form).await?)
+    }
+
+    /// The escape hatch for signed actions (partner services, `oauth2` actions this crate
+    /// does not wrap): sends `client_id`, a fresh `nonce` and its `signature`, then `form`,
+    /// and returns the raw `body`. Each call takes a new nonce.
+    ///
+    /// ```no_run
+    /// # async fn _run(client: &withings::Client) -> withings::Result<()> {
+    /// use withings::{Form, Service};
+    /// let mut form = Form::new();
+    /// form.push("userid", "10203040");
+    /// let body = client.call_signed(Service::other("v2/user")?, "get", &form).await?;
+    /// println!("{}", body.as_str());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`call`](Self::call); `ErrorKind::Config` without app credentials.
+    pub async fn call_signed(
+        &self,
+        service: Service,
+        action: &str,
+        form: &Form,
+    ) -> Result<RawBody> {
+        Ok(self.http.send_signed_raw(service, action, form).await?)
     }
 
     /// Starts an authorization: the URL to send the user to, with a fresh `state`. Needs

@@ -70,6 +70,9 @@ pub enum Error {
     /// A request refused before sending: the message says what to change.
     #[error("invalid request: {0}")]
     Request(#[from] withings_model::RequestError),
+    /// A service path the escape hatch refuses ([`Service::other`](withings_model::Service::other)).
+    #[error(transparent)]
+    ServicePath(#[from] withings_model::endpoint::InvalidServicePath),
 }
 
 impl Error {

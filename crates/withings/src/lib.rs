@@ -80,7 +80,7 @@ pub mod paging;
 
 pub use client::{Client, ClientBuilder, Output};
 pub use error::{Error, Result};
-pub use notification::{Fetch, FetchPlan, Fetched, Notification};
+pub use notification::{Delivery, Fetch, FetchPlan, Fetched};
 pub use paging::{ItemStream, Page, PageStream};
 
 #[doc(inline)]
@@ -98,8 +98,8 @@ pub use futures_core::Stream;
 pub use withings_decode::{Decimal, Decode, DecodeError};
 pub use withings_http::{
     AccessToken, AppCredentials, AuthorizationCode, Clock, ErrorKind, FileTokenStore, ManualClock,
-    MemoryTokenStore, PendingAuthorization, RateLimiter, RefreshToken, Region, RetryPolicy,
-    SystemClock, TokenSet, TokenStore,
+    MemoryTokenStore, PendingAuthorization, RateLimiter, RawBody, RefreshToken, Region,
+    RetryPolicy, SystemClock, TokenSet, TokenStore,
 };
 pub use withings_model::activity::{ActivityField, IntradayField};
 pub use withings_model::codes::Category;

@@ -5,13 +5,13 @@
 //! are unsigned: treat one as a prompt to fetch with the user's own token, never as data.
 //! Answer the POST with 2xx within a couple of seconds and do the fetching afterwards;
 //! Withings retries a delivery it thinks failed (T+0, +10 s, +1 min, +1 h, +4 h), so the
-//! same notification may arrive more than once: [`Notification::dedup_key`] recognises it.
+//! same notification may arrive more than once: [`Delivery::dedup_key`] recognises it.
 //!
 //! ```
 //! use withings::model::Endpoint;
-//! use withings::notification::{FetchPlan, Notification};
+//! use withings::notification::{Delivery, FetchPlan};
 //!
-//! let n = Notification::parse(b"userid=10203040&appli=1&startdate=1717364400&enddate=1717368000")?;
+//! let n = Delivery::parse(b"userid=10203040&appli=1&startdate=1717364400&enddate=1717368000")?;
 //! assert_eq!(n.dedup_key().as_str(), "10203040/1/1717364400/1717368000/-/-/-");
 //! let FetchPlan::Fetch(fetch) = n.fetch_plan() else { unreachable!() };
 //! let getmeas = fetch.getmeas.as_ref().unwrap();
@@ -25,9 +25,9 @@
 //!
 //! ```no_run
 //! # async fn _run(client: &withings::Client, body: &[u8]) -> withings::Result<()> {
-//! use withings::notification::{FetchPlan, Notification};
+//! use withings::notification::{Delivery, FetchPlan};
 //!
-//! let n = Notification::parse(body)?;
+//! let n = Delivery::parse(body)?;
 //! if let FetchPlan::Fetch(fetch) = n.fetch_plan() {
 //!     let data = client.fetch(&fetch).await?;
 //!     if let Some(m) = &data.measures {
@@ -61,13 +61,17 @@ use withings_model::{DateWindow, Endpoint, Paged, PagedBody, TimeSpan};
 use crate::paging::Page;
 use crate::{Client, Error, Result};
 
-/// A notification as received on a callback URL, decoded.
+/// One delivery of a notification to a callback URL, decoded: the event it announces, the
+/// key that recognises Withings' repeated deliveries of it, and what to fetch in answer.
+///
+/// (The wire form is [`withings_model::notify::Notification`]; the decoded event is
+/// [`NotificationEvent`].)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notification {
+pub struct Delivery {
     event: NotificationEvent,
 }
 
-impl Notification {
+impl Delivery {
     /// Parses the form body of the POST. Unknown keys and empty values are ignored; every key
     /// is optional (which ones come depends on the appli, API notes §7.8).
     ///
@@ -152,7 +156,7 @@ impl Notification {
 }
 
 /// Identifies one notification across Withings' repeated deliveries; see
-/// [`Notification::dedup_key`].
+/// [`Delivery::dedup_key`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DeliveryKey(String);
 
@@ -207,7 +211,7 @@ pub enum FetchPlan {
 ///
 /// Each field is the one declaration of its endpoint in [`withings_model`]: send one alone
 /// with [`Client::send`] or [`Client::collect_all`], read its form with
-/// [`Endpoint::form`](withings_model::Endpoint::form).
+/// [`Endpoint::form`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Fetch {
@@ -434,12 +438,12 @@ mod tests {
 
     #[test]
     fn dedup_key_ignores_key_order_and_unknown_keys() {
-        let a = Notification::parse(b"userid=1&appli=44&startdate=10&enddate=20").unwrap();
-        let b = Notification::parse(b"enddate=20&foo=bar&appli=44&startdate=10&userid=1").unwrap();
+        let a = Delivery::parse(b"userid=1&appli=44&startdate=10&enddate=20").unwrap();
+        let b = Delivery::parse(b"enddate=20&foo=bar&appli=44&startdate=10&userid=1").unwrap();
         assert_eq!(a.dedup_key(), b.dedup_key());
-        let c = Notification::parse(b"userid=1&appli=44&startdate=10&enddate=21").unwrap();
+        let c = Delivery::parse(b"userid=1&appli=44&startdate=10&enddate=21").unwrap();
         assert_ne!(a.dedup_key(), c.dedup_key());
-        let d = Notification::parse(b"userid=a%2Fb&appli=46&action=unlink").unwrap();
+        let d = Delivery::parse(b"userid=a%2Fb&appli=46&action=unlink").unwrap();
         assert_eq!(d.dedup_key().as_str(), "a%2Fb/46/-/-/-/-/unlink");
     }
 

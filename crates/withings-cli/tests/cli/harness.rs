@@ -103,11 +103,12 @@ impl Drop for TempDir {
 }
 
 /// The binary with a clean environment rooted in `dir`: its own HOME and XDG_CONFIG_HOME,
-/// no `WITHINGS_*` variable, UTC as the system zone, `dir` as the working directory.
+/// no `WITHINGS_*` variable and no `RUST_LOG` (tests expect a quiet stderr), UTC as the system
+/// zone, `dir` as the working directory.
 pub(crate) fn clean_cmd(dir: &Path) -> Command {
     let mut c = Command::new(BIN);
     for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("WITHINGS_") {
+        if k.to_string_lossy().starts_with("WITHINGS_") || k == "RUST_LOG" {
             c.env_remove(k);
         }
     }

@@ -10,3 +10,4 @@ mod harness;
 mod raw_notify;
 mod same_path;
 mod sandbox_demo;
+mod verbose;

@@ -73,6 +73,17 @@ fn raw_prints_the_body_and_its_leaves() {
         .fails(2, "withings auth");
     env.run(&["raw", "v2/user", "getdevice", "novalue"])
         .fails(2, "key=value");
+
+    // Any service path reaches the server, declared or not (the sandbox knows no rawdata:
+    // 2554, as Withings answers an action it does not have).
+    env.run(&["raw", "v2/rawdata", "get", "hash_deviceid=5c0b"])
+        .fails(6, "status 2554");
+    let last = env.sandbox.calls().pop().unwrap();
+    assert_eq!(last.path, "/v2/rawdata");
+    assert_eq!(last.get("action"), Some("get"));
+    assert_eq!(last.get("hash_deviceid"), Some("5c0b"));
+    env.run(&["raw", "v2/../oauth2", "get"])
+        .fails(2, "is not a service path");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 mod common;
 mod oauth;
+mod resend;
 mod retry;
 mod secrets;
 mod status;

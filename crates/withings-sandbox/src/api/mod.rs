@@ -31,10 +31,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use withings_model::Service;
 
-use crate::clock::Clock;
 use crate::data::DemoData;
 use crate::json::{J, Obj};
 use crate::state::State;
+use withings_http::Clock;
 
 /// The path of the authorize page, under the sandbox's base URL (Withings serves it on the
 /// `account.withings.com` host).
@@ -48,6 +48,9 @@ pub(crate) struct Config {
     pub(crate) meas_page_size: usize,
     pub(crate) page_size: usize,
     pub(crate) rate_limit: bool,
+    /// The application-wide limit: at most this many requests in any window of the period,
+    /// all users and endpoints together; `None`: no limit.
+    pub(crate) app_limit: Option<(usize, std::time::Duration)>,
 }
 
 /// Everything a request handler needs, shared by all connections.
@@ -261,6 +264,19 @@ impl Inner {
         }
         if req.method == Method::Other {
             return Outgoing::Text(405, "Withings services answer POST (or GET) only.\n".into());
+        }
+        if let Some((requests, period)) = self.config.app_limit {
+            // The real monotonic clock, not the sandbox's (which tests may freeze): the
+            // period is compressed for tests instead.
+            if let Some(wait) =
+                self.state()
+                    .app_request(std::time::Instant::now(), requests, period)
+            {
+                let mut e =
+                    ApiError::new(601, "Too many requests: the application limit is reached");
+                e.body.push("wait_seconds", wait);
+                return Outgoing::Json(e.envelope());
+            }
         }
         let token = bearer(req.authorization);
         if self.config.rate_limit {

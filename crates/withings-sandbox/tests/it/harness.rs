@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -176,7 +176,8 @@ impl Harness {
     }
 
     pub(crate) fn advance(&self, secs: i64) {
-        self.clock.advance(SignedDuration::from_secs(secs));
+        self.clock
+            .advance(std::time::Duration::from_secs(secs.unsigned_abs()));
     }
 
     pub(crate) async fn get(&self, target: &str) -> Resp {

@@ -43,7 +43,7 @@ async fn getmeas_sends_meastypes_category_range_and_offset_and_decodes() {
     let c = crate::support::client(&server);
     let req = GetMeas::new()
         .meastypes([MeasureType::Weight, MeasureType::FatRatio])
-        .add_meastype(MeasureType::Unknown(999))
+        .add_meastype(MeasureType::from_code(999))
         .category(Category::Real)
         .updated_since(ts(1))
         .between(ts(1_717_200_000), ts(1_717_430_000))

@@ -12,8 +12,8 @@ use withings::{
 };
 
 use crate::support::{
-    assert_form, catch_all, client, fixture_of, mount_for, only_request, param, requests,
-    serve_for, ts,
+    assert_form, catch_all, client, fixture_of, form as form_of, mount, mount_for, only_request,
+    param, requests, serve, serve_for, ts,
 };
 
 #[tokio::test]
@@ -162,4 +162,87 @@ async fn oauth2_authorize_builds_the_url_with_state() {
         .unwrap_err();
     assert_eq!(e.http_kind(), Some(ErrorKind::InvalidState));
     assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn call_reaches_a_service_with_no_declared_endpoint() {
+    let server = serve(
+        "/v2/rawdata",
+        "get",
+        r#"{"status":0,"body":{"rawdata":[1,2,3]}}"#.to_owned(),
+        1,
+    )
+    .await;
+    let c = client(&server);
+    let rawdata = Service::other("v2/rawdata").unwrap();
+    assert_eq!(rawdata.path(), "/v2/rawdata");
+    let json = c
+        .call(rawdata, "get", [("hash_deviceid", "5c0b")])
+        .await
+        .unwrap();
+    assert_eq!(json["rawdata"][2], 3);
+    let r = only_request(&server, "/v2/rawdata").await;
+    assert_form(&r, &[("action", "get"), ("hash_deviceid", "5c0b")]);
+    assert_eq!(
+        r.headers.get("authorization").and_then(|v| v.to_str().ok()),
+        Some("Bearer test-access-token")
+    );
+    // A declared service given by path is that service, and garbage is refused.
+    assert_eq!(Service::other("/v2/sleep").unwrap(), Service::Sleep);
+    assert!(Service::other("v2/../oauth2").is_err());
+}
+
+#[tokio::test]
+async fn call_signed_takes_a_fresh_nonce_per_call_and_sends_no_token() {
+    let nonce_body = fixture_of::<GetNonce>("normal");
+    let nonce: serde_json::Value = serde_json::from_str(&nonce_body).unwrap();
+    let nonce = nonce["body"]["nonce"].as_str().unwrap().to_owned();
+    let server = MockServer::start().await;
+    mount_for::<GetNonce>(&server, nonce_body, 2).await;
+    let dropship = Service::other("v2/dropshipment").unwrap();
+    mount(
+        &server,
+        dropship.path(),
+        "getorderstatus",
+        r#"{"status":0,"body":{"orders":[]}}"#.to_owned(),
+        2,
+    )
+    .await;
+    catch_all(&server).await;
+    let c = oauth_client(&server);
+    let mut form = Form::new();
+    form.push("order_ids", "o-1").push("nonce", "forged");
+    for _ in 0..2 {
+        let body = c
+            .call_signed(dropship, "getorderstatus", &form)
+            .await
+            .unwrap();
+        assert_eq!(body.as_str(), r#"{"orders":[]}"#);
+    }
+    let sent: Vec<_> = requests(&server)
+        .await
+        .into_iter()
+        .filter(|r| r.url.path() == "/v2/dropshipment")
+        .collect();
+    assert_eq!(sent.len(), 2);
+    for r in &sent {
+        let f = form_of(r);
+        let keys: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            ["action", "client_id", "nonce", "signature", "order_ids"]
+        );
+        assert_eq!(param(r, "nonce").as_deref(), Some(nonce.as_str()));
+        let sig = param(r, "signature").unwrap();
+        assert_eq!(sig.len(), 64);
+        assert!(sig.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert!(r.headers.get("authorization").is_none());
+    }
+    // One getnonce per signed call: a nonce is never reused.
+    let nonces = requests(&server)
+        .await
+        .iter()
+        .filter(|r| param(r, "action").as_deref() == Some(GetNonce::ACTION))
+        .count();
+    assert_eq!(nonces, 2);
 }

@@ -68,7 +68,7 @@ fn render<T: Serialize>(result: withings::Result<T>) -> Result<String, String> {
 }
 
 /// The `.expected` snapshot of a case, as the façade reports it: a 601 without
-/// `wait_seconds` is retried after 60 s (reference §9.3), which is what the façade says.
+/// `wait_seconds` is retried after 60 s (API notes §9.3), which is what the façade says.
 fn expected(text: &str) -> String {
     let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
     let status = &mut value["status"];

@@ -4,7 +4,7 @@
 use wiremock::MockServer;
 use withings::model::measure::GetMeas;
 use withings::model::sleep::{GetSleep, GetSleepSummary};
-use withings::notification::{Fetch, FetchPlan, Notification, UserAction};
+use withings::notification::{Delivery, Fetch, FetchPlan, UserAction};
 use withings::{Appli, Endpoint, Error, Service};
 
 use crate::support::{
@@ -22,8 +22,8 @@ fn form_fixture(case: &str) -> Vec<u8> {
     bytes
 }
 
-fn parse(case: &str) -> Notification {
-    Notification::parse(&form_fixture(case)).unwrap_or_else(|e| panic!("{case}: {e}"))
+fn parse(case: &str) -> Delivery {
+    Delivery::parse(&form_fixture(case)).unwrap_or_else(|e| panic!("{case}: {e}"))
 }
 
 /// The requests of a plan, in the order [`Client::fetch`](withings::Client::fetch) sends
@@ -84,7 +84,7 @@ fn every_callback_fixture_parses_like_decode_notification() {
         };
         let bytes = form_fixture(case);
         let direct = withings::decode::notify::decode_notification(&bytes);
-        match (Notification::parse(&bytes), direct) {
+        match (Delivery::parse(&bytes), direct) {
             (Ok(n), Ok(event)) => assert_eq!(n.into_event(), event, "{case}"),
             (Err(e), Err(direct)) => {
                 assert!(matches!(e, Error::Notification { .. }), "{case}: {e:?}");
@@ -179,9 +179,8 @@ fn activity_with_a_date_plans_that_day() {
 
 #[test]
 fn activity_with_a_range_widens_the_days_by_one_each_side() {
-    let n =
-        Notification::parse(b"userid=10203040&appli=16&startdate=1717372800&enddate=1717376400")
-            .unwrap();
+    let n = Delivery::parse(b"userid=10203040&appli=16&startdate=1717372800&enddate=1717376400")
+        .unwrap();
     let f = forms(&n.fetch_plan());
     assert_eq!(
         f[0][1..],
@@ -212,7 +211,7 @@ fn sleep_plans_getsummary_then_get() {
             ]),
         ]
     );
-    let only_date = Notification::parse(b"userid=1&appli=44&date=2024-06-03").unwrap();
+    let only_date = Delivery::parse(b"userid=1&appli=44&date=2024-06-03").unwrap();
     assert_eq!(
         forms(&only_date.fetch_plan()),
         vec![pairs(&[
@@ -259,16 +258,14 @@ fn events_without_data_plan_nothing() {
     }
     assert_eq!(
         parse("unknown_appli_99").fetch_plan(),
-        FetchPlan::Unknown(Some(Appli::Unknown(99)))
+        FetchPlan::Unknown(Some(Appli::from_code(99)))
     );
     assert_eq!(
-        Notification::parse(b"userid=1").unwrap().fetch_plan(),
+        Delivery::parse(b"userid=1").unwrap().fetch_plan(),
         FetchPlan::Unknown(None)
     );
     assert_eq!(
-        Notification::parse(b"userid=1&appli=1")
-            .unwrap()
-            .fetch_plan(),
+        Delivery::parse(b"userid=1&appli=1").unwrap().fetch_plan(),
         FetchPlan::MissingWindow(Appli::Weight)
     );
 }

@@ -116,3 +116,72 @@ async fn the_facade_runs_against_the_sandbox_end_to_end() {
 
     sandbox.shutdown().await;
 }
+
+/// A client of the sandbox with a token, the given limiter (or none) and no retries: a 601
+/// is an error the test sees.
+async fn limited_client(
+    sandbox: &withings_sandbox::RunningSandbox,
+    limiter: Option<withings::RateLimiter>,
+) -> Client {
+    let now = Timestamp::from_second(1_717_416_000).unwrap();
+    let credentials = AppCredentials::new(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+        .with_redirect_uri(CallbackUrl::parse("https://example.org/withings/cb").unwrap());
+    let mut b = Client::builder()
+        .base_url(sandbox.base_url())
+        .account_url(sandbox.base_url())
+        .credentials(credentials)
+        .token_store(MemoryTokenStore::new())
+        .clock(ManualClock::new(now))
+        .retry_policy(withings::RetryPolicy::none());
+    b = match limiter {
+        Some(l) => b.rate_limiter(l),
+        None => b.no_rate_limit(),
+    };
+    let client = b.build().unwrap();
+    let pending = client.authorize(&[Scope::UserMetrics]).unwrap();
+    let redirected = sandbox.approve(pending.url()).unwrap();
+    client
+        .complete_authorization(&pending, &redirected)
+        .await
+        .unwrap();
+    client
+}
+
+/// 300 calls against a sandbox enforcing 120 requests per (compressed) second; the client's
+/// limiter, set to the same budget with a margin for the loopback's jitter, never lets a
+/// 601 happen. The control without a limiter does see 601s: the test can fail.
+#[tokio::test]
+async fn the_client_limiter_keeps_300_calls_clear_of_the_application_limit() {
+    use std::time::Duration;
+    let now = Timestamp::from_second(1_717_416_000).unwrap();
+    for limited in [true, false] {
+        let sandbox = Sandbox::builder()
+            .now(now)
+            .rate_limit(false)
+            .app_limit(120, Duration::from_secs(1))
+            .build()
+            .start()
+            .await
+            .unwrap();
+        let limiter = limited.then(|| withings::RateLimiter::new(120, Duration::from_millis(1050)));
+        let client = limited_client(&sandbox, limiter).await;
+        let mut refused = 0;
+        for _ in 0..300 {
+            match client.send(&GetGoals::new()).await {
+                Ok(_) => {}
+                Err(e) if e.status() == Some(601) => refused += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let (_, refused_by_sandbox) = sandbox.app_limit_counts();
+        assert_eq!(refused, refused_by_sandbox);
+        if limited {
+            assert_eq!(refused, 0, "the limiter let a 601 happen");
+        } else {
+            assert!(
+                refused > 0,
+                "without a limiter the sandbox must refuse some"
+            );
+        }
+    }
+}

@@ -92,17 +92,17 @@ pub fn check_json(file: &str, text: &str) -> Vec<Finding> {
             problem,
         };
         // One finding per literal: the key's rule when it has one and fails, else the shapes.
-        if lit.role == json::Role::Value {
-            if let Some((key, class)) = lit.key().and_then(|k| Some((k, class_of(k)?))) {
-                let ok = match &lit.kind {
-                    Kind::Str(s) => string_in_form(class, s),
-                    Kind::Num => class != Class::Id || is_numeric_pseudonym(lit.raw),
-                    Kind::Word => true,
-                };
-                if !ok {
-                    out.push(found(not_pseudonym(key, class, &lit.kind, lit.raw)));
-                    return;
-                }
+        if lit.role == json::Role::Value
+            && let Some((key, class)) = lit.key().and_then(|k| Some((k, class_of(k)?)))
+        {
+            let ok = match &lit.kind {
+                Kind::Str(s) => string_in_form(class, s),
+                Kind::Num => class != Class::Id || is_numeric_pseudonym(lit.raw),
+                Kind::Word => true,
+            };
+            if !ok {
+                out.push(found(not_pseudonym(key, class, &lit.kind, lit.raw)));
+                return;
             }
         }
         if let Kind::Str(s) = &lit.kind {

@@ -163,10 +163,8 @@ pub(crate) fn rewrite(text: &str, mut f: impl FnMut(&Lit<'_>) -> Option<String>)
                     };
                     f(&lit)
                 };
-                if is_key {
-                    if let Some(Frame::Object { key, .. }) = stack.last_mut() {
-                        *key = Some(decoded);
-                    }
+                if is_key && let Some(Frame::Object { key, .. }) = stack.last_mut() {
+                    *key = Some(decoded);
                 }
                 if let Some(r) = replacement {
                     out.push_str(text.get(copied..i).unwrap_or_default());
@@ -256,15 +254,15 @@ pub(crate) fn decode_string(raw: &str) -> String {
                 };
                 if (0xD800..0xDC00).contains(&hi) {
                     let mut ahead = chars.clone();
-                    if ahead.next() == Some('\\') && ahead.next() == Some('u') {
-                        if let Some(lo) = hex4(&mut ahead) {
-                            if (0xDC00..0xE000).contains(&lo) {
-                                let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-                                out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
-                                chars = ahead;
-                                continue;
-                            }
-                        }
+                    if ahead.next() == Some('\\')
+                        && ahead.next() == Some('u')
+                        && let Some(lo) = hex4(&mut ahead)
+                        && (0xDC00..0xE000).contains(&lo)
+                    {
+                        let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                        out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
+                        chars = ahead;
+                        continue;
                     }
                     out.push('\u{fffd}');
                 } else {

@@ -98,10 +98,10 @@ fn strings_at(text: &str, key: &str) -> BTreeSet<String> {
         match v {
             serde_json::Value::Object(m) => {
                 for (k, v) in m {
-                    if k == key {
-                        if let Some(s) = v.as_str() {
-                            out.insert(s.to_owned());
-                        }
+                    if k == key
+                        && let Some(s) = v.as_str()
+                    {
+                        out.insert(s.to_owned());
                     }
                     walk(v, key, out);
                 }

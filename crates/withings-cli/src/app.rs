@@ -7,11 +7,11 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use withings::Output;
 use withings::decode::Decode;
 use withings::http::{AppCredentials, CallbackUrl, FileTokenStore, RetryPolicy};
 use withings::model::{Endpoint, Paged, PagedBody};
 use withings::paging::Page;
+use withings::{Interrupted, Output};
 
 use crate::config::Settings;
 use crate::error::{Exit, Failure, from_http};
@@ -32,12 +32,13 @@ impl Ctx {
     /// Maps a façade error to a failure, with the CLI's advice where the library's would
     /// name library calls.
     pub(crate) fn fail(&self, e: withings::Error) -> Failure {
-        if let Some(h) = e.http() {
-            if h.kind() == withings::http::ErrorKind::Config && !self.has_credentials {
-                return Failure::config(
-                    "the token needs a refresh, which needs the app's credentials: pass --client-id and --client-secret, set WITHINGS_CLIENT_ID and WITHINGS_CLIENT_SECRET, or put them in the config file",
-                );
-            }
+        if let Some(h) = e.http()
+            && h.kind() == withings::http::ErrorKind::Config
+            && !self.has_credentials
+        {
+            return Failure::config(
+                "the token needs a refresh, which needs the app's credentials: pass --client-id and --client-secret, set WITHINGS_CLIENT_ID and WITHINGS_CLIENT_SECRET, or put them in the config file",
+            );
         }
         from_facade(&e)
     }
@@ -83,7 +84,8 @@ impl ClientSpec {
 
     pub(crate) fn build(&self) -> Result<withings::Client, Failure> {
         // A command line answers at once: a 601 is reported with its wait ("wait 10 s"),
-        // never slept through silently. Transient failures (522, network) still retry.
+        // never slept through silently; a listing waits in `all_pages`, on its progress line,
+        // and goes on from the page refused. Transient failures (522, network) still retry.
         let retry = RetryPolicy::default().max_rate_limit_wait(Duration::ZERO);
         let mut b = withings::Client::builder()
             .retry_policy(retry)
@@ -161,6 +163,11 @@ impl Progress {
         self.show(format!("{what} {n}/{total}"));
     }
 
+    /// `page 3: rate limited, waiting 12 s`: the wait before `what` `n` is asked again.
+    pub(crate) fn waiting(&mut self, what: &str, n: usize, secs: u64) {
+        self.show(format!("{what} {n}: rate limited, waiting {secs} s"));
+    }
+
     /// Nothing is drawn before the first step; from then on the spinner turns on its own
     /// while the next call is under way.
     fn show(&mut self, what: String) {
@@ -178,7 +185,15 @@ impl Drop for Progress {
     }
 }
 
-/// Every page of a paged request, merged by the library, with a progress line.
+/// The longest a listing waits at one page for the rate limit (status 601) to pass, in all:
+/// past it the command fails with the wait Withings asked for. Each wait is as long as asked
+/// (a shorter one would only earn another 601), so a page whose waits would add up to more
+/// is not waited for at all.
+const RATE_LIMIT_PATIENCE: Duration = Duration::from_secs(120);
+
+/// Every page of a paged request, merged by the library, with a progress line. A page refused
+/// for the rate limit is asked again once the wait Withings gives has passed (shown on the
+/// progress line), from that page on: the pages before it are kept, none is asked twice.
 pub(crate) async fn all_pages<E>(ctx: &Ctx, request: E) -> Result<Output<E>, Failure>
 where
     E: Paged,
@@ -186,10 +201,63 @@ where
     Output<E>: Page + Send + 'static,
 {
     let mut progress = Progress::new(E::ACTION);
-    ctx.client
+    let mut result = ctx
+        .client
         .collect_all_observed(request, |n| progress.step("page", n))
-        .await
-        .map_err(|e| ctx.fail(e))
+        .await;
+    // The page waited at, and how long in all.
+    let mut waited = (0, Duration::ZERO);
+    loop {
+        let stop = match result {
+            Ok(all) => return Ok(all),
+            Err(stop) => stop,
+        };
+        let Some(wait) = wait_before_resuming(&stop, &mut waited) else {
+            return Err(ctx.fail(stop.into_error()));
+        };
+        let mut left = wait;
+        while !left.is_zero() {
+            let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            progress.waiting("page", stop.page, secs);
+            let tick = left.min(Duration::from_secs(1));
+            tokio::time::sleep(tick).await;
+            left -= tick;
+        }
+        result = ctx
+            .client
+            .collect_rest_observed(stop, |n| progress.step("page", n))
+            .await;
+    }
+}
+
+/// How long to wait before resuming `stop`: `Some` for a rate limit whose wait keeps the
+/// time spent at its page within [`RATE_LIMIT_PATIENCE`].
+fn wait_before_resuming<E>(
+    stop: &Interrupted<E>,
+    waited: &mut (usize, Duration),
+) -> Option<Duration>
+where
+    E: Endpoint,
+    E::Body: Decode,
+{
+    if !stop.error.is_rate_limited() || stop.resume.is_none() {
+        return None;
+    }
+    // Withings' rule without a hint (API notes §9.3); never a busy loop.
+    let wait = stop
+        .error
+        .retry_after()
+        .unwrap_or(Duration::from_secs(60))
+        .max(Duration::from_secs(1));
+    if waited.0 != stop.page {
+        *waited = (stop.page, Duration::ZERO);
+    }
+    let total = waited.1.saturating_add(wait);
+    if total > RATE_LIMIT_PATIENCE {
+        return None;
+    }
+    waited.1 = total;
+    Some(wait)
 }
 
 /// A request the library may split into 24 h calls, sent whole, with a progress line.

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use jiff::SignedDuration;
 use jiff::tz::TimeZone;
+use withings::http::ClientSecret;
 use withings::model::Service;
 use withings::model::measure::MeasureType;
 use withings::model::notify::Appli;
@@ -44,7 +45,9 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) token_file: Option<PathBuf>,
     /// Config file of `key: value` lines [default: config.yaml beside the token; env
-    /// WITHINGS_CONFIG].
+    /// WITHINGS_CONFIG]. The Go client's ./.test_settings.yaml (CID, Secret, RedirectURL) is
+    /// read only when no flag, WITHINGS_* variable or config file gives any credential; then
+    /// all three come from it, never mixed with other sources, and stderr says so.
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) config: Option<PathBuf>,
     /// The app's client id [env WITHINGS_CLIENT_ID].
@@ -52,8 +55,8 @@ pub(crate) struct Global {
     pub(crate) client_id: Option<String>,
     /// The app's client secret [env WITHINGS_CLIENT_SECRET; prefer the environment or the
     /// config file: flags show in the process list].
-    #[arg(long, global = true, value_name = "SECRET")]
-    pub(crate) client_secret: Option<String>,
+    #[arg(long, global = true, value_name = "SECRET", value_parser = parse_secret)]
+    pub(crate) client_secret: Option<ClientSecret>,
     /// The app's registered callback URL [env WITHINGS_REDIRECT_URL].
     #[arg(long, global = true, value_name = "URL")]
     pub(crate) redirect_url: Option<String>,
@@ -247,4 +250,10 @@ fn parse_param(s: &str) -> Result<(String, String), String> {
         Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_owned(), v.to_owned())),
         _ => Err(format!("`{s}` is not key=value")),
     }
+}
+
+/// `--client-secret`, kept as a [`ClientSecret`] so that `Debug` of the parsed command line
+/// shows no secret.
+fn parse_secret(s: &str) -> Result<ClientSecret, std::convert::Infallible> {
+    Ok(ClientSecret::new(s))
 }

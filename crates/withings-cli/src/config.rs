@@ -5,9 +5,18 @@
 //! 2. the environment (`WITHINGS_CLIENT_ID`, `WITHINGS_CLIENT_SECRET`, `WITHINGS_REDIRECT_URL`,
 //!    `WITHINGS_BASE_URL`, `WITHINGS_TOKEN_FILE`);
 //! 3. the config file: `--config`, else `$WITHINGS_CONFIG`, else `config.yaml` in the config
-//!    directory (`$XDG_CONFIG_HOME/withings/`, else `~/.config/withings/`);
-//! 4. `.test_settings.yaml` in the current directory, the file of the Go client this tool
-//!    replaces (keys `CID`, `Secret`, `RedirectURL`).
+//!    directory (`$XDG_CONFIG_HOME/withings/`, else `~/.config/withings/`).
+//!
+//! Each value keeps the name of its source ([`Sourced::from`]) for messages.
+//!
+//! `./.test_settings.yaml`, the file of the Go client this tool replaces (keys `CID`,
+//! `Secret`, `RedirectURL`), is a fallback of its own, all or nothing: it is read only when
+//! none of the three sources above gives any of the client id, the client secret and the
+//! redirect URL, and then all three come from it, with one line on stderr ("using credentials
+//! from ./.test_settings.yaml"). Its values are never mixed with those of another source: when
+//! a flag, a variable or the config file gives one credential, the file is not even read, and
+//! a message about a missing credential says it was ignored. It never gives the base URL or
+//! the token file.
 //!
 //! Both files are YAML read by serde_norway (`key: value`, values optionally quoted, `#`
 //! comments), and may also hold `key = value` lines, read by a small line reader of their
@@ -19,9 +28,11 @@
 
 use std::env;
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use withings::http::{AppCredentials, CallbackUrl, UrlRule};
+use withings::http::{AppCredentials, CallbackUrl, ClientSecret, UrlRule};
 use withings::model::url::broken_rules;
 
 use crate::cli::Global;
@@ -30,24 +41,114 @@ use crate::error::Failure;
 /// The file of the Go client (`zono-dev/withings-go`) that the seed's users already have.
 pub(crate) const GO_SETTINGS: &str = ".test_settings.yaml";
 
+/// What stderr says, once, when the credentials come from [`GO_SETTINGS`].
+pub(crate) const GO_SETTINGS_NOTE: &str = "note: using credentials from ./.test_settings.yaml \
+     (no flag, WITHINGS_* variable or config file gives any)";
+
 /// A value and where it came from (for messages; never the value itself when secret).
+///
+/// `T` is `String` for plain values and [`ClientSecret`] for the client secret, whose
+/// `Debug` is `ClientSecret([redacted])`: a `Sourced<ClientSecret>` prints only its source.
 #[derive(Debug, Clone)]
-pub(crate) struct Sourced {
-    pub(crate) value: String,
+pub(crate) struct Sourced<T = String> {
+    pub(crate) value: T,
     pub(crate) from: String,
 }
 
+/// Whether `./.test_settings.yaml` gave the credentials (see the module docs).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) enum GoSettings {
+    /// Not read: another source gives a credential (`because` names it, e.g.
+    /// `$WITHINGS_CLIENT_ID`).
+    Ignored { because: String },
+    /// Read, because no other source gives any credential; the credentials it holds are used.
+    Used,
+    /// Read, because no other source gives any credential, and absent or without credentials.
+    #[default]
+    Absent,
+}
+
 /// Everything read from flags, environment and files.
+///
+/// `Debug` shows no secret: the client secret is a [`ClientSecret`].
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Settings {
     pub(crate) client_id: Option<Sourced>,
-    pub(crate) client_secret: Option<Sourced>,
+    pub(crate) client_secret: Option<Sourced<ClientSecret>>,
     pub(crate) redirect_url: Option<Sourced>,
     pub(crate) base_url: Option<String>,
     pub(crate) account_url: Option<String>,
     /// The config file looked at (it may not exist), for messages.
     pub(crate) config_path: Option<PathBuf>,
     pub(crate) token_file: Option<PathBuf>,
+    /// What became of `./.test_settings.yaml`, for messages.
+    pub(crate) go_settings: GoSettings,
+}
+
+/// The three credentials of one source, or of the sources 1–3 together.
+#[derive(Debug, Default)]
+struct Credentials {
+    client_id: Option<Sourced>,
+    client_secret: Option<Sourced<ClientSecret>>,
+    redirect_url: Option<Sourced>,
+}
+
+impl Credentials {
+    /// Where the first credential given comes from, if any.
+    fn first_source(&self) -> Option<&str> {
+        self.client_id
+            .as_ref()
+            .map(|s| s.from.as_str())
+            .or_else(|| self.client_secret.as_ref().map(|s| s.from.as_str()))
+            .or_else(|| self.redirect_url.as_ref().map(|s| s.from.as_str()))
+    }
+
+    /// The credentials of `pairs`, a settings file at `path`.
+    fn from_file(pairs: &[(String, String)], path: &Path) -> Self {
+        Self {
+            client_id: pick(pairs, ID_KEYS, path),
+            client_secret: pick(pairs, SECRET_KEYS, path).map(secret),
+            redirect_url: pick(pairs, REDIRECT_KEYS, path),
+        }
+    }
+}
+
+/// Sources 1–3 when they give any credential; otherwise what `read_go` gives, all of it.
+/// `read_go` is called only in that case: the file is not even read when it would be ignored.
+fn choose_credentials(
+    primary: Credentials,
+    read_go: impl FnOnce() -> Result<Credentials, Failure>,
+) -> Result<(Credentials, GoSettings), Failure> {
+    if let Some(because) = primary.first_source() {
+        let because = because.to_owned();
+        return Ok((primary, GoSettings::Ignored { because }));
+    }
+    let go = read_go()?;
+    if go.first_source().is_some() {
+        Ok((go, GoSettings::Used))
+    } else {
+        Ok((go, GoSettings::Absent))
+    }
+}
+
+/// Says [`GO_SETTINGS_NOTE`] on stderr, once per process.
+fn note_go_settings() {
+    static SAID: AtomicBool = AtomicBool::new(false);
+    if !SAID.swap(true, Ordering::Relaxed) {
+        let _ = writeln!(std::io::stderr(), "{GO_SETTINGS_NOTE}");
+    }
+}
+
+fn secret(s: Sourced) -> Sourced<ClientSecret> {
+    Sourced {
+        value: ClientSecret::new(s.value),
+        from: s.from,
+    }
+}
+
+/// `./.test_settings.yaml`: in the current directory, and named so in messages.
+fn go_settings_path() -> PathBuf {
+    Path::new(".").join(GO_SETTINGS)
 }
 
 /// `$XDG_CONFIG_HOME/withings` or `~/.config/withings`.
@@ -74,6 +175,16 @@ fn flag(value: Option<&String>, name: &str) -> Option<Sourced> {
         value: v.trim().to_owned(),
         from: format!("--{name}"),
     })
+}
+
+fn secret_flag(value: Option<&ClientSecret>, name: &str) -> Option<Sourced<ClientSecret>> {
+    value
+        .map(ClientSecret::expose_secret)
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| Sourced {
+            value: ClientSecret::new(v.trim()),
+            from: format!("--{name}"),
+        })
 }
 
 /// The settings of a file, keys lower-cased: the YAML mapping's entries in document order,
@@ -120,10 +231,10 @@ fn key_value_line(line: &str) -> Option<(String, String)> {
 /// `"x"` or `'x'` → `x`; unquoted values lose a trailing ` # comment`.
 fn unquote(raw: &str) -> String {
     for q in ['"', '\''] {
-        if let Some(inner) = raw.strip_prefix(q) {
-            if let Some(end) = inner.find(q) {
-                return inner.get(..end).unwrap_or("").to_owned();
-            }
+        if let Some(inner) = raw.strip_prefix(q)
+            && let Some(end) = inner.find(q)
+        {
+            return inner.get(..end).unwrap_or("").to_owned();
         }
     }
     raw.split_once(" #")
@@ -255,7 +366,8 @@ const REDIRECT_KEYS: &[&str] = &[
 const BASE_KEYS: &[&str] = &["base_url"];
 
 impl Settings {
-    /// Reads flags, environment, the config file and `.test_settings.yaml`.
+    /// Reads flags, environment, the config file, and `./.test_settings.yaml` when none of
+    /// them gives a credential (saying so on stderr when it gives some).
     pub(crate) fn load(g: &Global) -> Result<Self, Failure> {
         let (config_path, required) = match (&g.config, env::var_os("WITHINGS_CONFIG")) {
             (Some(p), _) => (Some(p.clone()), true),
@@ -266,14 +378,26 @@ impl Settings {
             Some(p) => read_settings(p, required)?,
             None => Vec::new(),
         };
-        let go_path = PathBuf::from(GO_SETTINGS);
-        let go = read_settings(&go_path, false)?;
-        let from_files = |keys: &[&str]| {
-            config_path
-                .as_deref()
-                .and_then(|p| pick(&file, keys, p))
-                .or_else(|| pick(&go, keys, &go_path))
+        let from_file = |keys: &[&str]| config_path.as_deref().and_then(|p| pick(&file, keys, p));
+        let primary = Credentials {
+            client_id: flag(g.client_id.as_ref(), "client-id")
+                .or_else(|| env_value("WITHINGS_CLIENT_ID"))
+                .or_else(|| from_file(ID_KEYS)),
+            client_secret: secret_flag(g.client_secret.as_ref(), "client-secret")
+                .or_else(|| env_value("WITHINGS_CLIENT_SECRET").map(secret))
+                .or_else(|| from_file(SECRET_KEYS).map(secret)),
+            redirect_url: flag(g.redirect_url.as_ref(), "redirect-url")
+                .or_else(|| env_value("WITHINGS_REDIRECT_URL"))
+                .or_else(|| from_file(REDIRECT_KEYS)),
         };
+        let (credentials, go_settings) = choose_credentials(primary, || {
+            let go_path = go_settings_path();
+            let go = read_settings(&go_path, false)?;
+            Ok(Credentials::from_file(&go, &go_path))
+        })?;
+        if go_settings == GoSettings::Used {
+            note_go_settings();
+        }
         let file_base = config_path
             .as_deref()
             .and_then(|p| pick(&file, BASE_KEYS, p))
@@ -284,15 +408,9 @@ impl Settings {
             .or_else(|| env_value("WITHINGS_TOKEN_FILE").map(|s| PathBuf::from(s.value)))
             .or_else(|| config_dir().map(|d| d.join("token.json")));
         Ok(Self {
-            client_id: flag(g.client_id.as_ref(), "client-id")
-                .or_else(|| env_value("WITHINGS_CLIENT_ID"))
-                .or_else(|| from_files(ID_KEYS)),
-            client_secret: flag(g.client_secret.as_ref(), "client-secret")
-                .or_else(|| env_value("WITHINGS_CLIENT_SECRET"))
-                .or_else(|| from_files(SECRET_KEYS)),
-            redirect_url: flag(g.redirect_url.as_ref(), "redirect-url")
-                .or_else(|| env_value("WITHINGS_REDIRECT_URL"))
-                .or_else(|| from_files(REDIRECT_KEYS)),
+            client_id: credentials.client_id,
+            client_secret: credentials.client_secret,
+            redirect_url: credentials.redirect_url,
             base_url: g
                 .base_url
                 .clone()
@@ -301,18 +419,32 @@ impl Settings {
             account_url: g.account_url.clone(),
             config_path,
             token_file,
+            go_settings,
         })
     }
 
-    fn where_to_put(&self, flag: &str, env: &str, key: &str) -> String {
+    /// Where a missing setting can come from; `go_key` is its key in `.test_settings.yaml`.
+    fn where_to_put(&self, flag: &str, env: &str, key: &str, go_key: &str) -> String {
         let file = self.config_path.as_ref().map_or_else(
             || "a config file (--config)".to_owned(),
             |p| p.display().to_string(),
         );
-        format!(
-            "pass --{flag}, set {env}, or put `{key}: …` in {file} (or `{GO}` here)",
-            GO = GO_SETTINGS
-        )
+        let go = match &self.go_settings {
+            GoSettings::Ignored { because } if go_settings_path().exists() => format!(
+                "; ./{GO_SETTINGS} is ignored because {because} gives a credential, and its \
+                 values are never mixed with those of other sources"
+            ),
+            GoSettings::Ignored { .. } => format!(
+                " (`{GO_SETTINGS}` here is read only when no flag, variable or config file \
+                 gives any credential)"
+            ),
+            GoSettings::Used => format!(
+                "; the other credentials come from ./{GO_SETTINGS}: add `{go_key}: …` there, \
+                 or give them all another way"
+            ),
+            GoSettings::Absent => format!(" (or all three in `{GO_SETTINGS}` here)"),
+        };
+        format!("pass --{flag}, set {env}, or put `{key}: …` in {file}{go}")
     }
 
     /// The client id and secret, or a message naming every place they can come from.
@@ -320,13 +452,18 @@ impl Settings {
         let id = self.client_id.as_ref().ok_or_else(|| {
             Failure::config(format!(
                 "no client id: {}",
-                self.where_to_put("client-id", "WITHINGS_CLIENT_ID", "client_id")
+                self.where_to_put("client-id", "WITHINGS_CLIENT_ID", "client_id", "CID")
             ))
         })?;
         let secret = self.client_secret.as_ref().ok_or_else(|| {
             Failure::config(format!(
                 "no client secret: {}",
-                self.where_to_put("client-secret", "WITHINGS_CLIENT_SECRET", "client_secret")
+                self.where_to_put(
+                    "client-secret",
+                    "WITHINGS_CLIENT_SECRET",
+                    "client_secret",
+                    "Secret"
+                )
             ))
         })?;
         Ok(AppCredentials::new(id.value.clone(), secret.value.clone()))
@@ -343,7 +480,12 @@ impl Settings {
         let url = self.redirect_url.as_ref().ok_or_else(|| {
             Failure::config(format!(
                 "no redirect URL (the callback URL registered for the app): {}",
-                self.where_to_put("redirect-url", "WITHINGS_REDIRECT_URL", "redirect_url")
+                self.where_to_put(
+                    "redirect-url",
+                    "WITHINGS_REDIRECT_URL",
+                    "redirect_url",
+                    "RedirectURL"
+                )
             ))
         })?;
         check_redirect(&url.value, &url.from, restricted)
@@ -487,6 +629,125 @@ mod tests {
             assert!(e.message.contains(line), "{text:?}: {}", e.message);
             assert!(!e.message.contains(secret), "{}", e.message);
         }
+    }
+
+    fn sourced(value: &str, from: &str) -> Sourced {
+        Sourced {
+            value: value.to_owned(),
+            from: from.to_owned(),
+        }
+    }
+
+    #[test]
+    fn settings_and_flags_never_show_the_client_secret_in_debug() {
+        use clap::Parser;
+        let settings = Settings {
+            client_id: Some(sourced("my-app", "--client-id")),
+            client_secret: Some(secret(sourced("t0p-s3cret", "$WITHINGS_CLIENT_SECRET"))),
+            redirect_url: Some(sourced(
+                "https://example.org/cb",
+                "conf.yaml (redirect_url)",
+            )),
+            ..Settings::default()
+        };
+        for debug in [
+            format!("{settings:?}"),
+            format!("{settings:#?}"),
+            format!("{:?}", settings.client_secret),
+            format!("{:?}", settings.credentials().unwrap()),
+        ] {
+            assert!(!debug.contains("t0p-s3cret"), "{debug}");
+        }
+        let debug = format!("{settings:?}");
+        assert!(
+            debug.contains("my-app")
+                && debug.contains("$WITHINGS_CLIENT_SECRET")
+                && debug.contains("[redacted]"),
+            "{debug}"
+        );
+        // The value is still what is used.
+        assert_eq!(
+            settings
+                .credentials()
+                .unwrap()
+                .client_secret()
+                .expose_secret(),
+            "t0p-s3cret"
+        );
+
+        let cli = crate::cli::Cli::try_parse_from([
+            "withings",
+            "--client-secret",
+            "fl4g-s3cret",
+            "devices",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?} {:?}", cli.global);
+        assert!(!debug.contains("fl4g-s3cret"), "{debug}");
+        let from_flag = secret_flag(cli.global.client_secret.as_ref(), "client-secret").unwrap();
+        assert_eq!(from_flag.value.expose_secret(), "fl4g-s3cret");
+        assert!(!format!("{from_flag:?}").contains("fl4g-s3cret"));
+    }
+
+    #[test]
+    fn the_go_settings_are_used_all_or_nothing() {
+        let go_path = Path::new("./.test_settings.yaml");
+        let go_file = || {
+            let pairs = parse_settings(
+                "CID: go-id\nSecret: go-secret\nRedirectURL: https://go/cb\n",
+                go_path,
+            )
+            .unwrap();
+            Ok(Credentials::from_file(&pairs, go_path))
+        };
+        // Nothing elsewhere: all three from the file, each naming it.
+        let (c, go) = choose_credentials(Credentials::default(), go_file).unwrap();
+        assert_eq!(go, GoSettings::Used);
+        assert_eq!(c.client_id.unwrap().from, "./.test_settings.yaml (cid)");
+        assert_eq!(c.client_secret.unwrap().value.expose_secret(), "go-secret");
+        assert_eq!(c.redirect_url.unwrap().value, "https://go/cb");
+        // One credential elsewhere: the file is not read, nothing of it is taken.
+        let primary = Credentials {
+            client_id: Some(sourced("env-id", "$WITHINGS_CLIENT_ID")),
+            ..Credentials::default()
+        };
+        let (c, go) = choose_credentials(primary, || -> Result<Credentials, Failure> {
+            panic!("read although another source gives a credential")
+        })
+        .unwrap();
+        assert_eq!(
+            go,
+            GoSettings::Ignored {
+                because: "$WITHINGS_CLIENT_ID".into()
+            }
+        );
+        assert!(c.client_secret.is_none() && c.redirect_url.is_none());
+        let settings = Settings {
+            client_id: c.client_id,
+            go_settings: go,
+            ..Settings::default()
+        };
+        let e = settings.credentials().unwrap_err();
+        assert!(
+            e.message
+                .starts_with("no client secret: pass --client-secret")
+                && e.message.contains(".test_settings.yaml"),
+            "{}",
+            e.message
+        );
+        // An empty or absent file gives nothing.
+        let (c, go) =
+            choose_credentials(Credentials::default(), || Ok(Credentials::default())).unwrap();
+        assert_eq!(go, GoSettings::Absent);
+        assert!(c.first_source().is_none());
+        // A file with only some credentials: the message says where to add the rest.
+        let settings = Settings {
+            client_id: Some(sourced("go-id", "./.test_settings.yaml (cid)")),
+            go_settings: GoSettings::Used,
+            ..Settings::default()
+        };
+        let e = settings.credentials().unwrap_err();
+        assert!(e.message.contains("add `Secret: …` there"), "{}", e.message);
     }
 
     #[test]

@@ -2,31 +2,29 @@
 
 use std::io::Write;
 
-use tokio::net::TcpListener;
-use withings_sandbox::{AUTHORIZE_PATH, Sandbox};
+use withings_sandbox::{AUTHORIZE_PATH, Error as SandboxError, Sandbox};
 
 use crate::cli::SandboxArgs;
-use crate::error::Failure;
+use crate::error::{Exit, Failure};
 
 /// A callback URL that passes Withings' rules; the sandbox redirects there, and the browser's
 /// address bar then shows the code even though the page itself does not load offline.
 pub(crate) const EXAMPLE_REDIRECT: &str = "https://example.org/withings/callback";
 
 pub(crate) async fn run(args: &SandboxArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let listener = TcpListener::bind(args.addr).await.map_err(|e| {
-        Failure::config(format!(
-            "cannot listen on {}: {e}; pick another --addr",
-            args.addr
-        ))
-    })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Failure::other(format!("cannot read the listening address: {e}")))?;
-    let mut builder = Sandbox::builder().rate_limit(!args.no_rate_limit);
+    let mut builder = Sandbox::builder()
+        .addr(args.addr)
+        .rate_limit(!args.no_rate_limit);
     if let Some(seed) = args.seed {
         builder = builder.seed(seed);
     }
     let sandbox = builder.build();
+    // The sandbox refuses a non-loopback address itself (it hands tokens to anyone who
+    // knows the public demo credentials); that is a bad --addr, a usage error.
+    let listener = sandbox.listen().await.map_err(|e| listen_failure(&e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::other(format!("cannot read the listening address: {e}")))?;
     let base = format!("http://{addr}");
     // The demo credentials are public constants, not secrets: printing them is the point.
     writeln!(
@@ -55,4 +53,18 @@ pub(crate) async fn run(args: &SandboxArgs, out: &mut dyn Write) -> Result<(), F
         .await;
     writeln!(out, "sandbox stopped")?;
     Ok(())
+}
+
+/// What `withings sandbox` says when the sandbox cannot listen on `--addr`.
+fn listen_failure(e: &SandboxError) -> Failure {
+    match e {
+        SandboxError::NotLoopback { .. } => Failure::new(
+            Exit::Usage,
+            format!("--addr: {e}; give e.g. 127.0.0.1:8088"),
+        ),
+        SandboxError::Bind { addr, source } => Failure::config(format!(
+            "cannot listen on {addr}: {source}; pick another --addr"
+        )),
+        other => Failure::other(other.to_string()),
+    }
 }

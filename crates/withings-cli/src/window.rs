@@ -50,10 +50,10 @@ pub(crate) fn parse_when(s: &str) -> Result<When, String> {
     if let Ok(t) = s.parse::<Timestamp>() {
         return Ok(When::Instant(t));
     }
-    if s.len() == 10 {
-        if let Ok(d) = s.parse::<Date>() {
-            return Ok(When::Day(d));
-        }
+    if s.len() == 10
+        && let Ok(d) = s.parse::<Date>()
+    {
+        return Ok(When::Day(d));
     }
     if let Ok(dt) = s.replacen(' ', "T", 1).parse::<DateTime>() {
         return Ok(When::Local(dt));

@@ -205,12 +205,11 @@ pub fn hypnogram(segments: &[Segment]) -> Hypnogram {
     let mut active: BTreeSet<(Timestamp, usize)> = BTreeSet::new();
     let mut prev: Option<Timestamp> = None;
     for (at, i, is_start) in events {
-        if let (Some(from), Some(&(_, winner))) = (prev, active.last()) {
-            if at > from {
-                if let Some(seg) = segments.get(winner) {
-                    out.add(seg.state, at.duration_since(from));
-                }
-            }
+        if let (Some(from), Some(&(_, winner))) = (prev, active.last())
+            && at > from
+            && let Some(seg) = segments.get(winner)
+        {
+            out.add(seg.state, at.duration_since(from));
         }
         prev = Some(at);
         if let Some(seg) = segments.get(i) {

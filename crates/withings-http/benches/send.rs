@@ -210,3 +210,18 @@ fn parse_only(bencher: divan::Bencher, groups: usize) {
     bencher
         .bench_local(|| parse_reply::<GetMeasBody>(divan::black_box(f.body.as_bytes())).unwrap());
 }
+
+/// What the rate limiter adds to a call that need not wait: one booking (lock, window
+/// bookkeeping) and an immediately ready future. Compare with `through_send`.
+#[divan::bench(sample_count = 2000)]
+fn limiter_acquire_without_waiting(bencher: divan::Bencher) {
+    // 120 per nanosecond: the window is always clear, so only the bookkeeping is measured.
+    let limiter = withings_http::RateLimiter::new(120, std::time::Duration::from_nanos(1));
+    bencher.bench_local(|| RT.block_on(limiter.acquire()));
+}
+
+/// The runtime's own cost of `block_on` on a ready future, to subtract from the line above.
+#[divan::bench(sample_count = 2000)]
+fn block_on_ready(bencher: divan::Bencher) {
+    bencher.bench_local(|| RT.block_on(async {}));
+}

@@ -21,7 +21,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::limiter::{Limiter, RateLimiter};
 use crate::oauth::{self, AppCredentials, AuthorizationCode, CsrfState, PendingAuthorization};
 use crate::retry::RetryPolicy;
-use crate::token::{AccessToken, MemoryTokenStore, TokenSet, TokenStore};
+use crate::token::{AccessToken, MemoryTokenStore, Refreshed, TokenSet, TokenStore};
 use crate::transport::{HttpReply, Transport};
 use crate::{Error, ErrorKind, sign};
 use withings_model::scope::Scope;
@@ -72,6 +72,40 @@ pub struct ClientBuilder<T = Client> {
     credentials: Option<AppCredentials>,
     tokens: TokenSource,
     refresh_margin: Duration,
+    on_wait: Option<WaitHook>,
+}
+
+/// Told about every wait before it starts (see [`ClientBuilder::on_wait`]).
+#[derive(Clone)]
+struct WaitHook(Arc<dyn Fn(Wait) + Send + Sync>);
+
+impl fmt::Debug for WaitHook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("WaitHook")
+    }
+}
+
+/// A wait the client is about to do, for a progress line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Wait {
+    /// Why.
+    pub reason: WaitReason,
+    /// For how long; zero when not known in advance (the limiter's pacing, which lasts until
+    /// its next free slot).
+    pub duration: Duration,
+}
+
+/// Why the client waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WaitReason {
+    /// The client-side rate limiter spaces the calls.
+    Pacing,
+    /// Withings answered 601 (or HTTP 429) and said how long to wait.
+    RateLimited,
+    /// A transient failure (522, a network error) before trying again.
+    Backoff,
 }
 
 #[derive(Debug)]
@@ -93,6 +127,7 @@ impl<T> fmt::Debug for ClientBuilder<T> {
             .field("credentials", &self.credentials)
             .field("tokens", &self.tokens)
             .field("refresh_margin", &self.refresh_margin)
+            .field("on_wait", &self.on_wait)
             .finish()
     }
 }
@@ -111,6 +146,7 @@ impl<T> Default for ClientBuilder<T> {
             credentials: None,
             tokens: TokenSource::Store(Arc::new(MemoryTokenStore::new())),
             refresh_margin: Duration::from_secs(300),
+            on_wait: None,
         }
     }
 }
@@ -224,6 +260,15 @@ impl<T: From<Client>> ClientBuilder<T> {
         self
     }
 
+    /// Calls `hook` before every wait — pacing by the rate limiter, a 601 waited out, a
+    /// backoff — so a program can show it (a progress line: "waiting 57 s:
+    /// rate limit"). The hook must return quickly; it runs on the calling task.
+    #[must_use]
+    pub fn on_wait(mut self, hook: impl Fn(Wait) + Send + Sync + 'static) -> Self {
+        self.on_wait = Some(WaitHook(Arc::new(hook)));
+        self
+    }
+
     /// Builds the client.
     ///
     /// # Errors
@@ -238,6 +283,8 @@ impl<T: From<Client>> ClientBuilder<T> {
                 store,
                 current: Mutex::new(None),
                 refresh: tokio::sync::Mutex::new(()),
+                attempts: std::sync::atomic::AtomicU64::new(0),
+                failure: Mutex::new(None),
             }),
         };
         Ok(T::from(Client {
@@ -250,6 +297,7 @@ impl<T: From<Client>> ClientBuilder<T> {
                 credentials: self.credentials,
                 auth,
                 refresh_margin: self.refresh_margin,
+                on_wait: self.on_wait,
             }),
         }))
     }
@@ -277,6 +325,7 @@ struct Inner {
     credentials: Option<AppCredentials>,
     auth: Auth,
     refresh_margin: Duration,
+    on_wait: Option<WaitHook>,
 }
 
 #[derive(Debug)]
@@ -291,6 +340,42 @@ struct Managed {
     current: Mutex<Option<Arc<TokenSet>>>,
     /// Held while loading or refreshing: the single flight.
     refresh: tokio::sync::Mutex<()>,
+    /// How many refresh attempts have finished, successful or not: a caller that waited for
+    /// the flight sees it move and shares that attempt's outcome instead of trying again.
+    attempts: std::sync::atomic::AtomicU64,
+    /// The outcome of the last attempt when it failed, for the callers that waited on it.
+    failure: Mutex<Option<SharedFailure>>,
+}
+
+/// A failed refresh, kept so every caller waiting on the same attempt gets the same error.
+#[derive(Debug, Clone)]
+struct SharedFailure {
+    attempt: u64,
+    kind: ErrorKind,
+    status: Option<i64>,
+    message: String,
+}
+
+impl SharedFailure {
+    fn of(attempt: u64, e: &Error) -> Self {
+        Self {
+            attempt,
+            kind: e.kind(),
+            status: e.status(),
+            message: e.to_string(),
+        }
+    }
+
+    fn to_error(&self) -> Error {
+        let e = Error::new(self.kind).with_message(format!(
+            "{} (the refresh this call waited for failed)",
+            self.message
+        ));
+        match self.status {
+            Some(s) => e.with_status(s),
+            None => e,
+        }
+    }
 }
 
 impl Managed {
@@ -542,7 +627,12 @@ impl Client {
             attempt += 1;
             span.record("attempt", attempt);
             if let Some(limiter) = &self.inner.limiter {
-                limiter.acquire().await;
+                let mut acquire = limiter.acquire();
+                // Tell the hook only when the limiter actually makes the call wait.
+                if futures_poll_once(&mut acquire).await.is_none() {
+                    self.notify_wait(WaitReason::Pacing, Duration::ZERO);
+                    acquire.await;
+                }
             }
             let bearer = match auth {
                 CallAuth::Bearer => Some(
@@ -579,20 +669,22 @@ impl Client {
                 span.record("latency_ms", started.elapsed().as_millis() as u64);
                 return Err(err);
             }
-            if err.kind() == ErrorKind::Auth && err.status().is_some() && !refreshed {
-                if let (Some(b), Auth::Managed(m)) = (&bearer, &self.inner.auth) {
-                    refreshed = true;
-                    let rejected = b.token().clone();
-                    drop(bearer);
-                    tracing::debug!(
-                        status = err.status(),
-                        "access token refused; refreshing once"
-                    );
-                    self.refresh_boxed(m, Reason::Rejected(rejected))
-                        .await
-                        .map_err(|e| e.with_call(service, action))?;
-                    continue;
-                }
+            if err.kind() == ErrorKind::Auth
+                && err.status().is_some()
+                && !refreshed
+                && let (Some(b), Auth::Managed(m)) = (&bearer, &self.inner.auth)
+            {
+                refreshed = true;
+                let rejected = b.token().clone();
+                drop(bearer);
+                tracing::debug!(
+                    status = err.status(),
+                    "access token refused; refreshing once"
+                );
+                self.refresh_boxed(m, Reason::Rejected(rejected))
+                    .await
+                    .map_err(|e| e.with_call(service, action))?;
+                continue;
             }
             if err.kind() == ErrorKind::RateLimited {
                 // A zero wait must not turn into a busy loop.
@@ -604,6 +696,7 @@ impl Client {
                     rate_waits += 1;
                     waited = waited.saturating_add(wait);
                     tracing::debug!(wait_s = wait.as_secs(), "rate limited; waiting as told");
+                    self.notify_wait(WaitReason::RateLimited, wait);
                     tokio::time::sleep(wait).await;
                     continue;
                 }
@@ -614,11 +707,18 @@ impl Client {
                 let delay = policy.backoff(backoffs);
                 backoffs += 1;
                 tracing::debug!(kind = ?err.kind(), delay_ms = delay.as_millis() as u64, "retrying");
+                self.notify_wait(WaitReason::Backoff, delay);
                 tokio::time::sleep(delay).await;
                 continue;
             }
             span.record("latency_ms", started.elapsed().as_millis() as u64);
             return Err(err);
+        }
+    }
+
+    fn notify_wait(&self, reason: WaitReason, duration: Duration) {
+        if let Some(hook) = &self.inner.on_wait {
+            (hook.0)(Wait { reason, duration });
         }
     }
 
@@ -665,10 +765,10 @@ impl Client {
         match &self.inner.auth {
             Auth::Static(t) => Ok(Bearer::Static(t)),
             Auth::Managed(m) => {
-                if let Some(current) = m.snapshot() {
-                    if !current.expires_within(self.inner.clock.now(), self.inner.refresh_margin) {
-                        return Ok(Bearer::Managed(current));
-                    }
+                if let Some(current) = m.snapshot()
+                    && !current.expires_within(self.inner.clock.now(), self.inner.refresh_margin)
+                {
+                    return Ok(Bearer::Managed(current));
                 }
                 self.refresh_boxed(m, Reason::Expiring)
                     .await
@@ -687,7 +787,26 @@ impl Client {
         m: &Managed,
         reason: Reason,
     ) -> Result<Arc<TokenSet>, Error> {
+        use std::sync::atomic::Ordering;
+        let seen = m.attempts.load(Ordering::SeqCst);
         let _flight = m.refresh.lock().await;
+        let finished = m.attempts.load(Ordering::SeqCst);
+        if finished != seen {
+            // An attempt finished while this caller waited: share its outcome, failure
+            // included, rather than trying again with what may be a dead token.
+            let failed = m
+                .failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone()
+                .filter(|f| f.attempt == finished);
+            if let Some(f) = failed {
+                return Err(f.to_error());
+            }
+            if let Some(current) = m.snapshot() {
+                return Ok(current);
+            }
+        }
         // Whoever held the lock before may have done the work: look again.
         let current = match m.snapshot() {
             Some(c) => c,
@@ -714,7 +833,13 @@ impl Client {
             }
             _ => {}
         }
-        match self.refresh_now(m, &current).await {
+        let outcome = self.refresh_now(m, &current, &reason).await;
+        let attempt = m.attempts.fetch_add(1, Ordering::SeqCst) + 1;
+        *m.failure.lock().unwrap_or_else(PoisonError::into_inner) = outcome
+            .as_ref()
+            .err()
+            .map(|e| SharedFailure::of(attempt, e));
+        match outcome {
             Ok(new) => Ok(new),
             // Refreshing early failed for a passing reason: the token still works for now.
             Err(e)
@@ -729,12 +854,85 @@ impl Client {
         }
     }
 
-    async fn refresh_now(&self, m: &Managed, current: &TokenSet) -> Result<Arc<TokenSet>, Error> {
+    /// Refreshes under the store's lock ([`TokenStore::refresh_locked`]): the stored pair is
+    /// read again first, and one another process saved since `current` was loaded is used
+    /// instead of spending a refresh token that is already dead. After a refused refresh the
+    /// store is read once more, for a store that another process writes without the lock.
+    async fn refresh_now(
+        &self,
+        m: &Managed,
+        current: &Arc<TokenSet>,
+        reason: &Reason,
+    ) -> Result<Arc<TokenSet>, Error> {
+        let now = self.inner.clock.now();
+        let margin = self.inner.refresh_margin;
+        let used = Mutex::new(current.refresh_token().expose_secret().to_owned());
+        let refresh: crate::token::RefreshFn<'_> = Box::new(|stored: Option<TokenSet>| {
+            Box::pin(async {
+                let base = match stored {
+                    Some(s)
+                        if !s
+                            .refresh_token()
+                            .same_as(current.refresh_token().expose_secret()) =>
+                    {
+                        // Another process rotated the pair: theirs is the live one.
+                        let still_good = !s.expires_within(now, margin)
+                            && match reason {
+                                Reason::Rejected(refused) => {
+                                    !s.access_token().same_as(refused.expose_secret())
+                                }
+                                _ => true,
+                            };
+                        if still_good {
+                            tracing::info!("the token store holds a newer pair; using it");
+                            return Ok(Refreshed::Keep);
+                        }
+                        s
+                    }
+                    _ => (**current).clone(),
+                };
+                *used.lock().unwrap_or_else(PoisonError::into_inner) =
+                    base.refresh_token().expose_secret().to_owned();
+                let new = self.request_refresh(&base).await?;
+                Ok(Refreshed::New(new))
+            })
+        });
+        let saved = match m.store.refresh_locked(refresh).await {
+            Ok(saved) => saved,
+            Err(e) if e.is_auth() => {
+                let used = used.lock().unwrap_or_else(PoisonError::into_inner).clone();
+                match m.store.load().await {
+                    Ok(Some(s))
+                        if !s.refresh_token().same_as(&used)
+                            && !s.expires_within(now, Duration::ZERO) =>
+                    {
+                        tracing::info!(
+                            "refresh refused, but the store holds a newer pair; using it"
+                        );
+                        Some(s)
+                    }
+                    _ => return Err(e),
+                }
+            }
+            Err(e) => return Err(e),
+        };
+        let new = Arc::new(saved.ok_or_else(|| {
+            Error::new(ErrorKind::Auth).with_message("no token is stored any more")
+        })?);
+        // Saved before first use: using the new access token kills the old refresh token
+        // (API notes §3.3), so the new pair had to be durable first.
+        m.set(new.clone());
+        tracing::info!("access token refreshed and saved");
+        Ok(new)
+    }
+
+    /// One `requesttoken` call with `base`'s refresh token; the new pair, not yet saved.
+    async fn request_refresh(&self, base: &TokenSet) -> Result<TokenSet, Error> {
         let creds = self.credentials("refreshing the token")?;
         let req = RequestToken::refresh_token(
             creds.client_id(),
             secret(creds.client_secret().expose_secret()),
-            secret(current.refresh_token().expose_secret()),
+            secret(base.refresh_token().expose_secret()),
         );
         let body: TokenBody = self
             .call(
@@ -752,14 +950,7 @@ impl Client {
                     .with_message("Withings refused the refresh token"),
                 _ => e,
             })?;
-        let new = self.token_set(body, Some(current))?;
-        // Using the new access token kills the old refresh token (API notes §3.3): the new
-        // pair must be durable first. If saving fails, the old pair stays in use.
-        m.store.save(&new).await?;
-        let new = Arc::new(new);
-        m.set(new.clone());
-        tracing::info!("access token refreshed and saved");
-        Ok(new)
+        self.token_set(body, Some(base))
     }
 
     fn token_set(&self, body: TokenBody, previous: Option<&TokenSet>) -> Result<TokenSet, Error> {
@@ -1015,6 +1206,12 @@ impl Client {
             };
             tries += 1;
             tracing::debug!(kind = ?err.kind(), wait_ms = wait.as_millis() as u64, "signed call refused unprocessed; signing again");
+            let reason = if err.kind() == ErrorKind::RateLimited {
+                WaitReason::RateLimited
+            } else {
+                WaitReason::Backoff
+            };
+            self.notify_wait(reason, wait);
             tokio::time::sleep(wait).await;
         }
     }
@@ -1056,6 +1253,16 @@ impl Client {
         self.install(&tokens).await?;
         Ok(tokens)
     }
+}
+
+/// Polls `fut` once: `Some(output)` if it was ready at once, `None` if it must wait (the
+/// future keeps its progress and is awaited afterwards).
+async fn futures_poll_once<F: Future + Unpin>(fut: &mut F) -> Option<F::Output> {
+    std::future::poll_fn(|cx| match Pin::new(&mut *fut).poll(cx) {
+        std::task::Poll::Ready(v) => std::task::Poll::Ready(Some(v)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -364,6 +364,11 @@ impl Error {
 
     /// The same error with another kind (a refused refresh becomes [`ErrorKind::Auth`], an
     /// invalid-params answer to a code exchange becomes [`ErrorKind::CodeExpired`]).
+    pub(crate) fn with_status(mut self, status: i64) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
     pub(crate) fn into_kind(mut self, kind: ErrorKind) -> Self {
         self.inner.kind = kind;
         self

@@ -66,14 +66,15 @@ mod sign;
 pub mod token;
 mod transport;
 
-pub use client::{Client, ClientBuilder, RawBody, Region};
+pub use client::{Client, ClientBuilder, RawBody, Region, Wait, WaitReason};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, MAX_RETRY_AFTER, StatusFamily, family};
 pub use limiter::{Acquire, Limiter, RateLimiter};
 pub use oauth::{AppCredentials, AuthorizationCode, ClientSecret, CsrfState, PendingAuthorization};
 pub use retry::RetryPolicy;
 pub use token::{
-    AccessToken, FileTokenStore, MemoryTokenStore, RefreshToken, StoreFuture, TokenSet, TokenStore,
+    AccessToken, FileTokenStore, MemoryTokenStore, RefreshFn, RefreshToken, Refreshed, StoreFuture,
+    TokenSet, TokenStore,
 };
 pub use withings_model::scope::{Scope, UnknownScope};
 pub use withings_model::url::{CallbackUrl, UrlRule};

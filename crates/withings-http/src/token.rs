@@ -247,7 +247,50 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     /// [`ErrorKind::TokenStore`](crate::ErrorKind::TokenStore) when the tokens could not be
     /// stored durably; the previous tokens must then still be there.
     fn save<'a>(&'a self, tokens: &'a TokenSet) -> StoreFuture<'a, ()>;
+
+    /// Lock, re-read, refresh if still needed, write — as one operation.
+    ///
+    /// Takes the store's lock (across every process and machine sharing the store, for a
+    /// store that can: a file lock, a database row lock), reads the stored tokens, hands them
+    /// to `refresh`, saves what it returns, releases the lock, and returns the tokens now
+    /// stored. `refresh` sees what another process may have stored a moment ago and keeps it
+    /// ([`Refreshed::Keep`]) instead of spending a refresh token that was already rotated:
+    /// two processes sharing a store never refresh with a dead token.
+    ///
+    /// The default takes no lock beyond the client's own single flight: right for a store
+    /// used by one process (memory); a shared store must override it.
+    ///
+    /// # Errors
+    /// [`ErrorKind::TokenStore`](crate::ErrorKind::TokenStore) when the store cannot be
+    /// locked, read or written, and whatever `refresh` fails with (nothing is saved then).
+    fn refresh_locked<'a>(&'a self, refresh: RefreshFn<'a>) -> StoreFuture<'a, Option<TokenSet>> {
+        Box::pin(async move {
+            let stored = self.load().await?;
+            match refresh(stored.clone()).await? {
+                Refreshed::Keep => Ok(stored),
+                Refreshed::New(tokens) => {
+                    self.save(&tokens).await?;
+                    Ok(Some(tokens))
+                }
+            }
+        })
+    }
 }
+
+/// What a refresh under the store's lock decided ([`TokenStore::refresh_locked`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Refreshed {
+    /// Keep what is stored: it is current (another process refreshed it).
+    Keep,
+    /// Store these new tokens.
+    New(TokenSet),
+}
+
+/// The refresh step of [`TokenStore::refresh_locked`]: given the tokens stored when the lock
+/// was taken, keep them or return new ones.
+pub type RefreshFn<'a> =
+    Box<dyn FnOnce(Option<TokenSet>) -> StoreFuture<'a, Refreshed> + Send + 'a>;
 
 impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
     fn load(&self) -> StoreFuture<'_, Option<TokenSet>> {
@@ -256,6 +299,10 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
 
     fn save<'a>(&'a self, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
         (**self).save(tokens)
+    }
+
+    fn refresh_locked<'a>(&'a self, refresh: RefreshFn<'a>) -> StoreFuture<'a, Option<TokenSet>> {
+        (**self).refresh_locked(refresh)
     }
 }
 
@@ -311,6 +358,12 @@ impl TokenStore for MemoryTokenStore {
 }
 
 /// Tokens in a JSON file, replaced atomically.
+///
+/// [`refresh_locked`](TokenStore::refresh_locked) holds an exclusive OS file lock on
+/// `<path>.lock` (created 0600 beside the token file, never removed) from the re-read to the
+/// save: processes sharing the file (the CLI from cron and a daemon, two clients) refresh
+/// one at a time, and each sees the pair the previous one saved. The lock is advisory: only
+/// this crate's stores take it.
 ///
 /// `save` writes a temporary file in the same directory (mode 0600 on Unix), fsyncs it,
 /// renames it over the token file and fsyncs the directory. A crash or a failure at any point
@@ -458,7 +511,61 @@ fn join_error(e: tokio::task::JoinError) -> Error {
     Error::token_store_with_source("the token file task failed", e)
 }
 
+impl FileTokenStore {
+    /// The lock file beside the token file: the token file itself is replaced by a rename on
+    /// every save, so a lock on it would not be held by the file that follows.
+    fn lock_path(&self) -> PathBuf {
+        let mut name = self
+            .path
+            .file_name()
+            .map(std::ffi::OsString::from)
+            .unwrap_or_default();
+        name.push(".lock");
+        self.path.with_file_name(name)
+    }
+
+    /// Waits for the exclusive lock (blocking, on a blocking thread); released when the
+    /// returned file is dropped.
+    async fn lock(&self) -> Result<std::fs::File, Error> {
+        let path = self.lock_path();
+        tokio::task::spawn_blocking(move || {
+            let mut o = std::fs::OpenOptions::new();
+            o.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                o.mode(0o600);
+            }
+            let file = o.open(&path).map_err(|e| {
+                Error::token_store_with_source(format!("cannot open {}", path.display()), e)
+            })?;
+            file.lock().map_err(|e| {
+                Error::token_store_with_source(format!("cannot lock {}", path.display()), e)
+            })?;
+            Ok(file)
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
 impl TokenStore for FileTokenStore {
+    fn refresh_locked<'a>(&'a self, refresh: RefreshFn<'a>) -> StoreFuture<'a, Option<TokenSet>> {
+        Box::pin(async move {
+            let lock = self.lock().await?;
+            let stored = self.load().await?;
+            let result = match refresh(stored.clone()).await? {
+                Refreshed::Keep => stored,
+                Refreshed::New(tokens) => {
+                    self.save(&tokens).await?;
+                    Some(tokens)
+                }
+            };
+            drop(lock);
+            Ok(result)
+        })
+    }
+
     fn load(&self) -> StoreFuture<'_, Option<TokenSet>> {
         let path = self.path.clone();
         Box::pin(async move {

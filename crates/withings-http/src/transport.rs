@@ -47,7 +47,15 @@ impl std::fmt::Debug for Transport {
 
 /// Checks a base URL: https anywhere, plain http only to a loopback address, so a token is
 /// never sent in clear over a network. Returns it without a trailing slash.
+///
+/// A URL carrying `user:password@` is refused first, with a message that does not repeat
+/// it (the password would reach the terminal and the logs); other messages quote the URL.
 pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
+    if has_userinfo(url) {
+        return Err(Error::config(
+            "the base URL carries credentials (user:password@); remove them",
+        ));
+    }
     let parts = UrlParts::parse(url)
         .ok_or_else(|| Error::config(format!("base URL `{url}` is not an absolute http(s) URL")))?;
     let parsed: Uri = url
@@ -74,6 +82,16 @@ pub(crate) fn check_base_url(url: &str) -> Result<String, Error> {
         }
     }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Whether the authority of `url` (after `scheme://`, or from the start when there is no
+/// scheme, up to the first `/`, `?` or `#`) holds a `@`: `user:password@host`. Checked on
+/// the text, so that even a URL the parser refuses is never echoed with its password.
+fn has_userinfo(url: &str) -> bool {
+    let rest = url.trim().split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#'])
+        .next()
+        .is_some_and(|authority| authority.contains('@'))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -296,5 +314,32 @@ mod tests {
         }
         let e = check_base_url("http://wbsapi.withings.net").unwrap_err();
         assert!(e.to_string().contains("use https"), "{e}");
+    }
+
+    #[test]
+    fn base_url_with_credentials_is_refused_without_echoing_them() {
+        for bad in [
+            "https://alice:pa55w0rd@wbsapi.withings.net",
+            "https://alice:pa55w0rd@wbsapi.withings.net/path?x=1",
+            "http://alice:pa55w0rd@127.0.0.1:8080",
+            "http://alice:pa55w0rd@10.0.0.1",
+            "ftp://alice:pa55w0rd@example.com",
+            "alice:pa55w0rd@wbsapi.withings.net",
+            "https://alice:pa55w0rd@[::1",
+            "https://pa55w0rd@example.com",
+        ] {
+            let e = check_base_url(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Config, "{bad}");
+            let text = format!("{e} {e:?}");
+            assert!(!text.contains("pa55w0rd"), "{bad}: {text}");
+            assert!(
+                text.contains("the base URL carries credentials (user:password@); remove them"),
+                "{bad}: {text}"
+            );
+        }
+        // An `@` in the path or query is not userinfo.
+        assert!(check_base_url("https://proxy.example.com/@withings").is_ok());
+        let e = check_base_url("https://x.example/?a=b@c").unwrap_err();
+        assert!(e.to_string().contains("query string"), "{e}");
     }
 }

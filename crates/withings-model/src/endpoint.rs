@@ -712,12 +712,64 @@ pub trait PagedBody: Body {
     fn offset(&self) -> Option<i64>;
 }
 
-/// The form body of a request, as ordered key/value pairs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The form keys whose values [`Form`]'s `Debug` never shows: credentials, one-time codes,
+/// tokens, signatures and their nonces, OAuth state. A key matches whatever its ASCII case
+/// (the escape hatch `withings raw … key=value` passes keys typed at run time).
+///
+/// The list only governs `Debug`: [`Form::encode`], [`Form::get`] and [`Form::pairs`] still
+/// give the values, since they are what is sent.
+pub const SECRET_FORM_KEYS: &[&str] = &[
+    "client_secret",
+    "code",
+    "refresh_token",
+    "access_token",
+    "csrf_token",
+    "id_token",
+    "token",
+    "signature",
+    "nonce",
+    "state",
+    "password",
+    "secret",
+];
+
+/// What [`Form`]'s `Debug` shows in place of the value of a [`SECRET_FORM_KEYS`] key.
+pub const REDACTED: &str = "[redacted]";
+
+/// The form body of a request, as ordered key/value pairs. `Debug` shows the keys and
+/// values but the values of [`SECRET_FORM_KEYS`], which it prints as `"[redacted]"`.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Form {
     // Keys are nearly always the API's fixed names; `Cow` lets the escape hatch
     // (`withings raw … key=value`) pass keys typed at run time without leaking them.
     pairs: Vec<(Cow<'static, str>, String)>,
+}
+
+impl Form {
+    /// Whether `Debug` hides the value of `key` (one of [`SECRET_FORM_KEYS`], any ASCII case).
+    #[must_use]
+    pub fn is_secret_key(key: &str) -> bool {
+        SECRET_FORM_KEYS
+            .iter()
+            .any(|secret| secret.eq_ignore_ascii_case(key.trim()))
+    }
+}
+
+impl fmt::Debug for Form {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Pairs<'a>(&'a Form);
+        impl fmt::Debug for Pairs<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_list()
+                    .entries(self.0.pairs().map(|(k, v)| {
+                        let shown = if Form::is_secret_key(k) { REDACTED } else { v };
+                        (k, shown)
+                    }))
+                    .finish()
+            }
+        }
+        f.debug_struct("Form").field("pairs", &Pairs(self)).finish()
+    }
 }
 
 impl Form {
@@ -994,5 +1046,37 @@ mod tests {
         ));
         assert_eq!(form.get("lastupdate"), Some("1717430000"));
         assert_eq!(form.get("startdate"), None);
+    }
+
+    #[test]
+    fn form_debug_redacts_secret_values_and_shows_the_rest() {
+        let mut form = Form::new();
+        form.push("action", "requesttoken")
+            .push("client_id", "my-client")
+            .push("CLIENT_SECRET", "s3cr3t-value")
+            .push(String::from("Password"), "hunter2")
+            .push("nonce", "n0nce-value")
+            .push("signature", "51gnature")
+            .push("state", "st4te");
+        let debug = format!("{form:?}");
+        for secret in [
+            "s3cr3t-value",
+            "hunter2",
+            "n0nce-value",
+            "51gnature",
+            "st4te",
+        ] {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+        assert!(
+            debug.contains(r#"("action", "requesttoken")"#)
+                && debug.contains(r#"("client_id", "my-client")"#)
+                && debug.contains(r#"("CLIENT_SECRET", "[redacted]")"#)
+                && debug.contains(r#"("Password", "[redacted]")"#),
+            "{debug}"
+        );
+        // The values are still what is sent.
+        assert_eq!(form.get("CLIENT_SECRET"), Some("s3cr3t-value"));
+        assert!(form.encode().contains("hunter2"));
     }
 }

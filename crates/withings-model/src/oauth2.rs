@@ -357,6 +357,44 @@ mod tests {
     }
 
     #[test]
+    fn token_request_forms_never_show_their_secrets_in_debug() {
+        let code = RequestToken::authorization_code(
+            "my-client",
+            SecretString::from(SECRET),
+            SecretString::from("c0de"),
+            "https://example.org/cb",
+        );
+        let debug = format!("{:?}", code.form());
+        assert!(
+            !debug.contains(SECRET) && !debug.contains("c0de"),
+            "{debug}"
+        );
+        assert!(
+            debug.contains(r#"("client_id", "my-client")"#)
+                && debug.contains(r#"("client_secret", "[redacted]")"#)
+                && debug.contains(r#"("code", "[redacted]")"#)
+                && debug.contains("https://example.org/cb"),
+            "{debug}"
+        );
+        let refresh = RequestToken::refresh_token(
+            "id",
+            SecretString::from(SECRET),
+            SecretString::from("r3fr3sh"),
+        );
+        let debug = format!("{:?}", refresh.form());
+        assert!(
+            !debug.contains(SECRET) && !debug.contains("r3fr3sh"),
+            "{debug}"
+        );
+        let signed = Revoke::new("id", Signed::new("n0nce", "5161"), "10203040").form();
+        let debug = format!("{signed:?}");
+        assert!(
+            !debug.contains("n0nce") && !debug.contains("5161") && debug.contains("10203040"),
+            "{debug}"
+        );
+    }
+
+    #[test]
     fn refresh_and_signed_variants_encode() {
         let req = RequestToken::refresh_token(
             "id",

@@ -87,6 +87,6 @@ pub use server::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TIME_ZONE, DEMO_USER_ID, Error, RunningSandbox,
     Sandbox, SandboxBuilder,
 };
-pub use state::RecordedCall;
+pub use state::{RecordedCall, RefreshCounts};
 /// The clock the sandbox reads, shared with the client ([`withings_http`]).
 pub use withings_http::{Clock, ManualClock, SystemClock};

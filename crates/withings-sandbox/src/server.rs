@@ -52,6 +52,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The address asked for is not a loopback one: the sandbox accepts any client with the
+    /// public demo credentials and hands out tokens, so it never listens on a network.
+    #[error("cannot listen on {addr}: the sandbox listens on loopback only (127.0.0.0/8 or ::1)")]
+    NotLoopback {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
     /// The bound socket could not tell its own address.
     #[error("cannot read the address the sandbox listens on")]
     LocalAddr(#[source] std::io::Error),
@@ -161,7 +168,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// The address [`Sandbox::start`] binds (default `127.0.0.1:0`, any free port).
+    /// The address [`Sandbox::start`] and [`Sandbox::listen`] bind (default `127.0.0.1:0`,
+    /// any free port). It must be a loopback address (127.0.0.0/8 or `::1`): anything else
+    /// makes them fail with [`Error::NotLoopback`].
     #[must_use]
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -269,12 +278,10 @@ impl Sandbox {
     /// Outside a tokio runtime (as `tokio::spawn` does).
     ///
     /// # Errors
-    /// [`Error::Bind`] when the address cannot be bound.
+    /// [`Error::NotLoopback`] when the builder's address is not a loopback one,
+    /// [`Error::Bind`] when it cannot be bound.
     pub async fn start(self) -> Result<RunningSandbox, Error> {
-        let addr = self.addr;
-        let listener = TcpListener::bind(addr)
-            .await
-            .map_err(|source| Error::Bind { addr, source })?;
+        let listener = self.listen().await?;
         let addr = listener.local_addr().map_err(Error::LocalAddr)?;
         let (stop, stopped) = oneshot::channel::<()>();
         let client_id = self.client_id().to_owned();
@@ -295,13 +302,29 @@ impl Sandbox {
         })
     }
 
-    /// Serves on `listener` in the current task, forever (the `withings sandbox` command).
+    /// Binds the builder's address, for [`serve`](Self::serve) or
+    /// [`serve_until`](Self::serve_until) in the foreground (the `withings sandbox` command).
+    ///
+    /// # Errors
+    /// [`Error::NotLoopback`] when the address is not a loopback one (127.0.0.0/8 or `::1`;
+    /// nothing is bound then), [`Error::Bind`] when it cannot be bound.
+    pub async fn listen(&self) -> Result<TcpListener, Error> {
+        let addr = self.addr;
+        check_loopback(addr)?;
+        TcpListener::bind(addr)
+            .await
+            .map_err(|source| Error::Bind { addr, source })
+    }
+
+    /// Serves on `listener` in the current task, forever. The listener is the caller's: get
+    /// one from [`listen`](Self::listen) to keep the sandbox on loopback.
     pub async fn serve(self, listener: TcpListener) {
         self.serve_until(listener, std::future::pending()).await;
     }
 
     /// Serves on `listener` until `shutdown` completes (e.g. on Ctrl-C); connections still
-    /// open then finish their current request and close.
+    /// open then finish their current request and close. The listener is the caller's: get
+    /// one from [`listen`](Self::listen) to keep the sandbox on loopback.
     pub async fn serve_until(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
         let (closing, closed) = watch::channel(());
         let mut shutdown = pin!(shutdown);
@@ -336,6 +359,16 @@ impl Sandbox {
     }
 }
 
+/// Refuses an address that is not loopback: 127.0.0.0/8, `::1`, or `::ffff:127.x.y.z`.
+/// The unspecified addresses (`0.0.0.0`, `::`) listen on every interface and are refused.
+fn check_loopback(addr: SocketAddr) -> Result<(), Error> {
+    if addr.ip().to_canonical().is_loopback() {
+        Ok(())
+    } else {
+        Err(Error::NotLoopback { addr })
+    }
+}
+
 /// A sandbox listening on loopback, served by a background task.
 ///
 /// Dropping it stops the server too; [`shutdown`](Self::shutdown) also waits for the
@@ -364,6 +397,12 @@ impl RunningSandbox {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What became of the refresh requests so far.
+    #[must_use]
+    pub fn refresh_counts(&self) -> crate::RefreshCounts {
+        self.inner.state().refreshes
     }
 
     /// How many requests arrived so far, and how many of them the application-wide limit
@@ -526,4 +565,41 @@ fn text(status: StatusCode, body: String) -> Response<Full<Bytes>> {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_means_127_0_0_0_8_and_1_only() {
+        for ok in [
+            "127.0.0.1:0",
+            "127.0.0.2:8088",
+            "127.255.255.254:1",
+            "[::1]:0",
+            "[::ffff:127.0.0.1]:0",
+        ] {
+            let addr: SocketAddr = ok.parse().unwrap();
+            assert!(check_loopback(addr).is_ok(), "{ok}");
+        }
+        for bad in [
+            "0.0.0.0:0",
+            "[::]:8088",
+            "128.0.0.1:0",
+            "192.168.1.2:0",
+            "[::2]:0",
+            "[::ffff:10.0.0.1]:0",
+            "[fe80::1]:0",
+        ] {
+            let addr: SocketAddr = bad.parse().unwrap();
+            let err = check_loopback(addr).unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "cannot listen on {addr}: the sandbox listens on loopback only (127.0.0.0/8 or ::1)"
+                )
+            );
+        }
+    }
 }

@@ -89,6 +89,21 @@ pub(crate) struct State {
     pub(crate) app_refused: u64,
     /// How many requests arrived in all (refused ones included).
     pub(crate) app_requests: u64,
+    /// What became of the refresh requests.
+    pub(crate) refreshes: RefreshCounts,
+}
+
+/// What became of the refresh requests a sandbox answered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RefreshCounts {
+    /// Refreshes that issued a new pair.
+    pub ok: u64,
+    /// Of those, refreshes with a refresh token that had already been used once (allowed in
+    /// the rotation grace, but a sign that two clients raced on one token).
+    pub reused: u64,
+    /// Refreshes refused: an unknown, dead or expired refresh token.
+    pub refused: u64,
 }
 
 /// How many data calls the sandbox remembers for [`RecordedCall`] readers.
@@ -170,6 +185,7 @@ impl State {
             app_window: std::collections::VecDeque::new(),
             app_refused: 0,
             app_requests: 0,
+            refreshes: RefreshCounts::default(),
         }
     }
 
@@ -218,13 +234,21 @@ impl State {
     /// Refreshes: a new access token and a new refresh token; the old refresh token keeps
     /// working until a new access token is used or 8 hours pass, as Withings does.
     pub(crate) fn refresh(&mut self, now: Timestamp, token: &str) -> Result<Issued, Refused> {
-        let old = self.refresh.get_mut(token).ok_or(Refused::RefreshToken)?;
+        let Some(old) = self.refresh.get_mut(token) else {
+            self.refreshes.refused += 1;
+            return Err(Refused::RefreshToken);
+        };
         let in_grace = old
             .superseded
             .is_none_or(|at| now.duration_since(at) < ROTATION_GRACE);
         if old.dead || now >= old.expires || !in_grace {
+            self.refreshes.refused += 1;
             return Err(Refused::RefreshToken);
         }
+        if old.superseded.is_some() {
+            self.refreshes.reused += 1;
+        }
+        self.refreshes.ok += 1;
         old.superseded.get_or_insert(now);
         let scope = old.scope.clone();
         Ok(self.issue_tokens(now, scope, Some(token.to_owned())))

@@ -6,7 +6,7 @@ use withings_decode::Decode;
 use withings_http::{AuthorizationCode, PendingAuthorization, RawBody, Scope, TokenSet};
 use withings_model::{Body, Endpoint, Form, Paged, PagedBody, RequestError, Service};
 
-use crate::paging::{self, ItemStream, Page, PageStream};
+use crate::paging::{self, Interrupted, ItemStream, Page, PageStream};
 use crate::{Error, Result};
 
 /// The decoded value a request answers with.
@@ -19,7 +19,8 @@ pub type Output<E> = <<E as Endpoint>::Body as Decode>::Output;
 /// (`GetMeas::new().meastypes([Weight]).between(a, b)`), sent by one generic path:
 /// [`send`](Self::send) returns decoded domain values ([`withings_decode`]),
 /// [`send_wire`](Self::send_wire) the wire body; paged requests also have
-/// [`collect_all`](Self::collect_all), [`pages`](Self::pages) and [`stream`](Self::stream).
+/// [`collect_all`](Self::collect_all), [`pages`](Self::pages) and [`stream`](Self::stream),
+/// which say where to resume when a page fails ([`Interrupted`]).
 /// Splitting into 24 h calls, paging and validation follow the endpoint's declaration,
 /// whoever sends it. Every call goes through [`withings_http`]: status codes become errors,
 /// 601 and 522 are retried, expired tokens are refreshed (and saved before use).
@@ -189,9 +190,10 @@ impl Client {
     }
 
     /// Every item of a paged request, following `more`/`offset` to the end, yielded as the
-    /// pages arrive. See [`paging`](crate::paging) for when the stream stops.
+    /// pages arrive. See [`paging`](crate::paging) for when the stream stops; its last item is
+    /// then an [`Interrupted`] that says where to resume.
     #[must_use]
-    pub fn stream<E>(&self, request: E) -> ItemStream<<Output<E> as Page>::Item>
+    pub fn stream<E>(&self, request: E) -> ItemStream<E>
     where
         E: Paged,
         E::Body: PagedBody + Decode,
@@ -201,15 +203,16 @@ impl Client {
         paging::items(self.clone(), request)
     }
 
-    /// Every page of a paged request, decoded, following `more`/`offset` to the end.
+    /// Every page of a paged request, decoded, following `more`/`offset` to the end (or to
+    /// an [`Interrupted`] that says where to resume).
     #[must_use]
-    pub fn pages<E>(&self, request: E) -> PageStream<Output<E>>
+    pub fn pages<E>(&self, request: E) -> PageStream<E>
     where
         E: Paged,
         E::Body: PagedBody + Decode,
         Output<E>: Send + 'static,
     {
-        paging::pages(self.clone(), request)
+        paging::pages(self.clone(), request, 1)
     }
 
     /// Every page of a paged request, merged into one value of the same type as one page.
@@ -229,15 +232,18 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// The first error of [`pages`](Self::pages), including [`Error::Pagination`] (use
-    /// [`stream`](Self::stream) to keep the items received before it).
-    pub async fn collect_all<E>(&self, request: E) -> Result<Output<E>>
+    /// The first error of [`pages`](Self::pages), including [`Error::Pagination`], as an
+    /// [`Interrupted`] that also holds the pages merged before it
+    /// ([`fetched`](Interrupted::fetched)) and the request of the page that failed
+    /// ([`resume`](Interrupted::resume)): give it to [`collect_rest`](Self::collect_rest) to
+    /// go on from there. `?` turns it into its [`Error`].
+    pub async fn collect_all<E>(&self, request: E) -> Result<Output<E>, Interrupted<E>>
     where
         E: Paged,
         E::Body: PagedBody + Decode,
         Output<E>: Page + Send + 'static,
     {
-        paging::collect_all(self.clone(), request, |_| {}).await
+        paging::collect(self.clone(), request, 1, None, |_| {}).await
     }
 
     /// As [`collect_all`](Self::collect_all), calling `on_page(n)` as the `n`-th page (from
@@ -249,13 +255,62 @@ impl Client {
         &self,
         request: E,
         on_page: impl FnMut(usize),
-    ) -> Result<Output<E>>
+    ) -> Result<Output<E>, Interrupted<E>>
     where
         E: Paged,
         E::Body: PagedBody + Decode,
         Output<E>: Page + Send + 'static,
     {
-        paging::collect_all(self.clone(), request, on_page).await
+        paging::collect(self.clone(), request, 1, None, on_page).await
+    }
+
+    /// Continues an interrupted [`collect_all`](Self::collect_all): sends its
+    /// [`resume`](Interrupted::resume) request (the page that failed, then the pages after
+    /// it) and merges them onto what it [`fetched`](Interrupted::fetched). After a 601, wait
+    /// as long as the error says ([`Error::retry_after`]) first.
+    ///
+    /// ```no_run
+    /// # async fn _run(client: &withings::Client) -> withings::Result<()> {
+    /// use withings::model::heart::HeartList;
+    ///
+    /// let records = match client.collect_all(HeartList::new()).await {
+    ///     Ok(all) => all,
+    ///     // Once more from the page that failed, keeping the pages before it.
+    ///     Err(stop) if stop.error.is_retryable() => client.collect_rest(stop).await?,
+    ///     Err(stop) => return Err(stop.into()),
+    /// };
+    /// println!("{} records", records.len());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`collect_all`](Self::collect_all), pages numbered on from `stop`'s; `stop` itself,
+    /// unchanged, when it has no `resume` (after [`Error::Pagination`]).
+    pub async fn collect_rest<E>(&self, stop: Interrupted<E>) -> Result<Output<E>, Interrupted<E>>
+    where
+        E: Paged,
+        E::Body: PagedBody + Decode,
+        Output<E>: Page + Send + 'static,
+    {
+        paging::collect_rest(self.clone(), stop, |_| {}).await
+    }
+
+    /// As [`collect_rest`](Self::collect_rest), calling `on_page(n)` as the `n`-th page
+    /// arrives, `n` counted on from the pages before the stop.
+    ///
+    /// # Errors
+    /// As [`collect_rest`](Self::collect_rest).
+    pub async fn collect_rest_observed<E>(
+        &self,
+        stop: Interrupted<E>,
+        on_page: impl FnMut(usize),
+    ) -> Result<Output<E>, Interrupted<E>>
+    where
+        E: Paged,
+        E::Body: PagedBody + Decode,
+        Output<E>: Page + Send + 'static,
+    {
+        paging::collect_rest(self.clone(), stop, on_page).await
     }
 
     /// The escape hatch: any action of any service — a declared one or any other path

@@ -23,6 +23,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 ///
 /// `Display` describes what failed at this layer; the underlying error is the
 /// [`source`](std::error::Error::source) (except for [`Error::Http`], which is shown as is).
+///
+/// Paged calls ([`Client::collect_all`](crate::Client::collect_all), the page and item
+/// streams) fail with an [`Interrupted`](crate::Interrupted) holding this error, the request
+/// to resume with and the pages already fetched; `?` turns it into this error.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -44,6 +48,8 @@ pub enum Error {
         source: DecodeError,
     },
     /// A paged call that would loop: `more` was set but the next `offset` did not advance.
+    /// There is nothing to resume: the [`Interrupted`](crate::Interrupted) holding it has no
+    /// `resume` request.
     #[error(
         "{service} action={action}: page {page} says more data follows but its offset ({offset}) does not advance past {previous}; stopped to avoid asking for the same page forever (the items received so far were delivered)",
         offset = offset.map_or_else(|| "none".to_owned(), |o| o.to_string())

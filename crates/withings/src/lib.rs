@@ -44,9 +44,9 @@
 //! - [`Client`] (built by [`ClientBuilder`]) sends any of them the same way:
 //!   [`send`](Client::send) returns decoded domain values, [`send_wire`](Client::send_wire)
 //!   the wire body; paged requests also have [`collect_all`](Client::collect_all),
-//!   [`pages`](Client::pages) and [`stream`](Client::stream) ([`paging`]). Requests over more
-//!   than 24 h of `sleep get` and `getintradayactivity` are split and merged inside, whoever
-//!   sends them.
+//!   [`pages`](Client::pages) and [`stream`](Client::stream) ([`paging`]), which say where to
+//!   resume when a page fails ([`Interrupted`]). Requests over more than 24 h of `sleep get`
+//!   and `getintradayactivity` are split and merged inside, whoever sends them.
 //! - [`Client::call`] is the escape hatch: any action, any parameters, JSON back.
 //! - [`notification`] reads what Withings POSTs to a callback URL and says what to fetch.
 //! - [`Error`] is the one error type; [`Result`] uses it.
@@ -81,7 +81,7 @@ pub mod paging;
 pub use client::{Client, ClientBuilder, Output};
 pub use error::{Error, Result};
 pub use notification::{Delivery, Fetch, FetchPlan, Fetched};
-pub use paging::{ItemStream, Page, PageStream};
+pub use paging::{Interrupted, ItemStream, Page, PageStream};
 
 #[doc(inline)]
 pub use withings_decode as decode;

@@ -1,6 +1,6 @@
 //! `withings auth`: URL, paste, state check, token file, credential sources, redirect rules.
 
-use crate::harness::{CLIENT_ID, Env, REDIRECT, SECRET, Tokens};
+use crate::harness::{CLIENT_ID, Env, REDIRECT, Run, SECRET, Tokens};
 
 #[test]
 fn auth_prints_the_url_warns_about_30_s_and_stores_the_token_0600() {
@@ -78,6 +78,73 @@ fn the_go_clients_settings_file_and_token_file_flag_are_read() {
         "{}",
         goals.stdout
     );
+}
+
+/// What `./.test_settings.yaml` makes the tool say when it gives the credentials.
+const GO_NOTE: &str = "using credentials from ./.test_settings.yaml";
+
+#[test]
+fn the_go_settings_file_is_used_alone_and_said_once() {
+    let env = Env::new();
+    std::fs::write(
+        env.dir.0.join(".test_settings.yaml"),
+        format!("CID: \"{CLIENT_ID}\"\nSecret: \"{SECRET}\"\nRedirectURL: \"{REDIRECT}\"\n"),
+    )
+    .unwrap();
+    let go_only = || {
+        let mut c = env.cmd();
+        c.env_remove("WITHINGS_CLIENT_ID")
+            .env_remove("WITHINGS_CLIENT_SECRET")
+            .env_remove("WITHINGS_REDIRECT_URL")
+            .arg("--base-url")
+            .arg(env.sandbox.base_url());
+        c
+    };
+    // No other source: the file gives everything, and stderr says so once.
+    let run = env.auth_with(go_only());
+    run.ok();
+    assert_eq!(run.stderr.matches(GO_NOTE).count(), 1, "{}", run.stderr);
+    assert!(run.stderr.starts_with("note: "), "{}", run.stderr);
+    run.no_secret(&Tokens::read(&env.token_path()).all());
+    let goals = Run::from_output(
+        go_only()
+            .args(["goals", "--format", "csv"])
+            .output()
+            .unwrap(),
+    );
+    goals.ok();
+    assert_eq!(
+        goals.stderr.trim(),
+        format!("note: {GO_NOTE} (no flag, WITHINGS_* variable or config file gives any)")
+    );
+
+    // Every credential from the environment: the file is not read (it may even be broken),
+    // and nothing is said.
+    std::fs::write(env.dir.0.join(".test_settings.yaml"), "CID: [broken\n").unwrap();
+    let run = env.run(&["goals"]);
+    run.ok();
+    assert!(run.stderr.is_empty(), "{}", run.stderr);
+
+    // One credential from the environment: the file's are not mixed in. The secret it
+    // holds is not taken, and the message says the file was ignored and why.
+    std::fs::write(
+        env.dir.0.join(".test_settings.yaml"),
+        format!("CID: other-app\nSecret: \"{SECRET}\"\nRedirectURL: \"{REDIRECT}\"\n"),
+    )
+    .unwrap();
+    let mut c = go_only();
+    c.env("WITHINGS_CLIENT_ID", CLIENT_ID).arg("auth");
+    let run = Run::from_output(c.output().unwrap());
+    run.fails(5, "no client secret");
+    assert!(
+        run.stderr
+            .contains("./.test_settings.yaml is ignored because $WITHINGS_CLIENT_ID")
+            && run.stderr.contains("never mixed")
+            && !run.stderr.contains(GO_NOTE),
+        "{}",
+        run.stderr
+    );
+    run.no_secret(&[]);
 }
 
 #[test]

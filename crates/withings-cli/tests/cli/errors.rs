@@ -30,6 +30,24 @@ fn a_bad_flag_or_value_is_a_usage_error() {
     assert!(help.ok().contains("Exit codes:") && help.stdout.contains("sleep-summary"));
 }
 
+#[test]
+fn a_base_url_with_a_password_is_refused_without_printing_it() {
+    let env = Env::new();
+    for url in [
+        "https://alice:pa55w0rd@wbsapi.withings.net",
+        "http://alice:pa55w0rd@127.0.0.1:8088",
+    ] {
+        let mut c = env.cmd();
+        c.args(["--base-url", url, "auth"]);
+        let run = Run::from_output(c.output().unwrap());
+        run.fails(
+            5,
+            "the base URL carries credentials (user:password@); remove them",
+        );
+        run.no_secret(&["pa55w0rd"]);
+    }
+}
+
 fn write_token(env: &Env, access: &str, refresh: &str, expires_at: i64) {
     let path = env.token_path();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();

@@ -8,6 +8,7 @@ mod data;
 mod errors;
 mod harness;
 mod raw_notify;
+mod resume;
 mod same_path;
 mod sandbox_demo;
 mod verbose;

@@ -99,6 +99,25 @@ fn sandbox_serves_in_the_foreground_until_ctrl_c() {
 }
 
 #[test]
+fn sandbox_refuses_an_address_that_is_not_loopback() {
+    let dir = TempDir::new();
+    for addr in ["0.0.0.0:0", "[::]:0", "192.0.2.1:8088"] {
+        let run = Run::from_output(
+            clean_cmd(&dir.0)
+                .args(["sandbox", "--addr", addr])
+                .output()
+                .unwrap(),
+        );
+        run.fails(
+            2,
+            "the sandbox listens on loopback only (127.0.0.0/8 or ::1)",
+        );
+        assert!(run.stderr.contains("--addr"), "{}", run.stderr);
+        assert!(run.stdout.is_empty(), "{}", run.stdout);
+    }
+}
+
+#[test]
 fn demo_runs_the_whole_flow_and_prints_weights_and_sleep() {
     let dir = TempDir::new();
     let token = dir.0.join("demo-token.json");

@@ -307,6 +307,102 @@ async fn fifty_concurrent_calls_with_an_expired_token_cause_exactly_one_refresh(
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_calls_share_one_failed_refresh() {
+    let server = MockServer::start().await;
+    requesttoken()
+        // Slow enough that every caller waits on this one attempt.
+        .respond_with(
+            status(503, "Invalid Params: invalid refresh_token")
+                .set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    getmeas()
+        .respond_with(ok(GETMEAS_BODY))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new(t0() + SignedDuration::from_hours(4));
+    let client = builder(&server, &clock)
+        .token_store(MemoryTokenStore::with_tokens(old_tokens()))
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.send(&GetMeas::new()).await })
+        })
+        .collect();
+    for t in tasks {
+        let e = t.await.unwrap().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Auth, "{e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn five_concurrent_forced_refreshes_send_one_request() {
+    let server = MockServer::start().await;
+    requesttoken()
+        .respond_with(
+            ok(&token_body(NEW_ACCESS, NEW_REFRESH, None)).set_delay(Duration::from_millis(200)),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = builder(&server, &ManualClock::new(t0()))
+        .token_store(MemoryTokenStore::with_tokens(old_tokens()))
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let c = client.clone();
+            tokio::spawn(async move { c.refresh().await })
+        })
+        .collect();
+    for t in tasks {
+        let tokens = t.await.unwrap().unwrap();
+        assert_eq!(tokens.access_token().expose_secret(), NEW_ACCESS);
+    }
+}
+
+#[tokio::test]
+async fn a_pair_another_process_saved_is_used_instead_of_refreshing() {
+    let server = MockServer::start().await;
+    requesttoken()
+        .respond_with(ok(&token_body("never", "never", None)))
+        .expect(0)
+        .mount(&server)
+        .await;
+    getmeas()
+        .and(bearer_token(NEW_ACCESS))
+        .respond_with(ok(GETMEAS_BODY))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = TempDir::new("shared-store");
+    let path = dir.path().join("tokens.json");
+    let store = withings_http::FileTokenStore::new(&path);
+    store.save(&old_tokens()).await.unwrap();
+    // 4 h later the pair this client loaded has expired...
+    let clock = ManualClock::new(t0() + SignedDuration::from_hours(4));
+    let client = builder(&server, &clock)
+        .token_store(store.clone())
+        .build()
+        .unwrap();
+    assert!(client.tokens().await.unwrap().is_some());
+    // ...but another process already refreshed and saved a fresh pair.
+    let fresh = withings_http::TokenSet::new(
+        NEW_ACCESS.into(),
+        NEW_REFRESH.into(),
+        t0() + SignedDuration::from_hours(7),
+    );
+    store.save(&fresh).await.unwrap();
+    client.send(&GetMeas::new()).await.unwrap();
+    assert!(path.with_file_name("tokens.json.lock").exists());
+}
+
 #[tokio::test]
 async fn a_token_close_to_expiry_is_refreshed_before_the_call() {
     let server = MockServer::start().await;

@@ -203,3 +203,47 @@ async fn a_huge_retry_after_after_a_first_429_is_an_error_not_a_panic() {
     assert_eq!(e.kind(), ErrorKind::RateLimited);
     assert_eq!(e.retry_after(), Some(MAX_RETRY_AFTER));
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_wait_is_told_to_the_hook_before_it_starts() {
+    let server = MockServer::start().await;
+    getmeas()
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(r#"{"status":601,"body":{"wait_seconds":57},"error":"busy"}"#),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    getmeas()
+        .respond_with(ok(GETMEAS_BODY))
+        .mount(&server)
+        .await;
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let client = builder(&server, &ManualClock::new(t0()))
+        .access_token(ACCESS.into())
+        .rate_limiter(withings_http::RateLimiter::new(1, Duration::from_secs(5)))
+        .retry_policy(RetryPolicy::default())
+        .no_timeout()
+        .on_wait(move |w| log.lock().unwrap().push(w))
+        .build()
+        .unwrap();
+    client.send(&GetMeas::new()).await.unwrap();
+    client.send(&GetMeas::new()).await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    let reasons: Vec<_> = seen.iter().map(|w| (w.reason, w.duration)).collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                withings_http::WaitReason::RateLimited,
+                Duration::from_secs(57)
+            ),
+            // The retry of the first call comes 57 s after its slot: no pacing. The second
+            // call comes at once after it and waits for the limiter's next slot.
+            (withings_http::WaitReason::Pacing, Duration::ZERO),
+        ]
+    );
+}

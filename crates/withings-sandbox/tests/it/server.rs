@@ -71,6 +71,45 @@ async fn a_busy_address_is_a_bind_error() {
 }
 
 #[tokio::test]
+async fn only_loopback_addresses_are_accepted() {
+    for bad in [
+        "0.0.0.0:0",
+        "[::]:0",
+        "192.0.2.1:0",
+        "10.0.0.1:8088",
+        "[2001:db8::1]:0",
+    ] {
+        let addr: std::net::SocketAddr = bad.parse().unwrap();
+        let sandbox = Sandbox::builder().addr(addr).build();
+        let err = sandbox.listen().await.unwrap_err();
+        assert!(
+            matches!(err, Error::NotLoopback { addr: a } if a == addr),
+            "{bad}: {err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("the sandbox listens on loopback only (127.0.0.0/8 or ::1)"),
+            "{err}"
+        );
+        let err = sandbox.start().await.unwrap_err();
+        assert!(matches!(err, Error::NotLoopback { .. }), "{bad}: {err:?}");
+    }
+    let running = Sandbox::builder()
+        .addr("127.0.0.1:0".parse().unwrap())
+        .build()
+        .start()
+        .await
+        .unwrap();
+    assert!(running.addr().ip().is_loopback());
+    assert_eq!(send(running.addr(), "GET", "/", &[], "").await.status, 200);
+    running.shutdown().await;
+    // The foreground path: `listen` then `serve_until`.
+    let sandbox = Sandbox::builder().now(ts(NOW)).build();
+    let listener = sandbox.listen().await.unwrap();
+    assert!(listener.local_addr().unwrap().ip().is_loopback());
+}
+
+#[tokio::test]
 async fn serve_until_runs_on_a_given_listener_and_stops_on_the_signal() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -56,10 +56,10 @@ fn render<T: Serialize>(result: withings::Result<T>) -> Result<String, String> {
                 status = status.with_error(text);
             }
             // `wait_seconds` reaches the caller as the retry delay of a 601.
-            if e.is_rate_limited() {
-                if let Some(after) = e.retry_after() {
-                    status = status.with_wait_seconds(i64::try_from(after.as_secs()).unwrap());
-                }
+            if e.is_rate_limited()
+                && let Some(after) = e.retry_after()
+            {
+                status = status.with_wait_seconds(i64::try_from(after.as_secs()).unwrap());
             }
             serde_json::json!({ "status": status })
         }

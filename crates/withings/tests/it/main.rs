@@ -14,5 +14,6 @@ mod fixtures;
 mod notifications;
 mod paging;
 mod sandbox;
+mod shared_tokens;
 mod split;
 mod support;

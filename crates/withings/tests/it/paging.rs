@@ -1,9 +1,13 @@
 //! Pagination over three pages for every paged endpoint (`more` as an integer and as a
-//! boolean), and the stop on an offset that does not advance.
+//! boolean), the stop on an offset that does not advance, and resuming after a failed page.
 
+use std::time::Duration;
+
+use futures_util::stream::BoxStream;
 use futures_util::{StreamExt, TryStreamExt};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use withings::decode::measure::Measurements;
 use withings::jiff::civil::date;
 use withings::model::activity::GetActivity;
 use withings::model::heart::HeartList;
@@ -12,9 +16,9 @@ use withings::model::sleep::GetSleepSummary;
 use withings::model::stetho::StethoList;
 use withings::model::workout::GetWorkouts;
 use withings::paging::Page;
-use withings::{Client, DateWindow, Endpoint, Error, ItemStream, Output};
+use withings::{Client, DateWindow, Endpoint, Error, Interrupted, Output, Paged as _};
 
-use crate::support::{catch_all, client, decoded, fixture, param, requests};
+use crate::support::{catch_all, client, decoded, fixture, fixture_of, param, requests};
 
 /// A paged endpoint and its fixtures: one page with `more` set, one last page.
 struct Paged {
@@ -33,8 +37,12 @@ struct Paged {
     stream: StreamFn,
 }
 
+/// The items of a stream, as JSON, whatever the endpoint (its [`Interrupted`] made an
+/// [`Error`]).
+type JsonStream = BoxStream<'static, withings::Result<serde_json::Value>>;
+
 /// Starts a stream of an endpoint's items, as JSON, on a client.
-type StreamFn = Box<dyn Fn(&Client) -> ItemStream<serde_json::Value>>;
+type StreamFn = Box<dyn Fn(&Client) -> JsonStream>;
 
 fn items_of<B>(body: &str) -> Vec<serde_json::Value>
 where
@@ -76,6 +84,7 @@ impl Paged {
             stream: Box::new(move |c: &Client| {
                 c.stream(request.clone())
                     .map_ok(|v| serde_json::to_value(v).unwrap())
+                    .map_err(Error::from)
                     .boxed()
             }),
         }
@@ -147,7 +156,7 @@ impl Paged {
     }
 
     /// The items of this endpoint's stream, as JSON, from the first page on.
-    fn stream(&self, c: &Client) -> ItemStream<serde_json::Value> {
+    fn stream(&self, c: &Client) -> JsonStream {
         (self.stream)(c)
     }
 
@@ -252,7 +261,14 @@ async fn more_without_an_offset_stops_after_the_first_page() {
     p.mount(&server, None, p.page("true", None)).await;
     catch_all(&server).await;
     let c = client(&server);
-    let e = c.collect_all(HeartList::new()).await.unwrap_err();
+    let stop = c.collect_all(HeartList::new()).await.unwrap_err();
+    // Nothing to resume at, and the first page is kept.
+    assert!(stop.resume.is_none(), "{stop:?}");
+    assert_eq!(stop.page, 2);
+    let first = p.items(p.more_case);
+    let kept = serde_json::to_value(stop.fetched.as_ref().expect("the first page")).unwrap();
+    assert_eq!(kept, serde_json::Value::Array(first));
+    let e = Error::from(stop);
     assert!(
         matches!(
             e,
@@ -352,7 +368,184 @@ async fn a_stream_starts_at_the_requested_offset() {
     let mut pages = c.pages(GetActivity::new().window(days).offset(100));
     assert!(pages.try_next().await.unwrap().is_some());
     assert!(matches!(
-        pages.next().await,
+        pages.next().await.map(|r| r.map_err(Error::from)),
         Some(Err(Error::Pagination { previous: 100, .. }))
     ));
+}
+
+/// The `grpid`s of [`five_pages`], in order: pages 1 to 4 hold one group each (`grpid` 1 to
+/// 4), page 5 the `normal` fixture's three (the first renamed 5).
+const FIVE_PAGES_GRPIDS: [i64; 7] = [1, 2, 3, 4, 5, 5_123_450_001, 5_123_440_042];
+
+/// Five pages of getmeas told apart by their `grpid`s, each served exactly once at its offset
+/// (none, 300, 600, 900, 1200). With `refuse_page_3`, the first request for page 3 gets a 601
+/// (wait 57 s) before it.
+async fn five_pages(refuse_page_3: bool) -> MockServer {
+    let p = &endpoints()[0];
+    assert_eq!(p.action, GetMeas::ACTION);
+    let x = p.native.1;
+    let server = MockServer::start().await;
+    for k in 1..=5 {
+        let body = if k < 5 {
+            p.page("1", Some(k * x))
+        } else {
+            fixture(&p.dir, p.last_case)
+        };
+        let from = "\"grpid\":5123456789";
+        assert!(body.contains(from), "page {k}");
+        let body = body.replacen(from, &format!("\"grpid\":{k}"), 1);
+        p.mount(&server, (k > 1).then(|| (k - 1) * x), body).await;
+    }
+    if refuse_page_3 {
+        Mock::given(method("POST"))
+            .and(path(GetMeas::SERVICE.path()))
+            .and(move |r: &Request| param(r, "offset") == Some((2 * x).to_string()))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_string(fixture_of::<GetMeas>("status-601-rate-limited")),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .named("getmeas page 3: a 601 the first time")
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    catch_all(&server).await;
+    server
+}
+
+fn grpids(m: &Measurements) -> Vec<i64> {
+    m.groups.iter().map(|g| g.grpid).collect()
+}
+
+/// The `offset` of every request the server received, in order.
+async fn offsets(server: &MockServer) -> Vec<Option<i64>> {
+    requests(server)
+        .await
+        .iter()
+        .map(|r| param(r, "offset").map(|o| o.parse().unwrap()))
+        .collect()
+}
+
+/// Page 3 asked twice (the 601, then the page), every other page once.
+const RESUMED_OFFSETS: [Option<i64>; 6] =
+    [None, Some(300), Some(600), Some(600), Some(900), Some(1200)];
+
+#[tokio::test]
+async fn a_601_on_page_3_of_5_resumes_at_page_3_and_ends_with_all_5_pages_none_twice() {
+    // The same pages without the 601: what the resumed run must end with.
+    let server = five_pages(false).await;
+    let want = client(&server).collect_all(GetMeas::new()).await.unwrap();
+    assert_eq!(grpids(&want), FIVE_PAGES_GRPIDS);
+    assert_eq!(
+        offsets(&server).await,
+        [None, Some(300), Some(600), Some(900), Some(1200)]
+    );
+    server.verify().await;
+
+    // `client` has `RetryPolicy::none()`: the 601 surfaces at once.
+    let server = five_pages(true).await;
+    let c = client(&server);
+    let mut seen = Vec::new();
+    let stop = c
+        .collect_all_observed(GetMeas::new(), |n| seen.push(n))
+        .await
+        .unwrap_err();
+    assert!(stop.error.is_rate_limited(), "{stop:?}");
+    assert_eq!(stop.error.status(), Some(601));
+    assert_eq!(stop.error.retry_after(), Some(Duration::from_secs(57)));
+    assert_eq!(stop.to_string(), stop.error.to_string());
+    assert_eq!(stop.page, 3);
+    assert_eq!(stop.resume, Some(GetMeas::new().offset(600)));
+    assert_eq!(grpids(stop.fetched.as_ref().unwrap()), [1, 2]);
+    assert_eq!(seen, [1, 2]);
+
+    let all = c
+        .collect_rest_observed(stop, |n| seen.push(n))
+        .await
+        .unwrap();
+    assert_eq!(seen, [1, 2, 3, 4, 5], "pages numbered on");
+    assert_eq!(grpids(&all), FIVE_PAGES_GRPIDS);
+    assert_eq!(
+        serde_json::to_value(&all).unwrap(),
+        serde_json::to_value(&want).unwrap(),
+        "the resumed run merges to the uninterrupted one"
+    );
+    assert_eq!(offsets(&server).await, RESUMED_OFFSETS);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn the_resume_request_sent_again_gives_the_remaining_pages() {
+    let server = five_pages(true).await;
+    let c = client(&server);
+    let Interrupted {
+        error,
+        resume,
+        fetched,
+        page,
+        ..
+    } = c.collect_all(GetMeas::new()).await.unwrap_err();
+    assert!(error.is_rate_limited(), "{error}");
+    assert_eq!(page, 3);
+    let resume = resume.unwrap();
+    assert_eq!(resume.current_offset(), Some(600));
+    let mut all = fetched.unwrap();
+    let rest = c.collect_all(resume).await.unwrap();
+    assert_eq!(grpids(&rest), [3, 4, 5, 5_123_450_001, 5_123_440_042]);
+    all.merge(rest);
+    assert_eq!(grpids(&all), FIVE_PAGES_GRPIDS);
+    assert_eq!(offsets(&server).await, RESUMED_OFFSETS);
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn a_stream_ends_with_where_to_resume_and_the_resumed_stream_goes_on() {
+    let server = five_pages(true).await;
+    let c = client(&server);
+    let mut items = c.stream(GetMeas::new());
+    let mut got = Vec::new();
+    let mut stop = loop {
+        match items.next().await.expect("an item or the error") {
+            Ok(group) => got.push(group.grpid),
+            Err(stop) => break stop,
+        }
+    };
+    assert!(items.next().await.is_none(), "the error is the last item");
+    assert_eq!(got, [1, 2]);
+    assert_eq!(stop.page, 3);
+    assert!(stop.fetched.is_none(), "a stream's pages were yielded");
+    let resume = stop.resume.take().unwrap();
+    assert_eq!(resume.current_offset(), Some(600));
+
+    let rest: Vec<_> = c.stream(resume).try_collect().await.unwrap();
+    got.extend(rest.iter().map(|g| g.grpid));
+    assert_eq!(got, FIVE_PAGES_GRPIDS);
+    assert_eq!(offsets(&server).await, RESUMED_OFFSETS);
+    server.verify().await;
+
+    // An error like any other for callers that do not resume.
+    let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(stop);
+    assert!(boxed.to_string().contains("wait 57 s"), "{boxed}");
+}
+
+#[tokio::test]
+async fn collect_rest_without_a_resume_request_returns_the_stop_unchanged() {
+    let p = &endpoints()[4];
+    let server = MockServer::start().await;
+    p.mount(&server, None, p.page("true", None)).await;
+    catch_all(&server).await;
+    let c = client(&server);
+    let stop = c.collect_all(HeartList::new()).await.unwrap_err();
+    assert!(stop.resume.is_none());
+    let again = c.collect_rest(stop).await.unwrap_err();
+    assert!(
+        matches!(again.error, Error::Pagination { page: 1, .. }),
+        "{again:?}"
+    );
+    assert_eq!(again.page, 2);
+    assert!(again.fetched.is_some());
+    assert_eq!(requests(&server).await.len(), 1, "nothing sent again");
+    server.verify().await;
 }

@@ -26,6 +26,8 @@ pub(crate) struct Ctx {
     pub(crate) now: Timestamp,
     /// Whether the client has the app's credentials (needed to refresh the token).
     pub(crate) has_credentials: bool,
+    /// How long a listing waits out the rate limit at one page in all (`--max-wait`).
+    pub(crate) max_wait: Duration,
 }
 
 impl Ctx {
@@ -62,6 +64,8 @@ pub(crate) struct ClientSpec {
     pub(crate) account_url: Option<String>,
     pub(crate) credentials: Option<AppCredentials>,
     pub(crate) token_file: PathBuf,
+    /// How long one call may wait out the rate limit in all (`--max-wait`).
+    pub(crate) max_wait: Duration,
 }
 
 impl ClientSpec {
@@ -74,6 +78,7 @@ impl ClientSpec {
             account_url: settings.account_url.clone(),
             credentials,
             token_file: settings.token_path()?,
+            max_wait: settings.max_wait,
         })
     }
 
@@ -83,12 +88,14 @@ impl ClientSpec {
     }
 
     pub(crate) fn build(&self) -> Result<withings::Client, Failure> {
-        // A command line answers at once: a 601 is reported with its wait ("wait 10 s"),
-        // never slept through silently; a listing waits in `all_pages`, on its progress line,
-        // and goes on from the page refused. Transient failures (522, network) still retry.
-        let retry = RetryPolicy::default().max_rate_limit_wait(Duration::ZERO);
+        // A 601 is waited out (as long as Withings asks, up to `--max-wait` in all for one
+        // call), never silently: every wait shows on the progress line of the command
+        // under way. A listing that still ends up refused waits in `all_pages` and goes on
+        // from the page refused. Transient failures (522, network) retry as usual.
+        let retry = RetryPolicy::default().max_rate_limit_wait(self.max_wait);
         let mut b = withings::Client::builder()
             .retry_policy(retry)
+            .on_wait(show_wait)
             .token_store(FileTokenStore::new(&self.token_file));
         if let Some(base) = &self.base_url {
             b = b.base_url(base.clone());
@@ -136,6 +143,31 @@ pub(crate) struct Progress {
     ticking: bool,
 }
 
+/// The progress line of the command under way, for the client's wait hook.
+static CURRENT: std::sync::Mutex<Option<ProgressBar>> = std::sync::Mutex::new(None);
+
+/// The client's wait hook: the wait goes on the current progress line (nothing is drawn
+/// when stderr is not a terminal).
+fn show_wait(wait: withings::http::Wait) {
+    let current = CURRENT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if let Some(bar) = current {
+        let what = match wait.reason {
+            withings::http::WaitReason::RateLimited => format!(
+                "rate limited (status 601), waiting {} s",
+                wait.duration.as_secs()
+            ),
+            withings::http::WaitReason::Pacing => {
+                "pacing to Withings' rate limit (120 requests a minute)".to_owned()
+            }
+            _ => "a transient failure, trying again".to_owned(),
+        };
+        bar.set_message(what);
+    }
+}
+
 impl Progress {
     pub(crate) fn new(label: impl Into<String>) -> Self {
         let on = std::io::stderr().is_terminal() && !crate::logging::writes_lines();
@@ -148,6 +180,9 @@ impl Progress {
         if on {
             bar.set_draw_target(ProgressDrawTarget::stderr());
         }
+        *CURRENT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(bar.clone());
         Self {
             bar,
             on,
@@ -182,14 +217,11 @@ impl Progress {
 impl Drop for Progress {
     fn drop(&mut self) {
         self.bar.finish_and_clear();
+        *CURRENT
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
     }
 }
-
-/// The longest a listing waits at one page for the rate limit (status 601) to pass, in all:
-/// past it the command fails with the wait Withings asked for. Each wait is as long as asked
-/// (a shorter one would only earn another 601), so a page whose waits would add up to more
-/// is not waited for at all.
-const RATE_LIMIT_PATIENCE: Duration = Duration::from_secs(120);
 
 /// Every page of a paged request, merged by the library, with a progress line. A page refused
 /// for the rate limit is asked again once the wait Withings gives has passed (shown on the
@@ -212,7 +244,7 @@ where
             Ok(all) => return Ok(all),
             Err(stop) => stop,
         };
-        let Some(wait) = wait_before_resuming(&stop, &mut waited) else {
+        let Some(wait) = wait_before_resuming(&stop, &mut waited, ctx.max_wait) else {
             return Err(ctx.fail(stop.into_error()));
         };
         let mut left = wait;
@@ -231,10 +263,13 @@ where
 }
 
 /// How long to wait before resuming `stop`: `Some` for a rate limit whose wait keeps the
-/// time spent at its page within [`RATE_LIMIT_PATIENCE`].
+/// time spent at its page within `patience` (`--max-wait`). Each wait is as long as asked
+/// (a shorter one would only earn another 601), so a page whose waits would add up to more
+/// is not waited for at all.
 fn wait_before_resuming<E>(
     stop: &Interrupted<E>,
     waited: &mut (usize, Duration),
+    patience: Duration,
 ) -> Option<Duration>
 where
     E: Endpoint,
@@ -253,7 +288,7 @@ where
         *waited = (stop.page, Duration::ZERO);
     }
     let total = waited.1.saturating_add(wait);
-    if total > RATE_LIMIT_PATIENCE {
+    if total > patience {
         return None;
     }
     waited.1 = total;

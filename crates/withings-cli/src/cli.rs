@@ -71,6 +71,10 @@ pub(crate) struct Global {
     /// retries, waits and connections [env RUST_LOG for finer filters].
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// How long one call may wait out Withings' rate limit (status 601) in all, in seconds,
+    /// before the command gives up with the wait Withings asked for; 0 never waits.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 120)]
+    pub(crate) max_wait: u64,
 }
 
 /// The commands.

@@ -83,6 +83,8 @@ pub(crate) struct Settings {
     pub(crate) token_file: Option<PathBuf>,
     /// What became of `./.test_settings.yaml`, for messages.
     pub(crate) go_settings: GoSettings,
+    /// How long one call may wait out the rate limit in all (`--max-wait`).
+    pub(crate) max_wait: std::time::Duration,
 }
 
 /// The three credentials of one source, or of the sources 1–3 together.
@@ -420,6 +422,7 @@ impl Settings {
             config_path,
             token_file,
             go_settings,
+            max_wait: std::time::Duration::from_secs(g.max_wait),
         })
     }
 

@@ -84,6 +84,7 @@ pub(crate) async fn run(g: &Global, now: Timestamp, out: &mut dyn Write) -> Resu
         account_url: None,
         credentials: Some(credentials),
         token_file: token_file.clone(),
+        max_wait: std::time::Duration::from_secs(g.max_wait),
     };
     let client = spec.build()?;
 
@@ -124,6 +125,7 @@ pub(crate) async fn run(g: &Global, now: Timestamp, out: &mut dyn Write) -> Resu
         format: Format::Table,
         now,
         has_credentials: true,
+        max_wait: std::time::Duration::from_secs(g.max_wait),
     };
     writeln!(
         out,

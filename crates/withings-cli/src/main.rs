@@ -132,6 +132,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 format: g.format,
                 now: now(),
                 has_credentials,
+                max_wait: spec.max_wait,
             };
             let table = match command {
                 Command::Meas(a) => data::meas(&ctx, &a.types, &a.window).await?,

@@ -103,7 +103,7 @@ pub(crate) fn meas_table(ctx: &Ctx, m: &Measurements, types: &[MeasureType]) -> 
                 Cell::opt(v.position, name),
                 Cell::Int(g.grpid),
                 name(g.category),
-                name(g.attrib),
+                Cell::opt(g.attrib, name),
                 Cell::Bool(g.manual),
                 Cell::opt(g.model.as_ref(), name),
                 Cell::opt_text(g.device_id.clone()),
@@ -263,7 +263,7 @@ pub(crate) async fn workouts(ctx: &Ctx, w: &WindowArgs) -> Result<Table, Failure
             Cell::opt_int(hr.and_then(|h| h.max)),
             Cell::opt_int(x.pool_laps),
             Cell::opt_int(x.strokes),
-            Cell::Int(x.id),
+            Cell::opt_int(x.id),
             Cell::Date(x.date),
             Cell::opt_text(
                 x.model_name
@@ -398,7 +398,7 @@ pub(crate) fn sleep_summary_table(ctx: &Ctx, mut nights: Vec<SleepSummary>) -> T
             Cell::opt_int(m.respiration_rate_average),
             Cell::opt_secs(m.snoring_duration),
             Cell::opt_int(m.sleep_score),
-            Cell::Int(n.id),
+            Cell::opt_int(n.id),
         ]);
     }
     t
@@ -513,8 +513,8 @@ pub(crate) async fn notify_list(ctx: &Ctx, appli: Option<Appli>) -> Result<Table
     ]);
     for s in &subs {
         t.push(vec![
-            name(s.appli),
-            Cell::Int(s.appli.code()),
+            Cell::opt(s.appli, name),
+            Cell::opt_int(s.appli.map(Appli::code)),
             Cell::text(&s.callback_url),
             Cell::opt_text(s.comment.clone()),
             match s.expires {

@@ -15,7 +15,7 @@ use serde::Serialize;
 use withings_model::activity::{self as wire, GetActivityBody, GetIntradayActivityBody};
 use withings_model::codes::{DeviceModel, NameOrCode};
 
-use crate::time::{Zones, timestamp, ymd};
+use crate::time::{Zones, opt_timestamp, timestamp, ymd};
 use crate::{Decode, DecodeError};
 
 /// One day of activity from one source.
@@ -61,8 +61,9 @@ pub struct DailyActivity {
     pub brand: Option<i64>,
     /// Whether a Withings tracker recorded the day.
     pub is_tracker: Option<bool>,
-    /// Last modification.
-    pub modified: Timestamp,
+    /// Last modification; `None` when the payload leaves it out (metadata: the day itself
+    /// is still decoded).
+    pub modified: Option<Timestamp>,
 }
 
 /// Heart-rate figures of a period, in bpm. Each is `None` when absent or 0: the API sends 0
@@ -205,7 +206,8 @@ impl Decode for GetActivityBody {
             .map(|(i, a)| {
                 let date = ymd(&a.date, || format!("body.activities[{i}].date"))?;
                 zones.get(&a.timezone, || format!("body.activities[{i}].timezone"))?;
-                let modified = timestamp(a.modified, || format!("body.activities[{i}].modified"))?;
+                let modified =
+                    opt_timestamp(a.modified, || format!("body.activities[{i}].modified"))?;
                 let (model, model_name) = model_of(a.model, a.modelid);
                 Ok(DailyActivity {
                     date,
@@ -342,7 +344,10 @@ mod tests {
         assert_eq!(d.model, Some(DeviceModel::GoogleFitTracker));
         assert_eq!(d.model_name.as_deref(), Some("GoogleFit tracker"));
         assert_eq!(d.device_id, None);
-        assert_eq!(d.modified.as_second(), 1_717_390_000);
+        assert_eq!(
+            d.modified.map(jiff::Timestamp::as_second),
+            Some(1_717_390_000)
+        );
     }
 
     #[test]

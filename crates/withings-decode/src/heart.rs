@@ -5,7 +5,7 @@ use serde::Serialize;
 use withings_model::codes::{NameOrCode, Position};
 use withings_model::heart::{self as wire, Afib};
 
-use crate::time::{Zones, timestamp};
+use crate::time::{Zones, opt_timestamp, timestamp};
 use crate::{Decode, DecodeError};
 
 /// One ECG (or BPM Core) recording.
@@ -16,8 +16,8 @@ pub struct HeartRecord {
     pub taken_at: Timestamp,
     /// The same instant in the recording's zone, when the response gives one.
     pub local: Option<ZonedDateTime>,
-    /// When it was last modified.
-    pub modified: Timestamp,
+    /// When it was last modified; `None` when the payload leaves it out (metadata).
+    pub modified: Option<Timestamp>,
     /// The device that recorded it.
     pub device_id: Option<String>,
     /// The device model (a code here: 44 BPM Core, 91 Move ECG, 93 ScanWatch).
@@ -100,7 +100,7 @@ impl Decode for wire::HeartListBody {
                 Ok(HeartRecord {
                     taken_at,
                     local,
-                    modified: timestamp(r.modified, || format!("body.series[{i}].modified"))?,
+                    modified: opt_timestamp(r.modified, || format!("body.series[{i}].modified"))?,
                     device_id: r.deviceid,
                     model: r.model,
                     ecg: r.ecg.map(|e| EcgResult {

@@ -186,12 +186,14 @@ impl Measurements {
 pub struct MeasureGroup {
     /// Group id (`grpid`).
     pub grpid: i64,
-    /// Who the group is attributed to, as sent (unknown codes kept).
-    pub attrib: Attrib,
-    /// Whether the measures may be someone else's (ambiguous or undocumented attribution):
-    /// see [`Attrib::may_be_someone_else`].
+    /// Who the group is attributed to, as sent (unknown codes kept); `None` when the payload
+    /// leaves it out.
+    pub attrib: Option<Attrib>,
+    /// Whether the measures may be someone else's (ambiguous, undocumented or absent
+    /// attribution): see [`Attrib::may_be_someone_else`].
     pub may_be_someone_else: bool,
-    /// Whether a person typed the values in (see [`Attrib::is_manual`]).
+    /// Whether a person typed the values in (see [`Attrib::is_manual`]); `false` when the
+    /// attribution is absent.
     pub manual: bool,
     /// Real measurement or objective.
     pub category: Category,
@@ -199,8 +201,9 @@ pub struct MeasureGroup {
     pub taken_at: Timestamp,
     /// `taken_at` in the user's time zone (the body's `timezone`).
     pub local: ZonedDateTime,
-    /// When Withings stored the group (`created`).
-    pub created: Timestamp,
+    /// When Withings stored the group (`created`); `None` when the payload leaves it out
+    /// (metadata).
+    pub created: Option<Timestamp>,
     /// When it was last modified (`modified`; absent in older payloads).
     pub modified: Option<Timestamp>,
     /// Device id (`deviceid`); `None` for manual entries.
@@ -335,13 +338,14 @@ fn group(
     tz: &TimeZone,
 ) -> Result<MeasureGroup, DecodeError> {
     let taken_at = timestamp(g.date, || format!("body.measuregrps[{i}].date"))?;
-    let created = timestamp(g.created, || format!("body.measuregrps[{i}].created"))?;
+    let created = opt_timestamp(g.created, || format!("body.measuregrps[{i}].created"))?;
     let modified = opt_timestamp(g.modified, || format!("body.measuregrps[{i}].modified"))?;
     Ok(MeasureGroup {
         grpid: g.grpid,
         attrib: g.attrib,
-        may_be_someone_else: g.attrib.may_be_someone_else(),
-        manual: g.attrib.is_manual(),
+        // No attribution at all is no evidence that the measures are the user's.
+        may_be_someone_else: g.attrib.is_none_or(Attrib::may_be_someone_else),
+        manual: g.attrib.is_some_and(Attrib::is_manual),
         category: g.category,
         taken_at,
         local: taken_at.to_zoned_datetime(tz.clone()),
@@ -453,7 +457,7 @@ mod tests {
         let g = &m.groups[0];
         assert_eq!(
             g.attrib,
-            Attrib::Device,
+            Some(Attrib::Device),
             "the first occurrence's metadata wins"
         );
         assert_eq!(g.measures.len(), 2);
@@ -494,7 +498,7 @@ mod tests {
         )]))
         .unwrap();
         let g = &m.groups[0];
-        assert_eq!(g.attrib, Attrib::from_code(10000));
+        assert_eq!(g.attrib, Some(Attrib::from_code(10000)));
         assert!(g.may_be_someone_else);
         assert_eq!(g.measures[0].kind, MeasureType::from_code(999));
         assert_eq!(g.measures[0].unit, None);

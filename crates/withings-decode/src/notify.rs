@@ -38,8 +38,8 @@ impl Serialize for Expiry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct Subscription {
-    /// The category; unknown codes are kept.
-    pub appli: Appli,
+    /// The category; unknown codes are kept; `None` when the payload leaves it out.
+    pub appli: Option<Appli>,
     /// The URL notifications are POSTed to.
     pub callback_url: String,
     /// The comment given at subscription; `None` when absent or empty.
@@ -50,7 +50,7 @@ pub struct Subscription {
 }
 
 fn subscription(
-    appli: Appli,
+    appli: Option<Appli>,
     callbackurl: String,
     comment: Option<String>,
     expires: Option<i64>,

@@ -28,7 +28,7 @@ use withings_model::sleep::{
     SleepSummary as WireSummary, SleepSummaryData,
 };
 
-use crate::time::{Zones, timestamp, ymd};
+use crate::time::{Zones, opt_timestamp, timestamp, ymd};
 use crate::{Decode, DecodeError};
 
 /// One value of a series, at the instant it was sampled.
@@ -306,8 +306,9 @@ impl Decode for GetSleepBody {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SleepSummary {
-    /// Summary id.
-    pub id: i64,
+    /// Summary id; `None` when the payload leaves it out (metadata: key a night by its
+    /// `date` and device instead).
+    pub id: Option<i64>,
     /// The night's local date, as Withings assigns it (the morning it ended, API notes §11).
     pub date: Date,
     /// IANA zone of the night.
@@ -320,8 +321,8 @@ pub struct SleepSummary {
     pub local_start: ZonedDateTime,
     /// End of the night in `timezone`.
     pub local_end: ZonedDateTime,
-    /// When the summary was created.
-    pub created: Timestamp,
+    /// When the summary was created; `None` when the payload leaves it out (metadata).
+    pub created: Option<Timestamp>,
     /// When the summary was last modified (use `lastupdate` to sync on it).
     pub modified: Timestamp,
     /// The kind of device (tracker or sleep monitor).
@@ -616,7 +617,7 @@ fn summary(s: WireSummary, i: usize, zones: &mut Zones) -> Result<SleepSummary, 
         timezone: s.timezone,
         start,
         end,
-        created: timestamp(s.created, || format!("body.series[{i}].created"))?,
+        created: opt_timestamp(s.created, || format!("body.series[{i}].created"))?,
         modified: timestamp(s.modified, || format!("body.series[{i}].modified"))?,
         model: s.model,
         device_model: s.model_id.map(DeviceModel::from_code),
@@ -909,7 +910,10 @@ mod tests {
             night(1, 1_717_364_400, "2024-06-03", "[]")
         ))
         .unwrap();
-        assert_eq!(out.iter().map(|s| s.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(
+            out.iter().map(|s| s.id).collect::<Vec<_>>(),
+            [Some(1), Some(2)]
+        );
         assert_eq!(out[0].metrics, SleepMetrics::default());
     }
 

@@ -20,8 +20,9 @@ use crate::{Decode, DecodeError};
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Workout {
-    /// Workout id.
-    pub id: i64,
+    /// Workout id; `None` when the payload leaves it out (metadata: key a workout by its
+    /// start, end and category instead).
+    pub id: Option<i64>,
     /// What kind of workout; unknown codes are kept.
     pub category: WorkoutCategory,
     /// Start.

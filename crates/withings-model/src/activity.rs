@@ -22,58 +22,6 @@ use crate::codes::NameOrCode;
 use crate::de;
 use crate::endpoint::Body;
 
-/// Declares a plain enum of `data_fields` names with `as_str`, `ALL`, `Display` and `FromStr`.
-macro_rules! field_names {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )*
-        }
-
-        impl $name {
-            /// Every field, in the order the reference lists them.
-            pub const ALL: &'static [Self] = &[ $( Self::$variant, )* ];
-
-            /// The name the API uses in `data_fields`.
-            #[must_use]
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $( Self::$variant => $wire, )*
-                }
-            }
-        }
-
-        /// The wire name.
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        /// Parses a wire name (case-insensitive).
-        impl ::std::str::FromStr for $name {
-            type Err = $crate::UnknownName;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                let s = s.trim();
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|f| f.as_str().eq_ignore_ascii_case(s))
-                    .ok_or_else(|| $crate::UnknownName { what: stringify!($name), given: s.to_owned() })
-            }
-        }
-    };
-}
-
-pub(crate) use field_names;
-
 field_names! {
     /// A `getactivity` measurement that can be asked for in `data_fields` (API notes §5.2).
     /// Only the fields asked for come back (metadata such as `date` always does).
@@ -213,9 +161,9 @@ pub struct Activity {
     /// Whether a Withings tracker recorded the day.
     #[serde(default)]
     pub is_tracker: Option<bool>,
-    /// Last modification, unix seconds.
-    #[serde(deserialize_with = "de::lenient_i64::deserialize")]
-    pub modified: i64,
+    /// Last modification, unix seconds; absent in some payloads (metadata, API notes §15).
+    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
+    pub modified: Option<i64>,
     /// Source model: a name here (`"GoogleFit tracker"`); a code is accepted too, since the
     /// same field is an integer elsewhere (API notes §6).
     #[serde(default)]
@@ -504,10 +452,16 @@ mod tests {
         let json = br#"{"status":0,"body":{"activities":[{"date":"2024-06-02","timezone":"UTC","modified":1,"steps":"lots"}],"more":true}}"#;
         let e = parse_reply::<GetActivityBody>(json).unwrap_err();
         assert_eq!(e.path(), "body.activities[0].steps");
+        // `modified` is metadata: absent, the day still decodes. `date` is essential.
         let json =
             br#"{"status":0,"body":{"activities":[{"date":"2024-06-02","timezone":"UTC"}]}}"#;
+        let Reply::Ok(b) = parse_reply::<GetActivityBody>(json).unwrap() else {
+            panic!()
+        };
+        assert_eq!(b.activities[0].modified, None);
+        let json = br#"{"status":0,"body":{"activities":[{"timezone":"UTC","modified":1}]}}"#;
         let e = parse_reply::<GetActivityBody>(json).unwrap_err();
-        assert!(e.message().contains("modified"), "{e}");
+        assert!(e.message().contains("date"), "{e}");
     }
 
     #[test]

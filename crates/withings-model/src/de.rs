@@ -378,3 +378,93 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::ParseEr
         Err(fast) => Err(crate::ParseError::locate::<T>(bytes, fast)),
     }
 }
+
+/// An optional instant in unix seconds that some payloads send as a calendar date instead:
+/// an integer, a string holding one, a `YYYY-MM-DD` date (read as 00:00 UTC that day; seen
+/// for notify `expires`, API notes §15), or `null`/absent.
+pub mod opt_unix_or_date {
+    use super::*;
+
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("unix seconds, a YYYY-MM-DD date, or null")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            u64_to_i64(v).map(Some)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            integral_f64(v).map(Some)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let t = v.trim();
+            if let Ok(n) = str_to_i64::<E>(t) {
+                return Ok(Some(n));
+            }
+            let date: jiff::civil::Date = t
+                .parse()
+                .map_err(|_| E::custom(format!("`{t}` is neither unix seconds nor YYYY-MM-DD")))?;
+            jiff::tz::Offset::UTC
+                .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+                .map(|at| Some(at.as_second()))
+                .map_err(|_| E::custom(format!("`{t}` is out of range")))
+        }
+    }
+
+    /// Deserializes the optional instant.
+    ///
+    /// # Errors
+    /// A boolean, an object, a fractional float, or a string that is neither.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+        d.deserialize_option(V)
+    }
+}
+
+/// A list of integers sent as a JSON array, or as a string holding one (`"[1,2,3]"`: seen
+/// for the heart `signal`, API notes §15).
+pub mod ints_or_json_string {
+    use super::*;
+
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Vec<i64>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an array of integers, or a string holding one")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<i64>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
+            while let Some(v) = seq.next_element()? {
+                out.push(v);
+            }
+            Ok(out)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Vec<i64>, E> {
+            serde_json::from_str::<Vec<i64>>(v.trim()).map_err(|e| {
+                E::custom(format!(
+                    "a string that is not a JSON array of integers ({e})"
+                ))
+            })
+        }
+    }
+
+    /// Deserializes the list.
+    ///
+    /// # Errors
+    /// Anything but an array of integers or a string holding one.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
+        d.deserialize_any(V)
+    }
+}

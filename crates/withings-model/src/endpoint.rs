@@ -704,6 +704,65 @@ macro_rules! split_request {
     };
 }
 
+/// Declares a closed enum of `data_fields` names (the API rejects names it does not know, so
+/// a request may only carry names from the reference) with `as_str`, `ALL`, `from_name`,
+/// `Display` and `FromStr`.
+macro_rules! field_names {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
+        }
+
+        impl $name {
+            /// Every field, in the order the reference lists them.
+            pub const ALL: &'static [Self] = &[ $( Self::$variant, )* ];
+
+            /// The name the API uses in `data_fields`.
+            #[must_use]
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( Self::$variant => $wire, )*
+                }
+            }
+
+            /// The field with this wire name, exactly as the API spells it (`FromStr` also
+            /// takes other letter cases).
+            #[must_use]
+            pub fn from_name(name: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|f| f.as_str() == name)
+            }
+        }
+
+        /// The wire name.
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        /// Parses a wire name (case-insensitive).
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::UnknownName;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let s = s.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|f| f.as_str().eq_ignore_ascii_case(s))
+                    .ok_or_else(|| $crate::UnknownName { what: stringify!($name), given: s.to_owned() })
+            }
+        }
+    };
+}
+
 /// A body that says whether more pages follow (`more`, `offset`).
 pub trait PagedBody: Body {
     /// Whether the server says another page follows.

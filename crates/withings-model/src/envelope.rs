@@ -104,6 +104,9 @@ impl fmt::Display for ApiStatus {
 /// [`ParseError`] naming the JSON path (`body.measuregrps[3].measures[0].value`) when the
 /// envelope, or the body of a successful response, does not match the model.
 pub fn parse_reply<B: DeserializeOwned>(bytes: &[u8]) -> Result<Reply<B>, ParseError> {
+    // A UTF-8 byte-order mark before the JSON has been seen in the wild (API notes §15); it
+    // carries no meaning, and JSON parsers refuse it.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match crate::de::from_slice::<RawReply<B>>(bytes)? {
         RawReply::Ok(body) => Ok(Reply::Ok(body)),
         RawReply::Status(status) => Ok(Reply::Status(status)),
@@ -281,9 +284,15 @@ impl<'de, B: DeserializeOwned> de::Deserialize<'de> for RawReply<B> {
                     if let Some(body) = body {
                         return Ok(RawReply::Ok(body));
                     }
-                    return pending
-                        .map(RawReply::Deferred)
-                        .ok_or_else(|| de::Error::missing_field("body"));
+                    if let Some(raw) = pending {
+                        return Ok(RawReply::Deferred(raw));
+                    }
+                    // `{"status":0}` alone: write actions answer so (API notes §15). It is an
+                    // empty body where the body type allows one (`EmptyBody`, bodies of only
+                    // optional fields); elsewhere the body is missing.
+                    return serde_json::from_str::<B>("{}")
+                        .map(RawReply::Ok)
+                        .map_err(|_| de::Error::missing_field("body"));
                 }
                 let hints = match (error_body, pending) {
                     (Some(b), _) => b,

@@ -67,8 +67,9 @@ pub struct HeartRecord {
     pub heart_rate: Option<i64>,
     /// When it was recorded (unix seconds).
     pub timestamp: i64,
-    /// When it was last modified (unix seconds).
-    pub modified: i64,
+    /// When it was last modified (unix seconds); absent in some payloads (metadata).
+    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
+    pub modified: Option<i64>,
     /// The IANA zone of the recording, when given (not in the documented shape).
     #[serde(default)]
     pub timezone: Option<String>,
@@ -165,7 +166,8 @@ impl Endpoint for HeartGet {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct HeartGetBody {
-    /// The samples, in µV.
+    /// The samples, in µV: an array, or a string holding one as some payloads send it.
+    #[serde(deserialize_with = "de::ints_or_json_string::deserialize")]
     pub signal: Vec<i64>,
     /// Samples per second (BPM Core 500, Move ECG and ScanWatch 300).
     pub sampling_frequency: i64,

@@ -280,12 +280,15 @@ pub struct MeasureGroup {
     /// Group id. The same id can appear twice in one response, with attrib 0 and 8
     /// (API notes §12.14).
     pub grpid: i64,
-    /// Who the group is attributed to.
-    pub attrib: Attrib,
+    /// Who the group is attributed to; absent in some payloads (then unknown, not "the
+    /// user's").
+    #[serde(default)]
+    pub attrib: Option<Attrib>,
     /// When it was measured, unix seconds.
     pub date: i64,
-    /// When it was stored, unix seconds.
-    pub created: i64,
+    /// When it was stored, unix seconds; absent in some payloads (metadata).
+    #[serde(default, deserialize_with = "crate::de::opt_lenient_i64::deserialize")]
+    pub created: Option<i64>,
     /// When it was last modified, unix seconds (absent in older payloads).
     #[serde(default)]
     pub modified: Option<i64>,
@@ -594,7 +597,7 @@ mod tests {
             r#"{"status":0,"body":{"updatetime":1,"timezone":"UTC","measuregrps":[{"grpid":1,"attrib":2,"date":1,"created":1,"modified":1,"category":1,"deviceid":null,"hash_deviceid":null,"measures":[],"modelid":null,"model":null,"comment":null}]}}"#,
         );
         assert_eq!(b.measuregrps[0].deviceid, None);
-        assert_eq!(b.measuregrps[0].attrib, Attrib::Manual);
+        assert_eq!(b.measuregrps[0].attrib, Some(Attrib::Manual));
     }
 
     #[test]
@@ -606,7 +609,7 @@ mod tests {
         assert_eq!(g.deviceid.as_deref(), Some("14546187"));
         assert_eq!(g.modelid, Some(10));
         assert_eq!(g.model, Some(NameOrCode::Code(10)));
-        assert_eq!(g.attrib, Attrib::from_code(10000));
+        assert_eq!(g.attrib, Some(Attrib::from_code(10000)));
         assert_eq!(g.probability, Some(80));
         assert_eq!(g.measures[0].kind, MeasureType::from_code(999));
         assert_eq!(g.measures[0].position, Some(Position::WholeBody));

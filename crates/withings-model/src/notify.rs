@@ -174,16 +174,18 @@ subscription_request! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NotifyGetBody {
-    /// The category.
-    pub appli: Appli,
+    /// The category; absent in some payloads (then unknown).
+    #[serde(default)]
+    pub appli: Option<Appli>,
     /// The callback URL.
     pub callbackurl: String,
     /// The comment given at subscription. Optional because `subscribe` takes no comment
     /// when none is given, and what `get` then returns is not documented.
     #[serde(default)]
     pub comment: Option<String>,
-    /// Expiry (unix seconds; 2147483647 means never). Not in the current spec.
-    #[serde(default)]
+    /// Expiry (unix seconds; 2147483647 means never). Not in the current spec; a
+    /// `YYYY-MM-DD` date has been seen too (read as 00:00 UTC that day).
+    #[serde(default, deserialize_with = "crate::de::opt_unix_or_date::deserialize")]
     pub expires: Option<i64>,
 }
 
@@ -237,16 +239,18 @@ pub struct NotifyListBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Profile {
-    /// The category.
-    pub appli: Appli,
+    /// The category; absent in some payloads (then unknown).
+    #[serde(default)]
+    pub appli: Option<Appli>,
     /// The callback URL.
     pub callbackurl: String,
     /// The comment given at subscription (`""` seen; optional as in [`NotifyGetBody`]).
     #[serde(default)]
     pub comment: Option<String>,
     /// Expiry (unix seconds); `2147483647` (the largest 32-bit time) means never. Not in the
-    /// current spec, present in real payloads.
-    #[serde(default)]
+    /// current spec, present in real payloads; a `YYYY-MM-DD` date has been seen too (read as
+    /// 00:00 UTC that day).
+    #[serde(default, deserialize_with = "crate::de::opt_unix_or_date::deserialize")]
     pub expires: Option<i64>,
 }
 
@@ -517,7 +521,7 @@ mod tests {
         };
         assert_eq!(body.profiles[0].callbackurl, "https://example.org/h");
         assert_eq!(body.profiles[0].comment.as_deref(), Some(""));
-        assert_eq!(body.profiles[1].appli, Appli::from_code(99));
+        assert_eq!(body.profiles[1].appli, Some(Appli::from_code(99)));
         assert_eq!(
             (
                 body.profiles[1].comment.as_deref(),

@@ -16,7 +16,6 @@
 //!   is kept as raw JSON here.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -75,51 +74,7 @@ open_enum! {
     }
 }
 
-/// Declares a closed enum of `data_fields` names: the API rejects names it does not know, so
-/// a request may only carry names from the reference.
-macro_rules! field_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $wire:literal, )*
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )*
-        }
-
-        impl $name {
-            /// Every field, in the order of the reference.
-            pub const ALL: &'static [Self] = &[ $( Self::$variant, )* ];
-
-            /// The name on the wire, e.g. `sdnn_1`.
-            #[must_use]
-            pub const fn as_str(self) -> &'static str {
-                match self {
-                    $( Self::$variant => $wire, )*
-                }
-            }
-
-            /// The field with this wire name (exact, case-sensitive as the API is).
-            #[must_use]
-            pub fn from_name(name: &str) -> Option<Self> {
-                Self::ALL.iter().copied().find(|f| f.as_str() == name)
-            }
-        }
-
-        /// The wire name.
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-field_enum! {
+field_names! {
     /// A `data_fields` name of `sleep get`: each adds a timestamp → value map to every segment
     /// (API notes §5.5).
     pub enum SleepField {
@@ -146,7 +101,7 @@ field_enum! {
     }
 }
 
-field_enum! {
+field_names! {
     /// A `data_fields` name of `sleep getsummary`: each adds a key to every summary's `data`
     /// (API notes §5.6).
     pub enum SleepSummaryField {
@@ -470,8 +425,9 @@ pub struct GetSleepSummaryBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SleepSummary {
-    /// Summary id.
-    pub id: i64,
+    /// Summary id; absent in some payloads (metadata).
+    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
+    pub id: Option<i64>,
     /// IANA zone of the night (`"Europe\/Paris"` on the wire).
     pub timezone: String,
     /// The kind of device, an integer here (16 tracker, 32 sleep monitor).
@@ -490,8 +446,9 @@ pub struct SleepSummary {
     /// The night's local date (`YYYY-MM-DD`) in `timezone`: the date of the morning it ended
     /// (API notes §11).
     pub date: String,
-    /// When the summary was created (unix seconds).
-    pub created: i64,
+    /// When the summary was created (unix seconds); absent in some payloads (metadata).
+    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
+    pub created: Option<i64>,
     /// When the summary was last modified (unix seconds).
     pub modified: i64,
     /// Whether the night is complete (in the spec only; not seen in payloads).

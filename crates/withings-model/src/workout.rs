@@ -14,7 +14,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::activity::field_names;
 use crate::codes::{Attrib, NameOrCode};
 use crate::de;
 
@@ -372,9 +371,9 @@ pub struct GetWorkoutsBody {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Workout {
-    /// Workout id.
-    #[serde(deserialize_with = "de::lenient_i64::deserialize")]
-    pub id: i64,
+    /// Workout id; absent in some payloads (metadata, API notes §15).
+    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
+    pub id: Option<i64>,
     /// What kind of workout (API notes §7.6).
     pub category: WorkoutCategory,
     /// IANA name of the time zone the workout happened in.
@@ -600,7 +599,7 @@ mod tests {
             w.data.core_body_temperature_status.as_deref(),
             Some("usual")
         );
-        assert_eq!(body.series[1].id, 3_900_000_124);
+        assert_eq!(body.series[1].id, Some(3_900_000_124));
         assert_eq!(body.series[1].data, WorkoutData::default());
         assert_eq!(body.series[1].model, None);
         assert_eq!(body.series[2].data, WorkoutData::default());

@@ -144,7 +144,9 @@ async fn measures(
                 m.kind,
                 group.grpid,
                 group.category,
-                group.attrib,
+                group
+                    .attrib
+                    .map_or_else(|| "-".to_owned(), |a| a.to_string()),
                 group.device_id.as_deref().unwrap_or("-")
             );
             println!(

@@ -108,7 +108,8 @@ impl Serialize for PhysicalUnit {
 /// Units the reference does not state are presumed, and said so here:
 /// - 135–138 (ECG intervals): ms, from one client's table (the spec gives none);
 /// - 158, 159, 167 (Nerve Health Scores): a score;
-/// - 196–198 (electrodermal activity) and 229 (ESC): µS, the usual unit of skin conductance;
+/// - 196 (Nerve Response Score): a score, as newer copies of the official table say;
+/// - 197, 198 (electrodermal activity) and 229 (ESC): µS, the usual unit of skin conductance;
 /// - 226 (basal metabolic rate): kcal (per day), undocumented;
 /// - 119 (glucose): mg/dL, and the type itself is unverified.
 #[must_use]
@@ -140,12 +141,12 @@ pub const fn unit_of(kind: MeasureType) -> Option<PhysicalUnit> {
         T::AfibEcg | T::AfibPpg => U::Classification,
         T::QrsInterval | T::PrInterval | T::QtInterval | T::CorrectedQtInterval => U::Millisecond,
         T::VascularAge | T::MetabolicAge => U::Year,
-        T::NerveHealthScoreLeftFoot | T::NerveHealthScoreRightFoot | T::NerveHealthScoreFeet => {
-            U::Score
-        }
+        T::NerveHealthScoreLeftFoot
+        | T::NerveHealthScoreRightFoot
+        | T::NerveHealthScoreFeet
+        | T::NerveResponseScore => U::Score,
         T::VisceralFat => U::Index,
-        T::ElectrodermalActivityFeet
-        | T::ElectrodermalActivityLeftFoot
+        T::ElectrodermalActivityLeftFoot
         | T::ElectrodermalActivityRightFoot
         | T::ElectrochemicalSkinConductance => U::Microsiemens,
         T::BasalMetabolicRate => U::Kilocalorie,

@@ -17,8 +17,9 @@ pub use crate::workout::WorkoutCategory;
 open_enum! {
     /// Who a measure group (or workout) is attributed to (`attrib`, API notes §7.2).
     ///
-    /// Codes 3, 10, 10000, 10009 and 10010 arrive in real payloads undocumented
-    /// (API notes §12.7); they are kept as `Unknown`.
+    /// Codes 10, 10000, 10009 and 10010 arrive in real payloads undocumented (API notes
+    /// §12.7); they are kept as `Unknown`. Code 3 is documented by other clients (API notes
+    /// §15).
     pub enum Attrib {
         /// Captured by a device and known to belong to this user.
         Device = 0 => "device",
@@ -26,6 +27,9 @@ open_enum! {
         DeviceAmbiguous = 1 => "device_ambiguous",
         /// Entered manually for this user.
         Manual = 2 => "manual",
+        /// Captured by a device; the user picked their own profile on the scale, so it is
+        /// theirs (other clients call it `USER_PICKED`; API notes §15).
+        UserPicked = 3 => "user_picked",
         /// Entered manually at account creation (may be inaccurate).
         ManualAtCreation = 4 => "manual_at_creation",
         /// Computed by a blood pressure monitor as the best of several readings.
@@ -175,6 +179,10 @@ open_enum! {
         BodyCompPro = 17 => "body_comp_pro",
         /// Body Comp.
         BodyComp = 18 => "body_comp",
+        /// Body Scan 2 (sold from mid-2026; reported by other clients' users, API notes §15).
+        BodyScan2 = 19 => "body_scan_2",
+        /// BodyFit (reported by other clients' users, API notes §15).
+        BodyFit = 20 => "body_fit",
         /// Smart Baby Monitor.
         SmartBabyMonitor = 21 => "smart_baby_monitor",
         /// Withings Home.
@@ -323,6 +331,21 @@ impl<'de> Deserialize<'de> for NameOrCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attrib_3_is_the_users_own_and_devices_19_and_20_are_known() {
+        let picked = Attrib::from_code(3);
+        assert_eq!(picked, Attrib::UserPicked);
+        assert!(!picked.may_be_someone_else() && !picked.is_manual());
+        assert!(Attrib::from_code(1).may_be_someone_else());
+        assert!(Attrib::from_code(10).may_be_someone_else());
+        assert_eq!(DeviceModel::from_code(19).name(), Some("body_scan_2"));
+        assert_eq!(DeviceModel::from_code(20).name(), Some("body_fit"));
+        assert_eq!(
+            crate::measure::MeasureType::from_code(196).name(),
+            Some("nerve_response_score")
+        );
+    }
 
     #[test]
     fn unknown_codes_round_trip() {

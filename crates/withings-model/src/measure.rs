@@ -93,8 +93,9 @@ open_enum! {
         SegmentalFatMass = 174 => "segmental_fat_mass",
         /// Muscle mass of one body segment (kg); one measure per `position`.
         SegmentalMuscleMass = 175 => "segmental_muscle_mass",
-        /// Electrodermal activity, feet.
-        ElectrodermalActivityFeet = 196 => "electrodermal_activity_feet",
+        /// Nerve Health / Nerve Response Score, feet: a score, no unit (newer copies of the
+        /// official table; it used to be read as electrodermal activity in µS; API notes §15).
+        NerveResponseScore = 196 => "nerve_response_score",
         /// Electrodermal activity, left foot (not in the current spec).
         ElectrodermalActivityLeftFoot = 197 => "electrodermal_activity_left_foot",
         /// Electrodermal activity, right foot (not in the current spec).

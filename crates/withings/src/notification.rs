@@ -15,7 +15,8 @@
 //! assert_eq!(n.dedup_key().as_str(), "10203040/1/1717364400/1717368000/-/-/-");
 //! let FetchPlan::Fetch(fetch) = n.fetch_plan() else { unreachable!() };
 //! let getmeas = fetch.getmeas.as_ref().unwrap();
-//! assert_eq!(getmeas.form().get("meastypes"), Some("1,5,6,8,71,73,76,77,88,91"));
+//! // Every type: one weigh-in brings weight, body composition, heart rate, nerve score…
+//! assert_eq!(getmeas.form().get("meastypes"), None);
 //! assert_eq!(getmeas.form().get("startdate"), Some("1717364400"));
 //! # Ok::<(), withings::Error>(())
 //! ```
@@ -180,18 +181,21 @@ impl fmt::Display for DeliveryKey {
 pub enum FetchPlan {
     /// New data: send these requests with the user's token ([`Client::fetch`]).
     ///
-    /// - appli 1, 2, 4: `getmeas` for the appli's measure types over `startdate`–`enddate`
-    ///   (1: weight and body composition 1,5,6,8,71,73,76,77,88,91; 2: temperature
-    ///   12,71,73; 4: blood pressure, pulse, SpO2 9,10,11,54);
-    /// - appli 58 (glucose): `getmeas` over the window, all types — the glucose measure type
-    ///   is not documented reliably, and a wrong filter would return nothing;
+    /// - appli 1 (weight) and 58 (glucose): `getmeas` over `startdate`–`enddate`, every
+    ///   type: one weigh-in on a Body Scan or Body Cardio brings groups of many types at
+    ///   once (heart rate, vascular age, nerve score, water, visceral fat, segmental masses,
+    ///   BMR, metabolic age, ESC: API notes §15), and the glucose type is not documented
+    ///   reliably; narrow `getmeas.meastypes` yourself if you want fewer;
+    /// - appli 2, 4: `getmeas` for the appli's measure types (2: temperature 12,71,73; 4:
+    ///   blood pressure, pulse, SpO2 9,10,11,54);
     /// - appli 16: `getactivity`, `getintradayactivity` and `getworkouts`. A `date` gives
     ///   that local day (intraday: every instant that is that day in some zone, UTC−12 to
     ///   UTC+14); `startdate`/`enddate` give the range, with the days widened by one on each
     ///   side since the user's zone is not in the notification (API notes §11);
     /// - appli 44: `sleep getsummary` (days widened likewise) and `sleep get` over the range;
     ///   with only a `date`, `getsummary` for that day;
-    /// - appli 54: `heart list` over the range (then `heart get` for each new signal).
+    /// - appli 54: `heart list` over the range (then `heart get` for each new signal) and
+    ///   `getmeas` for the ECG's measures (130 afib, 135–139 intervals and PPG afib).
     Fetch(Box<Fetch>),
     /// Appli 46: the user's account changed; nothing to fetch. `unlink` and `delete` mean
     /// the tokens no longer work: forget them.
@@ -295,18 +299,6 @@ impl Client {
 fn meastypes_of(appli: Appli) -> &'static [MeasureType] {
     use MeasureType as M;
     match appli {
-        Appli::Weight => &[
-            M::Weight,
-            M::FatFreeMass,
-            M::FatRatio,
-            M::FatMassWeight,
-            M::BodyTemperature,
-            M::SkinTemperature,
-            M::MuscleMass,
-            M::Hydration,
-            M::BoneMass,
-            M::PulseWaveVelocity,
-        ],
         Appli::Temperature => &[M::Temperature, M::BodyTemperature, M::SkinTemperature],
         Appli::BloodPressure => &[
             M::DiastolicBloodPressure,
@@ -314,6 +306,15 @@ fn meastypes_of(appli: Appli) -> &'static [MeasureType] {
             M::HeartPulse,
             M::Spo2,
         ],
+        Appli::Ecg => &[
+            M::AfibEcg,
+            M::QrsInterval,
+            M::PrInterval,
+            M::QtInterval,
+            M::CorrectedQtInterval,
+            M::AfibPpg,
+        ],
+        // Weight, glucose: every type (see `FetchPlan::Fetch`).
         _ => &[],
     }
 }
@@ -416,6 +417,11 @@ impl FetchPlan {
             },
             Appli::Ecg => match span {
                 Some(span) => Self::fetch(Fetch {
+                    getmeas: Some(
+                        GetMeas::new()
+                            .meastypes(meastypes_of(appli).iter().copied())
+                            .between(span.start, span.end),
+                    ),
                     heart_list: Some(HeartList::new().span(span)),
                     ..Fetch::default()
                 }),

@@ -102,12 +102,6 @@ fn every_callback_fixture_parses_like_decode_notification() {
 fn measure_applis_plan_getmeas_with_their_types_over_the_window() {
     let cases = [
         (
-            "appli_1_weight",
-            "1,5,6,8,71,73,76,77,88,91",
-            "1717429800",
-            "1717429801",
-        ),
-        (
             "appli_2_temperature",
             "12,71,73",
             "1717400000",
@@ -133,6 +127,18 @@ fn measure_applis_plan_getmeas_with_their_types_over_the_window() {
             "{case}"
         );
     }
+    // Weight: every type, since one weigh-in brings many (heart rate 11, vascular age 155,
+    // nerve score 196, water 168/169, visceral fat 170, segmental 173–175, BMR 226, metabolic
+    // age 227, ESC 229): no filter.
+    let plan = parse("appli_1_weight").fetch_plan();
+    assert_eq!(
+        forms(&plan),
+        vec![pairs(&[
+            ("action", "getmeas"),
+            ("startdate", "1717429800"),
+            ("enddate", "1717429801")
+        ])]
+    );
     // Glucose: the measure type is not documented reliably, so no filter.
     let plan = parse("appli_58_glucose").fetch_plan();
     assert_eq!(
@@ -227,13 +233,21 @@ fn ecg_plans_heart_list() {
     let plan = parse("appli_54_ecg").fetch_plan();
     assert_eq!(
         forms(&plan),
-        vec![pairs(&[
-            ("action", "list"),
-            ("startdate", "1717330000"),
-            ("enddate", "1717330030")
-        ])]
+        vec![
+            pairs(&[
+                ("action", "getmeas"),
+                ("meastypes", "130,135,136,137,138,139"),
+                ("startdate", "1717330000"),
+                ("enddate", "1717330030")
+            ]),
+            pairs(&[
+                ("action", "list"),
+                ("startdate", "1717330000"),
+                ("enddate", "1717330030")
+            ])
+        ]
     );
-    assert_eq!(calls(&plan)[0].0, Service::Heart);
+    assert_eq!(calls(&plan)[1].0, Service::Heart);
     assert!(fetch_of(&plan).heart_list.is_some());
 }
 
@@ -311,7 +325,6 @@ async fn a_weight_notification_fetches_getmeas_through_the_client() {
         &rs[0],
         &[
             ("action", "getmeas"),
-            ("meastypes", "1,5,6,8,71,73,76,77,88,91"),
             ("startdate", "1717429800"),
             ("enddate", "1717429801"),
         ],

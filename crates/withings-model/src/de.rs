@@ -385,51 +385,31 @@ pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::ParseEr
 pub mod opt_unix_or_date {
     use super::*;
 
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<i64>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("unix seconds, a YYYY-MM-DD date, or null")
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(V)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            u64_to_i64(v).map(Some)
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            integral_f64(v).map(Some)
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            let t = v.trim();
-            if let Ok(n) = str_to_i64::<E>(t) {
-                return Ok(Some(n));
-            }
-            let date: jiff::civil::Date = t
-                .parse()
-                .map_err(|_| E::custom(format!("`{t}` is neither unix seconds nor YYYY-MM-DD")))?;
-            jiff::tz::Offset::UTC
-                .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
-                .map(|at| Some(at.as_second()))
-                .map_err(|_| E::custom(format!("`{t}` is out of range")))
-        }
-    }
-
     /// Deserializes the optional instant.
     ///
     /// # Errors
     /// A boolean, an object, a fractional float, or a string that is neither.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-        d.deserialize_option(V)
+        // A small field of small bodies: read it whole, then decide.
+        match Option::<serde_json::Value>::deserialize(d)? {
+            Some(serde_json::Value::String(text)) => from_text(&text).map(Some),
+            Some(other) => opt_lenient_i64::deserialize(other).map_err(de::Error::custom),
+            None => Ok(None),
+        }
+    }
+
+    fn from_text<E: de::Error>(text: &str) -> Result<i64, E> {
+        let t = text.trim();
+        if let Ok(n) = str_to_i64::<E>(t) {
+            return Ok(n);
+        }
+        let date: jiff::civil::Date = t
+            .parse()
+            .map_err(|_| E::custom(format!("`{t}` is neither unix seconds nor YYYY-MM-DD")))?;
+        jiff::tz::Offset::UTC
+            .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .map(jiff::Timestamp::as_second)
+            .map_err(|_| E::custom(format!("`{t}` is out of range")))
     }
 }
 

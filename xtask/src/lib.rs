@@ -7,9 +7,12 @@
 //! - [`manifest`]: `fixtures/manifest.toml`, what to record;
 //! - [`record`]: calls the API and writes scrubbed responses;
 //! - [`cli`]: the command line, on the workspace's own `fixtures/`.
+//!
+//! and `fuzz`: [`fuzz`] mutates the fixtures and decodes them with every decode entry point.
 
 pub mod check;
 pub mod cli;
+pub mod fuzz;
 mod json;
 pub mod manifest;
 pub mod record;

@@ -5,6 +5,10 @@
 //! - `cargo xtask regen-fixtures [...]`: records scrubbed responses into `fixtures/`,
 //!   `--rescrub`s them in place, or `--check`s that nothing there looks live (see the
 //!   library's `cli` module).
+//! - `cargo xtask fuzz [--iterations N] [--seed S] [--entry NAME]`: mutates the fixtures and
+//!   decodes them with every decode entry point, failing on a panic or a slow input (see the
+//!   library's `fuzz` module). At volume, in release:
+//!   `nice -n 10 cargo run --release -p xtask -- fuzz --iterations 1000000`.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
@@ -18,13 +22,15 @@ const USAGE_HEAD: &str = "usage: cargo xtask <task>
 
 tasks:
   gen-bench-data [--groups N]   write target/bench-data/getmeas-<N>.json (default N = 50000)
-{REGEN}";
+{REGEN}
+{FUZZ}";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("gen-bench-data") => gen_bench_data(&args[1..]),
         Some("regen-fixtures") => xtask::cli::regen_fixtures(&workspace_root(), &args[1..]),
+        Some("fuzz") => xtask::fuzz::fuzz(&workspace_root(), &args[1..]),
         Some("-h" | "--help") | None => {
             println!("{}", usage());
             Ok(())
@@ -41,7 +47,9 @@ fn main() -> ExitCode {
 }
 
 fn usage() -> String {
-    USAGE_HEAD.replace("{REGEN}", xtask::cli::USAGE)
+    USAGE_HEAD
+        .replace("{REGEN}", xtask::cli::USAGE)
+        .replace("{FUZZ}", xtask::fuzz::USAGE)
 }
 
 fn workspace_root() -> PathBuf {

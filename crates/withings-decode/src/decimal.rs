@@ -454,4 +454,180 @@ mod tests {
         assert_eq!(serde_json::from_str::<Decimal>("42").unwrap(), d(42, 0));
         assert!(serde_json::from_str::<Decimal>("70.005").is_err());
     }
+
+    // The tests below were added to kill the mutants that cargo-mutants found surviving;
+    // see docs/mutation-testing.md.
+
+    #[test]
+    fn error_messages_name_the_problem() {
+        assert_eq!(
+            DecimalError::ExponentOutOfRange(65).to_string(),
+            "power-of-ten exponent 65 is outside -64..=64"
+        );
+        assert_eq!(
+            DecimalError::Syntax("1e5".into()).to_string(),
+            "`1e5` is not a decimal number such as -12.345"
+        );
+        assert_eq!(
+            DecimalError::TooManyDigits("123".into()).to_string(),
+            "`123` has more significant digits than a 64-bit integer holds"
+        );
+        // serde's error says what was expected (the visitor's `expecting`).
+        let e = serde_json::from_str::<Decimal>("70.005").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("a decimal number as a string, or an integer"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn the_wire_pair_is_kept() {
+        let x = d(70005, -3);
+        assert_eq!((x.mantissa(), x.exponent()), (70005, -3));
+        let y = d(-7, 2);
+        assert_eq!((y.mantissa(), y.exponent()), (-7, 2));
+        // Not normalized: the pair is the one sent.
+        let z = d(700_050, -4);
+        assert_eq!((z.mantissa(), z.exponent()), (700_050, -4));
+    }
+
+    #[test]
+    fn normalized_moves_trailing_zeros_into_the_exponent() {
+        let pair = |x: Decimal| (x.mantissa(), x.exponent());
+        // Stops at the largest exponent. First: a loop condition that ignores the bound
+        // fails here at once instead of looping on the cases below (a timeout).
+        assert_eq!(pair(d(1000, 62).normalized()), (10, 64));
+        assert_eq!(pair(d(700_050, -4).normalized()), (70005, -3));
+        assert_eq!(pair(d(70005, -3).normalized()), (70005, -3));
+        assert_eq!(pair(d(-1200, 0).normalized()), (-12, 2));
+        assert_eq!(pair(d(10, -1).normalized()), (1, 0));
+        assert_eq!(pair(d(0, -3).normalized()), (0, 0));
+    }
+
+    #[test]
+    fn is_zero_is_by_value() {
+        assert!(Decimal::ZERO.is_zero());
+        assert!(d(0, -3).is_zero());
+        assert!(!d(1, -3).is_zero());
+        assert!(!d(-1, 0).is_zero());
+    }
+
+    #[test]
+    fn to_f64_equals_parsing_the_text_around_the_fast_path_limits() {
+        // Both sides of 2^53 for the mantissa and of 22 for |exponent|: the fast path must
+        // give the same double as the exact text.
+        let two53 = 1_i64 << 53;
+        for m in [
+            1,
+            -3,
+            42,
+            70005,
+            two53 - 1,
+            two53,
+            two53 + 1,
+            -(two53 + 3),
+            i64::MAX,
+        ] {
+            for e in -24..=24 {
+                let x = d(m, e);
+                assert_eq!(x.to_f64(), x.to_string().parse::<f64>().unwrap(), "{m}e{e}");
+            }
+        }
+        assert_eq!(d(42, 0).to_f64(), 42.0);
+        assert_eq!(d(5, 3).to_f64(), 5000.0);
+        assert_eq!(d(3, 23).to_f64(), 3e23);
+        assert_eq!(d(1, -23).to_f64(), 1e-23);
+        // Above 2^53 the mantissa is rounded when converted: dividing that would round
+        // twice (90071992547409.92).
+        assert_eq!(d(two53 + 1, -2).to_f64(), 90_071_992_547_409.94);
+    }
+
+    #[test]
+    fn debug_shows_the_value_and_the_pair() {
+        assert_eq!(format!("{:?}", d(70005, -3)), "Decimal(70.005 = 70005e-3)");
+        assert_eq!(format!("{:?}", d(-10, 1)), "Decimal(-100 = -10e1)");
+    }
+
+    #[test]
+    fn display_below_one() {
+        // As many fractional digits as significant digits: a leading "0." still.
+        assert_eq!(d(15, -2).to_string(), "0.15");
+        assert_eq!(d(-15, -2).to_string(), "-0.15");
+        assert_eq!(d(5, -4).to_string(), "0.0005");
+        assert_eq!(d(123, -7).to_string(), "0.0000123");
+        assert_eq!(d(15, -1).to_string(), "1.5");
+    }
+
+    #[test]
+    fn parse_keeps_the_shortest_pair_up_to_the_largest_exponent() {
+        let text = format!("1{}", "0".repeat(64));
+        let x: Decimal = text.parse().unwrap();
+        assert_eq!((x.mantissa(), x.exponent()), (1, 64));
+        let y: Decimal = format!("{text}0").parse().unwrap();
+        assert_eq!((y.mantissa(), y.exponent()), (10, 64));
+        let z: Decimal = "1200".parse().unwrap();
+        assert_eq!((z.mantissa(), z.exponent()), (12, 2));
+    }
+
+    #[test]
+    fn parse_errors_say_which_problem() {
+        for bad in ["abc", "1.2.3", "1.x", "x.1", "12a"] {
+            assert_eq!(
+                bad.parse::<Decimal>(),
+                Err(DecimalError::Syntax(bad.into())),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn unequal_values_are_unequal() {
+        assert_ne!(d(1, 0), d(2, 0));
+        assert_ne!(d(70005, -3), d(70006, -3));
+        assert_ne!(d(1, 0), d(1, 1));
+        assert_ne!(d(1, 0), d(-1, 0));
+        assert_ne!(d(0, 0), d(1, -64));
+        assert!(d(1, 0) != d(10, 0));
+    }
+
+    #[test]
+    fn hash_agrees_with_equality_and_separates_values() {
+        use std::collections::HashSet;
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+
+        // Fixed keys: the same hashes on every run.
+        let h = |x: Decimal| BuildHasherDefault::<DefaultHasher>::default().hash_one(x);
+        assert_eq!(h(d(70005, -3)), h(d(700_050, -4)));
+        assert_eq!(h(d(0, 5)), h(d(0, -5)));
+        // A hash that ignores the value also agrees with equality; it is caught by hashing
+        // a thousand distinct values (a 64-bit collision among them is vanishingly rare).
+        let hashes: HashSet<u64> = (0..1000).map(|m| h(d(m, -2))).collect();
+        assert_eq!(hashes.len(), 1000);
+        let set: HashSet<Decimal> = [d(1, 0), d(10, -1), d(2, 0), d(-1, 0)].into();
+        assert_eq!(set.len(), 3);
+    }
+
+    /// The exact value in units of `10^-8` (the grid below has exponents from -8).
+    fn scaled(x: Decimal) -> i128 {
+        i128::from(x.mantissa()) * 10_i128.pow(u32::try_from(x.exponent() + 8).unwrap())
+    }
+
+    #[test]
+    fn order_matches_exact_arithmetic() {
+        let mut values = Vec::new();
+        for m in [
+            0, 1, -1, 5, 9, 10, 12, 50, 99, 100, 101, -99, 123, 999, 1000, 1001, 12_345,
+        ] {
+            for e in -8..=4 {
+                values.push(d(m, e));
+            }
+        }
+        for &a in &values {
+            for &b in &values {
+                assert_eq!(a.cmp(&b), scaled(a).cmp(&scaled(b)), "{a:?} vs {b:?}");
+                assert_eq!(a == b, scaled(a) == scaled(b), "{a:?} vs {b:?}");
+            }
+        }
+    }
 }

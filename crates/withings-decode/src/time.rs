@@ -122,5 +122,35 @@ mod tests {
         assert_eq!(zones.cache.len(), 1);
         zones.get("Europe/Paris", String::new).unwrap();
         assert_eq!(zones.cache.len(), 1);
+        let e = zones.get("Mars/Olympus_Mons", || "body.timezone".into());
+        assert_eq!(e.unwrap_err().path(), "body.timezone");
+        assert_eq!(zones.cache.len(), 1);
+    }
+
+    // Added with the mutation testing (docs/mutation-testing.md): these mutants were caught
+    // only by other modules' tests; time.rs now kills them itself.
+
+    #[test]
+    fn optional_timestamps_keep_absence_and_values() {
+        assert_eq!(opt_timestamp(None, String::new).unwrap(), None);
+        assert_eq!(
+            opt_timestamp(Some(1_700_000_000), String::new).unwrap(),
+            Some(Timestamp::from_second(1_700_000_000).unwrap())
+        );
+        let e = opt_timestamp(Some(i64::MIN), || "body.modified".into()).unwrap_err();
+        assert_eq!(e.path(), "body.modified");
+    }
+
+    #[test]
+    fn valid_dates_decode() {
+        assert_eq!(
+            ymd("2024-02-29", String::new).unwrap(),
+            jiff::civil::date(2024, 2, 29)
+        );
+        assert_eq!(
+            ymd("0001-01-01", String::new).unwrap(),
+            jiff::civil::date(1, 1, 1)
+        );
+        assert!(ymd("2024-02-29 ", String::new).is_err());
     }
 }

@@ -35,18 +35,9 @@ struct Args {
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
     let mut out = Args::default();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (flag, inline) = match arg.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_owned())),
-            _ => (arg.as_str(), None),
-        };
-        let mut value = |name: &str| {
-            inline
-                .clone()
-                .or_else(|| it.next().cloned())
-                .ok_or_else(|| format!("{name} takes a value"))
-        };
+    let mut flags = crate::flags::Flags::new(args);
+    while let Some(flag) = flags.next_flag() {
+        let mut value = |name: &str| flags.value(name);
         match flag {
             "--check" => out.check = true,
             "--rescrub" => out.rescrub = true,

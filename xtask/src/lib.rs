@@ -12,6 +12,7 @@
 
 pub mod check;
 pub mod cli;
+mod flags;
 pub mod fuzz;
 mod json;
 pub mod manifest;

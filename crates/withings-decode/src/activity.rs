@@ -8,6 +8,15 @@
 //! (API notes §12.15). A heart rate of 0 bpm is never a measurement, so it becomes `None`
 //! here: [`DailyActivity::heart_rate`] is `None` when every heart-rate field is 0 or absent,
 //! and [`IntradaySample::heart_rate`] is `None` for 0.
+//!
+//! Heart rates, respiration rates, HRV quality and chest movement rates are [`Number`]s: the
+//! API documents them as integers but has sent fractions, which are kept as received (API
+//! notes §15). Steps, strokes, laps and every duration stay integers.
+//!
+//! A day (`body.activities[i]`) or a sample (`body.series.<seconds>`) that cannot be read is
+//! left out and listed in the output's [`Records::rejected`] (API notes §15); an unknown time
+//! zone fails the whole response: it is this machine's time zone database that is missing or
+//! out of date, not the record.
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
@@ -16,7 +25,7 @@ use withings_model::activity::{self as wire, GetActivityBody, GetIntradayActivit
 use withings_model::codes::{DeviceModel, NameOrCode};
 
 use crate::time::{Zones, opt_timestamp, timestamp, ymd};
-use crate::{Decode, DecodeError};
+use crate::{Decode, DecodeError, Number, Records};
 
 /// One day of activity from one source.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,27 +76,32 @@ pub struct DailyActivity {
 }
 
 /// Heart-rate figures of a period, in bpm. Each is `None` when absent or 0: the API sends 0
-/// when no heart-rate sensor was worn (API notes §12.15).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// when no heart-rate sensor was worn (API notes §12.15). Each is a [`Number`], as received:
+/// documented as an integer, sent with a fraction at times (API notes §15).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct HeartRateSummary {
     /// Average.
-    pub average: Option<i64>,
+    pub average: Option<Number>,
     /// Minimum.
-    pub min: Option<i64>,
+    pub min: Option<Number>,
     /// Maximum.
-    pub max: Option<i64>,
+    pub max: Option<Number>,
 }
 
 impl HeartRateSummary {
     /// The summary of the wire fields, or `None` when none of them is a real reading (all
     /// absent or 0, meaning "no heart-rate sensor").
     #[must_use]
-    pub fn from_wire(average: Option<i64>, min: Option<i64>, max: Option<i64>) -> Option<Self> {
+    pub fn from_wire(
+        average: Option<Number>,
+        min: Option<Number>,
+        max: Option<Number>,
+    ) -> Option<Self> {
         let summary = Self {
-            average: non_zero(average),
-            min: non_zero(min),
-            max: non_zero(max),
+            average: non_zero_number(average),
+            min: non_zero_number(min),
+            max: non_zero_number(max),
         };
         (summary.average.is_some() || summary.min.is_some() || summary.max.is_some())
             .then_some(summary)
@@ -127,7 +141,8 @@ impl HeartRateZones {
     }
 }
 
-/// One intraday sample.
+/// One intraday sample. Heart rate, respiration rate, HRV quality and chest movement rate are
+/// [`Number`]s, as received (API notes §15); counts and the duration stay integers.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct IntradaySample {
@@ -154,7 +169,7 @@ pub struct IntradaySample {
     /// Pool laps (`pool_lap`).
     pub pool_laps: Option<i64>,
     /// Heart rate, bpm; `None` when absent or 0 (no heart-rate reading, API notes §12.15).
-    pub heart_rate: Option<i64>,
+    pub heart_rate: Option<Number>,
     /// Automatic SpO2 reading, % (`spo2_auto`).
     pub spo2: Option<f64>,
     /// Heart-rate variability RMSSD, ms.
@@ -162,18 +177,23 @@ pub struct IntradaySample {
     /// Heart-rate variability SDNN, ms (`sdnn1`).
     pub hrv_sdnn_ms: Option<f64>,
     /// Quality of the HRV reading.
-    pub hrv_quality: Option<i64>,
+    pub hrv_quality: Option<Number>,
     /// Core body temperature, °C.
     pub core_body_temperature_c: Option<f64>,
     /// Respiration rate, breaths per minute (`rr`).
-    pub respiration_rate: Option<i64>,
+    pub respiration_rate: Option<Number>,
     /// Chest movements per minute.
-    pub chest_movement_rate: Option<i64>,
+    pub chest_movement_rate: Option<Number>,
 }
 
 /// `Some(v)` unless `v` is 0: for fields where the API writes 0 for "no reading".
 pub(crate) fn non_zero(v: Option<i64>) -> Option<i64> {
     v.filter(|&v| v != 0)
+}
+
+/// As [`non_zero`], for a [`Number`] (`0` and `0.0` alike).
+pub(crate) fn non_zero_number(v: Option<Number>) -> Option<Number> {
+    v.filter(|v| !v.is_zero())
 }
 
 /// Whole seconds as a duration.
@@ -196,14 +216,16 @@ pub(crate) fn model_of(
 }
 
 impl Decode for GetActivityBody {
-    type Output = Vec<DailyActivity>;
+    type Output = Records<DailyActivity>;
 
-    fn decode(self) -> Result<Vec<DailyActivity>, DecodeError> {
+    fn decode(self) -> Result<Records<DailyActivity>, DecodeError> {
         let mut zones = Zones::new();
-        self.activities
+        let (days, at, rejected) = self.activities.into_parts();
+        let records = days
             .into_iter()
             .enumerate()
-            .map(|(i, a)| {
+            .map(|(k, a)| {
+                let i = at.of(k);
                 let date = ymd(&a.date, || format!("body.activities[{i}].date"))?;
                 zones.get(&a.timezone, || format!("body.activities[{i}].timezone"))?;
                 let modified =
@@ -237,18 +259,20 @@ impl Decode for GetActivityBody {
                     modified,
                 })
             })
-            .collect()
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Records::new(records, rejected))
     }
 }
 
 impl Decode for GetIntradayActivityBody {
     /// Samples in time order.
-    type Output = Vec<IntradaySample>;
+    type Output = Records<IntradaySample>;
 
-    fn decode(self) -> Result<Vec<IntradaySample>, DecodeError> {
+    fn decode(self) -> Result<Records<IntradaySample>, DecodeError> {
         // The wire map is a BTreeMap keyed by seconds, so this is already sorted by time
         // whatever order the JSON object had.
-        self.series
+        let (series, rejected) = self.series.into_parts();
+        let records = series
             .into_iter()
             .map(|(at, s): (i64, wire::IntradaySample)| {
                 let at = timestamp(at, || format!("body.series.{at}"))?;
@@ -265,7 +289,7 @@ impl Decode for GetIntradayActivityBody {
                     distance_m: s.distance,
                     strokes: s.stroke,
                     pool_laps: s.pool_lap,
-                    heart_rate: non_zero(s.heart_rate),
+                    heart_rate: non_zero_number(s.heart_rate),
                     spo2: s.spo2_auto,
                     hrv_rmssd_ms: s.rmssd,
                     hrv_sdnn_ms: s.sdnn1,
@@ -275,7 +299,8 @@ impl Decode for GetIntradayActivityBody {
                     chest_movement_rate: s.chest_movement_rate,
                 })
             })
-            .collect()
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Records::new(records, rejected))
     }
 }
 
@@ -284,7 +309,7 @@ mod tests {
     use super::*;
     use withings_model::envelope::{Reply, parse_reply};
 
-    fn activity(json: &str) -> Result<Vec<DailyActivity>, DecodeError> {
+    fn activity(json: &str) -> Result<Records<DailyActivity>, DecodeError> {
         let bytes =
             format!(r#"{{"status":0,"body":{{"activities":[{json}],"more":false,"offset":0}}}}"#);
         match parse_reply::<GetActivityBody>(bytes.as_bytes())? {
@@ -317,9 +342,9 @@ mod tests {
         assert_eq!(
             days[0].heart_rate,
             Some(HeartRateSummary {
-                average: Some(74),
-                min: Some(52),
-                max: Some(138)
+                average: Some(Number::Int(74)),
+                min: Some(Number::Int(52)),
+                max: Some(Number::Int(138))
             })
         );
         let zones = days[0].heart_rate_zones.unwrap();
@@ -351,17 +376,30 @@ mod tests {
     }
 
     #[test]
-    fn bad_date_and_zone_name_their_path() {
-        let e = activity(&format!(
-            r#"{{{META}}},{{"date":"2024-13-45","timezone":"UTC","modified":1}}"#
+    fn a_bad_date_rejects_its_day_and_an_unknown_zone_fails_the_response() {
+        let days = activity(&format!(
+            r#"{{"date":"2024-13-45","timezone":"UTC","modified":1}},{{{META}}}"#
         ))
-        .unwrap_err();
-        assert!(matches!(e, DecodeError::Date { .. }));
-        assert_eq!(e.path(), "body.activities[1].date");
+        .unwrap();
+        assert_eq!(days.len(), 1);
+        assert_eq!(days[0].date, jiff::civil::date(2024, 6, 2));
+        let r = &days.rejected[0];
+        assert_eq!(r.path, "body.activities[0]");
+        assert_eq!(
+            r.error,
+            "at `date`: `2024-13-45` is not a valid YYYY-MM-DD date"
+        );
+        assert_eq!(
+            r.raw(),
+            r#"{"date":"2024-13-45","timezone":"UTC","modified":1}"#
+        );
+        // The machine's zone database is at fault, not the day: the whole response fails,
+        // naming the day by its index as received.
         let e =
-            activity(r#"{"date":"2024-06-02","timezone":"Mars\/Base","modified":1}"#).unwrap_err();
+            activity(r#"{"steps":"x"},{"date":"2024-06-02","timezone":"Mars\/Base","modified":1}"#)
+                .unwrap_err();
         assert!(matches!(e, DecodeError::TimeZone { .. }));
-        assert_eq!(e.path(), "body.activities[0].timezone");
+        assert_eq!(e.path(), "body.activities[1].timezone");
     }
 
     #[test]
@@ -396,7 +434,7 @@ mod tests {
         let samples = body.decode().unwrap();
         let at: Vec<_> = samples.iter().map(|s| s.at.as_second()).collect();
         assert_eq!(at, [1_717_369_200, 1_717_369_260, 1_717_369_320]);
-        assert_eq!(samples[0].heart_rate, Some(61));
+        assert_eq!(samples[0].heart_rate, Some(Number::Int(61)));
         assert_eq!(samples[0].model, Some(DeviceModel::ScanWatch));
         assert_eq!(samples[0].duration, Some(SignedDuration::from_secs(60)));
         assert_eq!(samples[1].hrv_sdnn_ms, Some(40.5));
@@ -405,12 +443,35 @@ mod tests {
     }
 
     #[test]
-    fn intraday_timestamp_out_of_range_names_the_key() {
-        let json = br#"{"status":0,"body":{"series":{"99999999999999":{"steps":1}}}}"#;
+    fn intraday_samples_that_cannot_be_read_are_rejected_by_key() {
+        let json = br#"{"status":0,"body":{"series":{"99999999999999":{"steps":1},
+            "1717369200":{"heart_rate":61.5,"rr":14.5,"steps":3},"1717369260":{"steps":2.5}}}}"#;
         let Reply::Ok(body) = parse_reply::<GetIntradayActivityBody>(json).unwrap() else {
             panic!()
         };
-        let e = body.decode().unwrap_err();
-        assert_eq!(e.path(), "body.series.99999999999999");
+        let samples = body.decode().unwrap();
+        assert_eq!(samples.len(), 1);
+        assert_eq!(samples[0].heart_rate, Some(Number::Float(61.5)));
+        assert_eq!(samples[0].respiration_rate, Some(Number::Float(14.5)));
+        let got: Vec<_> = samples
+            .rejected
+            .iter()
+            .map(|r| (r.path.as_str(), r.raw()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("body.series.99999999999999", r#"{"steps":1}"#),
+                ("body.series.1717369260", r#"{"steps":2.5}"#),
+            ],
+            "in the order received"
+        );
+        assert!(
+            samples.rejected[1]
+                .error
+                .starts_with("at `steps`: invalid value: floating point `2.5`"),
+            "{}",
+            samples.rejected[1].error
+        );
     }
 }

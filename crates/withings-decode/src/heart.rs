@@ -1,4 +1,9 @@
 //! ECG recordings (`heart list`) and signals (`heart get`).
+//!
+//! A recording that cannot be read (`body.series[i]`) is left out of a `heart list` and
+//! listed in the output's [`Records::rejected`] (API notes §15); a `heart get` is one record
+//! and fails whole. Heart rates and blood pressures are [`Number`]s, as received (API notes
+//! §15); the signal's samples stay integers.
 
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 use serde::Serialize;
@@ -6,7 +11,7 @@ use withings_model::codes::{NameOrCode, Position};
 use withings_model::heart::{self as wire, Afib};
 
 use crate::time::{Zones, opt_timestamp, timestamp};
-use crate::{Decode, DecodeError};
+use crate::{Decode, DecodeError, Number, Records};
 
 /// One ECG (or BPM Core) recording.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,7 +35,7 @@ pub struct HeartRecord {
     pub stethoscope: Option<StethoscopeRef>,
     /// Average heart rate in bpm; `None` when absent or 0 (Withings writes 0 when there is no
     /// reading).
-    pub heart_rate: Option<i64>,
+    pub heart_rate: Option<Number>,
 }
 
 /// The ECG part of a [`HeartRecord`].
@@ -44,13 +49,13 @@ pub struct EcgResult {
 }
 
 /// Blood pressure in mmHg.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct BloodPressure {
     /// Systolic, mmHg.
-    pub systolic_mmhg: i64,
+    pub systolic_mmhg: Number,
     /// Diastolic, mmHg.
-    pub diastolic_mmhg: i64,
+    pub diastolic_mmhg: Number,
 }
 
 /// A stethoscope recording referenced from a heart recording.
@@ -82,19 +87,21 @@ pub(crate) fn record_time(
 }
 
 /// The heart rate, with 0 read as "no reading".
-pub(crate) fn heart_rate(bpm: Option<i64>) -> Option<i64> {
-    bpm.filter(|&v| v != 0)
+pub(crate) fn heart_rate(bpm: Option<Number>) -> Option<Number> {
+    bpm.filter(|v| !v.is_zero())
 }
 
 impl Decode for wire::HeartListBody {
-    type Output = Vec<HeartRecord>;
+    type Output = Records<HeartRecord>;
 
-    fn decode(self) -> Result<Vec<HeartRecord>, DecodeError> {
+    fn decode(self) -> Result<Records<HeartRecord>, DecodeError> {
         let mut zones = Zones::new();
-        self.series
+        let (series, at, rejected) = self.series.into_parts();
+        let records = series
             .into_iter()
             .enumerate()
-            .map(|(i, r)| {
+            .map(|(k, r)| {
+                let i = at.of(k);
                 let (taken_at, local) =
                     record_time(&mut zones, i, r.timestamp, r.timezone.as_deref())?;
                 Ok(HeartRecord {
@@ -118,7 +125,8 @@ impl Decode for wire::HeartListBody {
                     heart_rate: heart_rate(r.heart_rate),
                 })
             })
-            .collect()
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Records::new(records, rejected))
     }
 }
 
@@ -138,7 +146,7 @@ pub struct EcgSignal {
     /// The device model, when given.
     pub model: Option<NameOrCode>,
     /// Average heart rate in bpm; `None` when absent or 0.
-    pub heart_rate: Option<i64>,
+    pub heart_rate: Option<Number>,
 }
 
 /// The duration of `count` samples at `frequency` Hz, to the nanosecond.
@@ -197,8 +205,8 @@ mod tests {
         assert_eq!(
             list[0].blood_pressure,
             Some(BloodPressure {
-                systolic_mmhg: 121,
-                diastolic_mmhg: 78
+                systolic_mmhg: Number::Int(121),
+                diastolic_mmhg: Number::Int(78)
             })
         );
         assert_eq!(list[0].heart_rate, None);
@@ -215,7 +223,7 @@ mod tests {
         );
         assert_eq!(
             (list[1].heart_rate, list[1].local.is_none()),
-            (Some(71), true)
+            (Some(Number::Int(71)), true)
         );
     }
 

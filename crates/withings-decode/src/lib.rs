@@ -5,7 +5,10 @@
 //! `YYYY-MM-DD` fields become [`civil::Date`](jiff::civil::Date)s; integer codes stay open
 //! enums; absent or `null` fields are `Option`s, and "0 means no heart-rate sensor" is made
 //! explicit. Every wire body implements [`Decode`]; [`decode_reply`] goes from bytes to domain
-//! values in one call.
+//! values in one call. A record of a list that cannot be read is left out and reported in the
+//! output's `rejected` list ([`Records`], [`Rejected`]) rather than failing the response;
+//! physiological values documented as integers are [`Number`]s, kept as received when a
+//! fraction arrives (API notes §15).
 //!
 //! ```
 //! use withings_decode::{decode_reply, Reply};
@@ -23,6 +26,7 @@
 
 mod decimal;
 mod error;
+mod records;
 pub mod time;
 
 pub mod activity;
@@ -36,9 +40,13 @@ pub mod stetho;
 pub mod user;
 pub mod workout;
 
+pub mod query;
+pub mod units;
+
 pub use decimal::{Decimal, DecimalError, MAX_EXPONENT};
 pub use error::DecodeError;
-pub use withings_model::{ApiStatus, Reply};
+pub use records::Records;
+pub use withings_model::{ApiStatus, Number, Rejected, Reply};
 
 /// A wire body that decodes into domain values.
 pub trait Decode {
@@ -55,6 +63,12 @@ pub trait Decode {
 ///
 /// A non-zero `status` is returned as [`Reply::Status`], not as an error: it is a valid
 /// response, and the transport layer decides what it means.
+///
+/// A record of a list that cannot be read (a measure group, a day, a night…) does not fail
+/// the response: it is left out, and the output's `rejected` list ([`Records::rejected`],
+/// `Measurements::rejected`, `SleepSegments::rejected`) holds its path, error and JSON text
+/// ([`withings_model::items`], API notes §15). Parsing is strict first; only a response that
+/// fails is read again record by record, so a response that parses costs nothing more.
 ///
 /// # Errors
 /// [`DecodeError::Parse`] when the bytes do not match the wire model, or another

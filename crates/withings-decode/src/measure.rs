@@ -1,16 +1,21 @@
 //! getmeas: measure groups with exact values, physical units and local times.
 //!
 //! Rules:
-//! - Every value is an exact [`Decimal`] `value × 10^unit`; a `unit` outside
-//!   ±[`MAX_EXPONENT`](crate::MAX_EXPONENT) is [`DecodeError::Unit`] at
-//!   `body.measuregrps[i].measures[j].unit`.
+//! - Every value is an exact [`Decimal`] `value × 10^unit`. A group that cannot be read — a
+//!   measure with a `unit` outside ±[`MAX_EXPONENT`](crate::MAX_EXPONENT), a missing value, a
+//!   `date` beyond ±9999 years — is left out and listed in [`Measurements::rejected`] with its
+//!   path (`body.measuregrps[3]`), its error (`` at `measures[1].unit`: … ``) and its JSON
+//!   text; the other groups decode (API notes §15).
 //! - Local times are in the body's `timezone` (the user's zone), resolved once per response;
 //!   an unknown zone is [`DecodeError::TimeZone`] at `body.timezone`.
 //! - Groups that share a `grpid` are **merged** into the first one (API notes §12.14: the same
 //!   group arrives twice, with attrib 0 and 8): the first occurrence keeps its place in the
-//!   response order and its metadata (attrib, dates, device, model); measures of the later
-//!   copies are appended unless the same `(kind, position, value)` is already there. The later
-//!   copies' metadata is not interpreted. Otherwise the response order is kept.
+//!   response order and its metadata (dates, device, model); measures of the later copies are
+//!   appended unless the same `(kind, position, value)` is already there. The attribution does
+//!   not depend on the order of the copies: 8 (`DeviceSame`, the duplicate) yields to 0
+//!   (`Device`); otherwise the first copy's stays. [`Measurements::append`] applies the same
+//!   merge across pages, so a pair split over two pages merges too. Otherwise the response
+//!   order is kept.
 //! - Codes Withings did not document (attrib 10000, meastype 999) are kept as `Unknown`.
 
 use std::collections::HashMap;
@@ -24,7 +29,7 @@ use withings_model::codes::{Attrib, Category, DeviceModel, NameOrCode, Position}
 use withings_model::measure::{self as wire, AfibClassification, GetMeasBody, MeasureType};
 
 use crate::time::{opt_timestamp, time_zone, timestamp};
-use crate::{Decimal, Decode, DecodeError};
+use crate::{Decimal, Decode, DecodeError, Rejected};
 
 /// The physical unit a measure type is expressed in (after applying `10^unit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -164,6 +169,10 @@ pub struct Measurements {
     pub timezone: String,
     /// The measure groups in response order, duplicates merged (see the module docs).
     pub groups: Vec<MeasureGroup>,
+    /// The groups that could not be read, left out of `groups` (a group is the unit: a bad
+    /// measure rejects its group; API notes §15). Not serialized when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<Rejected>,
 }
 
 impl Measurements {
@@ -178,6 +187,34 @@ impl Measurements {
                 .filter(move |m| m.kind == kind)
                 .map(move |m| (g, m))
         })
+    }
+
+    /// Takes in the next page of the same listing: its groups are appended, except that a
+    /// group whose `grpid` is already here is merged into it, as within one response (the
+    /// pair of API notes §12.14 can straddle two pages); the later `updated` is kept, and
+    /// both pages' rejected groups. The time zone stays this page's.
+    pub fn append(&mut self, next: Measurements) {
+        self.updated = self.updated.max(next.updated);
+        self.rejected.extend(next.rejected);
+        let mut index: HashMap<i64, usize> = self
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| (g.grpid, i))
+            .collect();
+        for g in next.groups {
+            match index.entry(g.grpid) {
+                Entry::Occupied(first) => {
+                    if let Some(first) = self.groups.get_mut(*first.get()) {
+                        merge_copy(first, g);
+                    }
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(self.groups.len());
+                    self.groups.push(g);
+                }
+            }
+        }
     }
 }
 
@@ -274,7 +311,7 @@ impl Decode for GetMeasBody {
     fn decode(self) -> Result<Measurements, DecodeError> {
         let updated = timestamp(self.updatetime, || "body.updatetime".to_owned())?;
         let tz = time_zone(&self.timezone, || "body.timezone".to_owned())?;
-        let mut wire_groups = self.measuregrps;
+        let (mut wire_groups, at, rejected) = self.measuregrps.into_parts();
 
         // Two passes keep peak memory low on large responses (a 30 MB page): the wire measures
         // (112 bytes each) become 56-byte measurements and their allocations shrink before
@@ -296,7 +333,7 @@ impl Decode for GetMeasBody {
             let mut out = std::mem::take(&mut g.measures)
                 .into_iter()
                 .enumerate()
-                .map(|(j, m)| measurement(m, i, j))
+                .map(|(j, m)| measurement(m, at.of(i), j))
                 .collect::<Result<Vec<_>, _>>()?;
             out.shrink_to_fit();
             measures.push(out);
@@ -313,6 +350,7 @@ impl Decode for GetMeasBody {
                 match seen.entry(g.grpid) {
                     Entry::Occupied(first) => {
                         if let Some(first) = groups.get_mut(*first.get()) {
+                            merge_attrib(first, g.attrib);
                             merge_into(first, ms);
                         }
                         continue;
@@ -322,12 +360,13 @@ impl Decode for GetMeasBody {
                     }
                 }
             }
-            groups.push(group(g, ms, i, &tz)?);
+            groups.push(group(g, ms, at.of(i), &tz)?);
         }
         Ok(Measurements {
             updated,
             timezone: self.timezone,
             groups,
+            rejected,
         })
     }
 }
@@ -372,6 +411,24 @@ fn measurement(m: wire::Measure, i: usize, j: usize) -> Result<Measurement, Deco
         unit: unit_of(m.kind),
         position: m.position,
     })
+}
+
+/// Merges a later copy of `first`'s grpid into it: its attribution when it is 0 and
+/// `first`'s is the duplicate code 8 (API notes §12.14), and its measures that `first` does
+/// not already hold (same kind, position and value).
+fn merge_copy(first: &mut MeasureGroup, copy: MeasureGroup) {
+    merge_attrib(first, copy.attrib);
+    merge_into(first, copy.measures);
+}
+
+/// 8 (`DeviceSame`) is the duplicate of 0 (`Device`): whichever copy comes first, the merged
+/// group says 0.
+fn merge_attrib(first: &mut MeasureGroup, copy: Option<Attrib>) {
+    if first.attrib == Some(Attrib::DeviceSame) && copy == Some(Attrib::Device) {
+        first.attrib = copy;
+        first.may_be_someone_else = Attrib::Device.may_be_someone_else();
+        first.manual = Attrib::Device.is_manual();
+    }
 }
 
 /// Appends the measures of a repeated group that `first` does not already hold (same kind,
@@ -459,7 +516,7 @@ mod tests {
         assert_eq!(
             g.attrib,
             Some(Attrib::Device),
-            "the first occurrence's metadata wins"
+            "the first occurrence's metadata wins (and 8 yields to 0)"
         );
         assert_eq!(g.measures.len(), 2);
         assert_eq!(g.measures[1].kind, MeasureType::FatRatio);
@@ -472,6 +529,40 @@ mod tests {
         .unwrap();
         assert_eq!(m.groups.len(), 1);
         assert_eq!(m.groups[0].measures.len(), 1);
+    }
+
+    #[test]
+    fn the_duplicate_attrib_8_yields_to_0_whichever_copy_comes_first() {
+        let w = r#"{"value":78250,"type":1,"unit":-3}"#;
+        for order in [[0, 8], [8, 0]] {
+            let m = decode(&body(&[grp(7, order[0], w), grp(7, order[1], w)])).unwrap();
+            assert_eq!(m.groups.len(), 1);
+            assert_eq!(m.groups[0].attrib, Some(Attrib::Device), "order {order:?}");
+            assert!(!m.groups[0].may_be_someone_else);
+        }
+        // Any other pair keeps the first copy's attribution.
+        let m = decode(&body(&[grp(7, 1, w), grp(7, 0, w)])).unwrap();
+        assert_eq!(m.groups[0].attrib, Some(Attrib::DeviceAmbiguous));
+        assert!(m.groups[0].may_be_someone_else);
+    }
+
+    #[test]
+    fn append_merges_a_grpid_repeated_on_the_next_page() {
+        let w = r#"{"value":78250,"type":1,"unit":-3}"#;
+        let fat = r#"{"value":2210,"type":6,"unit":-2}"#;
+        let mut first = decode(&body(&[grp(3, 2, w), grp(7, 8, w)])).unwrap();
+        let second = decode(&body(&[grp(7, 0, &format!("{w},{fat}")), grp(9, 0, w)])).unwrap();
+        first.append(second);
+        assert_eq!(
+            first.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(),
+            [3, 7, 9]
+        );
+        let g = &first.groups[1];
+        assert_eq!(g.attrib, Some(Attrib::Device));
+        assert_eq!(
+            g.measures.iter().map(|m| m.kind).collect::<Vec<_>>(),
+            [MeasureType::Weight, MeasureType::FatRatio]
+        );
     }
 
     #[test]
@@ -510,30 +601,59 @@ mod tests {
     }
 
     #[test]
-    fn a_unit_out_of_range_names_its_path() {
-        let e = decode(&body(&[
-            grp(1, 0, r#"{"value":1,"type":1,"unit":0}"#),
-            grp(
-                2,
-                0,
-                r#"{"value":1,"type":1,"unit":0},{"value":5,"type":1,"unit":99}"#,
-            ),
-        ]))
-        .unwrap_err();
-        assert_eq!(
-            e,
-            DecodeError::Unit {
-                path: "body.measuregrps[1].measures[1].unit".into(),
-                unit: 99
-            }
+    fn a_unit_out_of_range_rejects_its_group() {
+        let second = grp(
+            2,
+            0,
+            r#"{"value":1,"type":1,"unit":0},{"value":5,"type":1,"unit":99}"#,
         );
-        // Also in a merged duplicate, by the duplicate's own index.
-        let e = decode(&body(&[
+        let m = decode(&body(&[
+            grp(1, 0, r#"{"value":1,"type":1,"unit":0}"#),
+            second.clone(),
+            grp(3, 0, r#"{"value":7,"type":1,"unit":0}"#),
+        ]))
+        .unwrap();
+        assert_eq!(m.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(m.rejected.len(), 1);
+        let r = &m.rejected[0];
+        assert_eq!(r.path, "body.measuregrps[1]");
+        assert_eq!(
+            r.error,
+            "at `measures[1].unit`: unit 99 is outside -64..=64"
+        );
+        assert_eq!(r.raw(), second);
+        // Also a later copy of a grpid: the first keeps its measures, the copy is rejected.
+        let m = decode(&body(&[
             grp(1, 0, "{\"value\":1,\"type\":1,\"unit\":0}"),
             grp(1, 8, "{\"value\":1,\"type\":1,\"unit\":-65}"),
         ]))
+        .unwrap();
+        assert_eq!(m.groups[0].measures.len(), 1);
+        assert_eq!(m.rejected[0].path, "body.measuregrps[1]");
+        // Every group bad: no group, every one listed.
+        let m = decode(&body(&[second.clone(), second])).unwrap();
+        assert!(m.groups.is_empty());
+        assert_eq!(m.rejected.len(), 2);
+        // The model's bound is the decoder's.
+        assert_eq!(
+            i64::from(crate::MAX_EXPONENT),
+            withings_model::measure::MAX_UNIT
+        );
+    }
+
+    #[test]
+    fn a_bad_group_with_an_error_outside_the_groups_fails_the_response() {
+        let bad = grp(2, 0, r#"{"type":1,"unit":0}"#);
+        let e = decode(&format!(
+            r#"{{"updatetime":1,"timezone":"Mars\/Olympus_Mons","measuregrps":[{bad}]}}"#
+        ))
         .unwrap_err();
-        assert_eq!(e.path(), "body.measuregrps[1].measures[0].unit");
+        assert_eq!(e.path(), "body.timezone");
+        let e = decode(&format!(
+            r#"{{"updatetime":1,"timezone":"UTC","measuregrps":[{bad}],"offset":"x"}}"#
+        ))
+        .unwrap_err();
+        assert_eq!(e.path(), "body.offset");
     }
 
     #[test]
@@ -547,13 +667,17 @@ mod tests {
     }
 
     #[test]
-    fn a_date_out_of_range_names_its_path() {
+    fn a_date_out_of_range_rejects_its_group() {
         let g = r#"{"grpid":1,"attrib":0,"date":1,"created":1,"modified":99999999999999,"category":1,"measures":[]}"#;
-        let e = decode(&format!(
+        let m = decode(&format!(
             r#"{{"updatetime":1,"timezone":"UTC","measuregrps":[{g}]}}"#
         ))
-        .unwrap_err();
-        assert_eq!(e.path(), "body.measuregrps[0].modified");
+        .unwrap();
+        assert!(m.groups.is_empty());
+        assert_eq!(
+            m.rejected[0].error,
+            "at `modified`: timestamp 99999999999999 is out of range"
+        );
     }
 
     #[test]

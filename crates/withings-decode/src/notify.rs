@@ -9,7 +9,7 @@ use serde::{Serialize, Serializer};
 use withings_model::notify::{self as wire, Appli, Notification, NotificationError};
 
 use crate::time::{timestamp, ymd};
-use crate::{Decode, DecodeError};
+use crate::{Decode, DecodeError, Records};
 
 /// `expires` value that means "never": the largest 32-bit unix time (API notes §5.12).
 pub const NEVER_EXPIRES: i64 = 2_147_483_647;
@@ -69,19 +69,23 @@ fn subscription(
     })
 }
 
+/// A subscription that cannot be read (`body.profiles[i]`) is left out and listed in the
+/// output's [`Records::rejected`] (API notes §15).
 impl Decode for wire::NotifyListBody {
-    type Output = Vec<Subscription>;
+    type Output = Records<Subscription>;
 
-    fn decode(self) -> Result<Vec<Subscription>, DecodeError> {
-        self.profiles
+    fn decode(self) -> Result<Records<Subscription>, DecodeError> {
+        let (profiles, at, rejected) = self.profiles.into_parts();
+        let records = profiles
             .into_iter()
             .enumerate()
-            .map(|(i, p)| {
+            .map(|(k, p)| {
                 subscription(p.appli, p.callbackurl, p.comment, p.expires, || {
-                    format!("body.profiles[{i}].expires")
+                    format!("body.profiles[{}].expires", at.of(k))
                 })
             })
-            .collect()
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Records::new(records, rejected))
     }
 }
 

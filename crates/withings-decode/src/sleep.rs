@@ -9,7 +9,14 @@
 //!   requested (absent), `null` or PHP's `[]` is an **empty** `Vec`, never `None`.
 //! - Durations are [`SignedDuration`]s (serialized as ISO 8601, e.g. `PT8H10M`). The API sends
 //!   whole seconds; a negative duration in a summary is kept as sent.
-//! - A segment or summary that ends before it starts is an error naming its `enddate`.
+//! - A segment or summary that cannot be read — one that ends before it starts, a series key
+//!   beyond ±9999 years, a missing state, a date that does not exist — is left out and listed
+//!   in the output's `rejected` ([`SleepSegments::rejected`], [`Records::rejected`]) with its
+//!   path, error and JSON text; the others decode (API notes §15). An unknown time zone fails
+//!   the whole response (the machine's time zone database is at fault, not the record).
+//! - The series and figures the API documents as integers (`hr`, `rr`, `snoring`,
+//!   `hrv_quality`, `mvt_score`; heart and respiration rates, breathing disturbances) are
+//!   [`Number`]s, kept as received when a fraction arrives (API notes §15).
 //! - Summaries are sorted by start (then id) within a response; `date` is the night's local
 //!   date as Withings assigns it (the morning it ended, §11), never recomputed.
 //! - Heart-rate averages/min/max of 0 mean "no heart-rate sensor" and become `None`.
@@ -29,7 +36,7 @@ use withings_model::sleep::{
 };
 
 use crate::time::{Zones, opt_timestamp, timestamp, ymd};
-use crate::{Decode, DecodeError};
+use crate::{Decode, DecodeError, Number, Records, Rejected};
 
 /// One value of a series, at the instant it was sampled.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -49,6 +56,10 @@ pub struct SleepSegments {
     pub model: Option<SleepModel>,
     /// The segments, sorted by start, then end, then state code (the API does not sort them).
     pub segments: Vec<Segment>,
+    /// The segments that could not be read, left out of `segments` (API notes §15). Not
+    /// serialized when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rejected: Vec<Rejected>,
 }
 
 impl SleepSegments {
@@ -61,7 +72,9 @@ impl SleepSegments {
 
 /// A span of time in one sleep state, with the series requested in `data_fields`.
 ///
-/// A series that was not requested is an empty `Vec`. Every series is sorted by time.
+/// A series that was not requested is an empty `Vec`. Every series is sorted by time. The
+/// series documented as integers (`hr`, `rr`, `snoring`, `hrv_quality`, `mvt_score`) hold
+/// [`Number`]s, as received: a `14.5` respiration rate stays `14.5` (API notes §15).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct Segment {
@@ -80,19 +93,19 @@ pub struct Segment {
     /// Hashed device id (absent on older tracker payloads).
     pub hash_device_id: Option<String>,
     /// Heart rate, beats per minute.
-    pub hr: Vec<SeriesPoint<i64>>,
+    pub hr: Vec<SeriesPoint<Number>>,
     /// Respiration rate, breaths per minute.
-    pub rr: Vec<SeriesPoint<i64>>,
+    pub rr: Vec<SeriesPoint<Number>>,
     /// Snoring.
-    pub snoring: Vec<SeriesPoint<i64>>,
+    pub snoring: Vec<SeriesPoint<Number>>,
     /// Heart rate variability, SDNN over one minute, milliseconds.
     pub sdnn_1: Vec<SeriesPoint<f64>>,
     /// Heart rate variability, RMSSD, milliseconds.
     pub rmssd: Vec<SeriesPoint<f64>>,
     /// Quality of the heart rate variability signal.
-    pub hrv_quality: Vec<SeriesPoint<i64>>,
+    pub hrv_quality: Vec<SeriesPoint<Number>>,
     /// Movement score, 0–255.
-    pub mvt_score: Vec<SeriesPoint<i64>>,
+    pub mvt_score: Vec<SeriesPoint<Number>>,
     /// Chest movement rate, events per minute.
     pub chest_movement_rate: Vec<SeriesPoint<f64>>,
     /// Withings index.
@@ -286,11 +299,11 @@ impl Decode for GetSleepBody {
 
     fn decode(self) -> Result<SleepSegments, DecodeError> {
         // Decoded in wire order so that error paths name the index as received.
-        let mut segments = self
-            .series
+        let (series, at, rejected) = self.series.into_parts();
+        let mut segments = series
             .into_iter()
             .enumerate()
-            .map(|(i, s)| segment(s, i))
+            .map(|(k, s)| segment(s, at.of(k)))
             .collect::<Result<Vec<_>, _>>()?;
         segments.sort_by(|a, b| {
             (a.start, a.end, a.state.code()).cmp(&(b.start, b.end, b.state.code()))
@@ -298,6 +311,7 @@ impl Decode for GetSleepBody {
         Ok(SleepSegments {
             model: self.model,
             segments,
+            rejected,
         })
     }
 }
@@ -339,7 +353,9 @@ pub struct SleepSummary {
 
 /// The values of one night. Each is `None` when it was not requested (or not in the default
 /// set), `null`, or — for heart rates — 0. Fields that are `None` are left out when
-/// serialized. Durations are [`SignedDuration`]s built from the API's seconds.
+/// serialized. Durations are [`SignedDuration`]s built from the API's seconds. Heart and
+/// respiration rates and the breathing disturbances intensity are [`Number`]s, as received
+/// (API notes §15); counts and the score stay integers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct SleepMetrics {
@@ -385,7 +401,7 @@ pub struct SleepMetrics {
     pub rem_episodes: Option<i64>,
     /// Breathing disturbances intensity.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub breathing_disturbances_intensity: Option<i64>,
+    pub breathing_disturbances_intensity: Option<Number>,
     /// Apnea-hypopnea index, events per hour (EU/AU devices with the apnea feature).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub apnea_hypopnea_index: Option<f64>,
@@ -406,22 +422,22 @@ pub struct SleepMetrics {
     pub out_of_bed_count: Option<i64>,
     /// Average heart rate, bpm; `None` when 0 (the device has no heart-rate sensor).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub heart_rate_average: Option<i64>,
+    pub heart_rate_average: Option<Number>,
     /// Minimum heart rate, bpm; `None` when 0 (no heart-rate sensor).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub heart_rate_min: Option<i64>,
+    pub heart_rate_min: Option<Number>,
     /// Maximum heart rate, bpm; `None` when 0 (no heart-rate sensor).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub heart_rate_max: Option<i64>,
+    pub heart_rate_max: Option<Number>,
     /// Average respiration rate, breaths per minute (kept as sent, 0 included).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub respiration_rate_average: Option<i64>,
+    pub respiration_rate_average: Option<Number>,
     /// Minimum respiration rate, breaths per minute.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub respiration_rate_min: Option<i64>,
+    pub respiration_rate_min: Option<Number>,
     /// Maximum respiration rate, breaths per minute.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub respiration_rate_max: Option<i64>,
+    pub respiration_rate_max: Option<Number>,
     /// Time snoring (`snoring`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub snoring_duration: Option<SignedDuration>,
@@ -550,8 +566,8 @@ fn secs(v: Option<i64>) -> Option<SignedDuration> {
 }
 
 /// 0 means the device has no heart-rate sensor (API notes §12.15).
-fn heart_rate(v: Option<i64>) -> Option<i64> {
-    v.filter(|&bpm| bpm != 0)
+fn heart_rate(v: Option<Number>) -> Option<Number> {
+    v.filter(|bpm| !bpm.is_zero())
 }
 
 fn metrics(d: SleepSummaryData, start: Timestamp) -> SleepMetrics {
@@ -628,19 +644,19 @@ fn summary(s: WireSummary, i: usize, zones: &mut Zones) -> Result<SleepSummary, 
 }
 
 impl Decode for GetSleepSummaryBody {
-    type Output = Vec<SleepSummary>;
+    type Output = Records<SleepSummary>;
 
     /// Summaries sorted by start, then id. Paging (`more`, `offset`) stays on the wire body.
-    fn decode(self) -> Result<Vec<SleepSummary>, DecodeError> {
+    fn decode(self) -> Result<Records<SleepSummary>, DecodeError> {
         let mut zones = Zones::new();
-        let mut out = self
-            .series
+        let (series, at, rejected) = self.series.into_parts();
+        let mut out = series
             .into_iter()
             .enumerate()
-            .map(|(i, s)| summary(s, i, &mut zones))
+            .map(|(k, s)| summary(s, at.of(k), &mut zones))
             .collect::<Result<Vec<_>, _>>()?;
         out.sort_by_key(|s| (s.start, s.id));
-        Ok(out)
+        Ok(Records::new(out, rejected))
     }
 }
 
@@ -661,7 +677,7 @@ mod tests {
         }
     }
 
-    fn summaries(series: &str) -> Result<Vec<SleepSummary>, DecodeError> {
+    fn summaries(series: &str) -> Result<Records<SleepSummary>, DecodeError> {
         let json =
             format!(r#"{{"status":0,"body":{{"series":[{series}],"more":false,"offset":0}}}}"#);
         match crate::decode_reply::<GetSleepSummaryBody>(json.as_bytes())? {
@@ -722,11 +738,11 @@ mod tests {
             [
                 SeriesPoint {
                     at: ts(1_717_369_200),
-                    value: 61
+                    value: Number::Int(61)
                 },
                 SeriesPoint {
                     at: ts(1_717_369_260),
-                    value: 59
+                    value: Number::Int(59)
                 }
             ]
         );
@@ -743,38 +759,52 @@ mod tests {
     }
 
     #[test]
-    fn out_of_range_series_key_names_the_series_and_key() {
-        let e = get(r#"{"series":[{"startdate":1,"state":1,"enddate":2},
+    fn out_of_range_series_key_rejects_the_segment_naming_series_and_key() {
+        let out = get(r#"{"series":[{"startdate":1,"state":1,"enddate":2},
             {"startdate":1,"state":1,"enddate":2,"hr":{"99999999999999":60}}]}"#)
-        .unwrap_err();
-        assert_eq!(e.path(), "body.series[1].hr.99999999999999");
-        assert!(matches!(
-            e,
-            DecodeError::Timestamp {
-                seconds: 99_999_999_999_999,
-                ..
-            }
-        ));
+        .unwrap();
+        assert_eq!(out.segments.len(), 1);
+        let r = &out.rejected[0];
+        assert_eq!(r.path, "body.series[1]");
+        assert_eq!(
+            r.error,
+            "at `hr.99999999999999`: timestamp 99999999999999 is out of range"
+        );
     }
 
     #[test]
-    fn out_of_range_start_and_reversed_segment_name_the_wire_index() {
-        let e = get(&format!(
+    fn out_of_range_start_and_reversed_segment_are_rejected_by_wire_index() {
+        let out = get(&format!(
             r#"{{"series":[{},{}]}}"#,
             seg(1, 10, 20),
             seg(1, -99_999_999_999_999, 20)
         ))
-        .unwrap_err();
-        assert_eq!(e.path(), "body.series[1].startdate");
-        let e = get(&format!(
+        .unwrap();
+        assert_eq!(out.rejected[0].path, "body.series[1]");
+        assert!(out.rejected[0].error.starts_with("at `startdate`"));
+        let out = get(&format!(
             r#"{{"series":[{},{},{}]}}"#,
             seg(1, 30, 40),
-            seg(1, 10, 20),
-            seg(2, 50, 45)
+            seg(2, 50, 45),
+            seg(1, 10, 20)
         ))
-        .unwrap_err();
-        assert_eq!(e.path(), "body.series[2].enddate");
-        assert!(matches!(e, DecodeError::Invalid { .. }));
+        .unwrap();
+        // Sorted by start, the bad one left out wherever it was.
+        let starts: Vec<_> = out.segments.iter().map(|s| s.start.as_second()).collect();
+        assert_eq!(starts, [10, 30]);
+        assert_eq!(out.rejected[0].path, "body.series[1]");
+        assert_eq!(
+            out.rejected[0].error,
+            "at `enddate`: ends at 45 before it starts at 50"
+        );
+        assert_eq!(out.rejected[0].raw(), seg(2, 50, 45));
+        // A series value with a fraction is kept as it came.
+        let out =
+            get(r#"{"series":[{"startdate":1,"state":1,"enddate":2,"rr":{"1":14.5,"2":15}}]}"#)
+                .unwrap();
+        let rr: Vec<_> = out.segments[0].rr.iter().map(|p| p.value).collect();
+        assert_eq!(rr, [Number::Float(14.5), Number::Int(15)]);
+        assert!(out.rejected.is_empty());
     }
 
     #[test]
@@ -879,8 +909,8 @@ mod tests {
             Some(SignedDuration::from_secs(29_400))
         );
         assert_eq!(s.metrics.sleep_efficiency, Some(0.89));
-        assert_eq!(s.metrics.heart_rate_average, Some(58));
-        assert_eq!(s.metrics.respiration_rate_average, Some(14));
+        assert_eq!(s.metrics.heart_rate_average, Some(Number::Int(58)));
+        assert_eq!(s.metrics.respiration_rate_average, Some(Number::Int(14)));
         assert_eq!(s.metrics.light_sleep, None);
     }
 
@@ -899,7 +929,7 @@ mod tests {
             (None, None, None)
         );
         // Respiration rates are kept as sent: only HR zeros are documented as "no sensor".
-        assert_eq!(m.respiration_rate_average, Some(0));
+        assert_eq!(m.respiration_rate_average, Some(Number::Int(0)));
     }
 
     #[test]
@@ -918,15 +948,30 @@ mod tests {
     }
 
     #[test]
-    fn bad_date_and_zone_name_their_path() {
-        let e = summaries(&format!(
-            "{},{}",
-            night(1, 1_717_364_400, "2024-06-03", "{}"),
-            night(2, 1_717_450_800, "2024-02-30", "{}")
+    fn a_bad_date_rejects_its_night_and_a_bad_zone_fails_the_response() {
+        let bad = night(2, 1_717_450_800, "2024-02-30", "{}");
+        let out = summaries(&format!(
+            "{},{bad}",
+            night(
+                1,
+                1_717_364_400,
+                "2024-06-03",
+                r#"{"hr_average":61.5,"rr_average":14}"#
+            ),
         ))
-        .unwrap_err();
-        assert_eq!(e.path(), "body.series[1].date");
-        assert!(matches!(e, DecodeError::Date { .. }));
+        .unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].metrics.heart_rate_average, Some(Number::Float(61.5)));
+        assert_eq!(
+            out[0].metrics.respiration_rate_average,
+            Some(Number::Int(14))
+        );
+        assert_eq!(out.rejected[0].path, "body.series[1]");
+        assert_eq!(
+            out.rejected[0].error,
+            "at `date`: `2024-02-30` is not a valid YYYY-MM-DD date"
+        );
+        assert_eq!(out.rejected[0].raw(), bad);
         let bad_zone = night(1, 1_717_364_400, "2024-06-03", "{}")
             .replace(r"Europe\/Paris", "Mars/Olympus_Mons");
         assert_eq!(

@@ -2,6 +2,10 @@
 //!
 //! No real payload of either action was found (API notes §5.9, §14): the values whose meaning
 //! or unit is undocumented are passed through as received.
+//!
+//! A recording that cannot be read (`body.series[i]`) is left out of a `stetho list` and
+//! listed in the output's [`Records::rejected`] (API notes §15); a `stetho get` is one record
+//! and fails whole.
 
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
 use serde::Serialize;
@@ -11,7 +15,7 @@ use withings_model::stetho as wire;
 use crate::heart::record_time;
 use crate::heart::signal_duration;
 use crate::time::Zones;
-use crate::{Decode, DecodeError};
+use crate::{Decode, DecodeError, Records};
 
 /// One stethoscope recording.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,14 +34,16 @@ pub struct StethoRecord {
 }
 
 impl Decode for wire::StethoListBody {
-    type Output = Vec<StethoRecord>;
+    type Output = Records<StethoRecord>;
 
-    fn decode(self) -> Result<Vec<StethoRecord>, DecodeError> {
+    fn decode(self) -> Result<Records<StethoRecord>, DecodeError> {
         let mut zones = Zones::new();
-        self.series
+        let (series, at, rejected) = self.series.into_parts();
+        let records = series
             .into_iter()
             .enumerate()
-            .map(|(i, r)| {
+            .map(|(k, r)| {
+                let i = at.of(k);
                 let (taken_at, local) =
                     record_time(&mut zones, i, r.timestamp, r.timezone.as_deref())?;
                 Ok(StethoRecord {
@@ -48,7 +54,8 @@ impl Decode for wire::StethoListBody {
                     vhd: r.vhd,
                 })
             })
-            .collect()
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Records::new(records, rejected))
     }
 }
 

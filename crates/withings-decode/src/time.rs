@@ -39,14 +39,11 @@ pub fn opt_timestamp(
 /// # Errors
 /// [`DecodeError::Date`] when the text is not a valid date in that form.
 pub fn ymd(text: &str, path: impl FnOnce() -> String) -> Result<Date, DecodeError> {
-    let bad = |path: String| DecodeError::Date {
-        path,
+    // The model's rule, which also decides which records of a list are rejected.
+    withings_model::de::civil_date(text).ok_or_else(|| DecodeError::Date {
+        path: path(),
         text: text.to_owned(),
-    };
-    if text.len() != 10 {
-        return Err(bad(path()));
-    }
-    Date::strptime("%Y-%m-%d", text).map_err(|_| bad(path()))
+    })
 }
 
 /// An IANA time zone by name.

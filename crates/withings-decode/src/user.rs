@@ -4,11 +4,11 @@ use std::fmt;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Serialize, Serializer};
-use withings_model::codes::DeviceModel;
+use withings_model::codes::{DeviceModel, ResolvedModel};
 use withings_model::user as wire;
 
 use crate::time::opt_timestamp;
-use crate::{Decimal, Decode, DecodeError};
+use crate::{Decimal, Decode, DecodeError, Records};
 
 /// A battery level as the API reports it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -73,6 +73,10 @@ pub struct Device {
     pub model_name: Option<String>,
     /// The model code.
     pub model: Option<DeviceModel>,
+    /// The model with the device type taken into account: code 13 is a Body+ WBS05S on a
+    /// `Scale` and a Sleep Analyzer on a `Sleep Monitor`, ambiguous with any other type
+    /// ([`DeviceModel::resolve_with_type`], API notes §15); `None` without a model code.
+    pub resolved_model: Option<ResolvedModel>,
     /// The device id.
     pub device_id: Option<String>,
     /// Hash of the device id.
@@ -95,18 +99,25 @@ pub struct Device {
     pub sim_status: Option<String>,
 }
 
+/// A device that cannot be read (`body.devices[i]`) is left out and listed in the output's
+/// [`Records::rejected`] (API notes §15).
 impl Decode for wire::GetDeviceBody {
-    type Output = Vec<Device>;
+    type Output = Records<Device>;
 
-    fn decode(self) -> Result<Vec<Device>, DecodeError> {
-        self.devices
+    fn decode(self) -> Result<Records<Device>, DecodeError> {
+        let (devices, at, rejected) = self.devices.into_parts();
+        let records = devices
             .into_iter()
             .enumerate()
-            .map(|(i, d)| {
+            .map(|(k, d)| {
+                let i = at.of(k);
                 Ok(Device {
                     battery: Battery::from_wire(&d.battery),
                     model_name: Some(d.model).filter(|m| !m.is_empty()),
                     model: d.model_id.map(DeviceModel::from_code),
+                    resolved_model: d
+                        .model_id
+                        .map(|c| DeviceModel::from_code(c).resolve_with_type(&d.kind)),
                     first_session: opt_timestamp(d.first_session_date, || {
                         format!("body.devices[{i}].first_session_date")
                     })?,
@@ -124,7 +135,8 @@ impl Decode for wire::GetDeviceBody {
                     sim_status: d.sim_status,
                 })
             })
-            .collect()
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Records::new(records, rejected))
     }
 }
 
@@ -193,8 +205,9 @@ mod tests {
         let d = &devices[0];
         assert_eq!(
             (d.model_name.as_deref(), d.model),
-            (None, Some(DeviceModel::SleepAnalyzer))
+            (None, Some(DeviceModel::SleepAnalyzerOrBodyPlus))
         );
+        assert_eq!(d.resolved_model, Some(ResolvedModel::SleepAnalyzer));
         assert_eq!(d.first_session, None);
         assert_eq!(d.last_session.unwrap().as_second(), 1_717_400_000);
     }

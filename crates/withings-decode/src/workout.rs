@@ -4,7 +4,12 @@
 //! local day. Durations are [`SignedDuration`]s from the API's whole seconds. Heart-rate
 //! fields of 0 ("no heart-rate sensor", API notes §12.15) and the "0 = not set" fields
 //! (`intensity`, `manual_*`, API notes §5.4) become `None`; every other field is kept as
-//! sent, `null` being `None`.
+//! sent, `null` being `None`. Heart rates are [`Number`](crate::Number)s, as received (API
+//! notes §15).
+//!
+//! A workout that cannot be read (`body.series[i]`) is left out and listed in the output's
+//! [`Records::rejected`] (API notes §15); an unknown time zone fails the whole response (the
+//! machine's time zone database is at fault, not the record).
 
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp, ZonedDateTime};
@@ -14,7 +19,7 @@ use withings_model::workout::{self as wire, GetWorkoutsBody, WorkoutCategory};
 
 use crate::activity::{HeartRateSummary, HeartRateZones, model_of, non_zero, seconds};
 use crate::time::{Zones, timestamp, ymd};
-use crate::{Decode, DecodeError};
+use crate::{Decode, DecodeError, Records};
 
 /// One workout.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,14 +103,16 @@ fn non_zero_f64(v: Option<f64>) -> Option<f64> {
 }
 
 impl Decode for GetWorkoutsBody {
-    type Output = Vec<Workout>;
+    type Output = Records<Workout>;
 
-    fn decode(self) -> Result<Vec<Workout>, DecodeError> {
+    fn decode(self) -> Result<Records<Workout>, DecodeError> {
         let mut zones = Zones::new();
-        self.series
+        let (workouts, at, rejected) = self.series.into_parts();
+        let records = workouts
             .into_iter()
             .enumerate()
-            .map(|(i, w): (usize, wire::Workout)| {
+            .map(|(k, w): (usize, wire::Workout)| {
+                let i = at.of(k);
                 let tz = zones.get(&w.timezone, || format!("body.series[{i}].timezone"))?;
                 let start = timestamp(w.startdate, || format!("body.series[{i}].startdate"))?;
                 let end = timestamp(w.enddate, || format!("body.series[{i}].enddate"))?;
@@ -155,16 +162,18 @@ impl Decode for GetWorkoutsBody {
                     effective_duration: seconds(d.effduration),
                 })
             })
-            .collect()
+            .collect::<Result<_, DecodeError>>()?;
+        Ok(Records::new(records, rejected))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Number;
     use withings_model::envelope::{Reply, parse_reply};
 
-    fn workouts(series: &str) -> Result<Vec<Workout>, DecodeError> {
+    fn workouts(series: &str) -> Result<Records<Workout>, DecodeError> {
         let bytes =
             format!(r#"{{"status":0,"body":{{"series":[{series}],"more":false,"offset":0}}}}"#);
         match parse_reply::<GetWorkoutsBody>(bytes.as_bytes())? {
@@ -227,9 +236,9 @@ mod tests {
         assert_eq!(
             w.heart_rate,
             Some(HeartRateSummary {
-                average: Some(151),
-                min: Some(96),
-                max: Some(176)
+                average: Some(Number::Int(151)),
+                min: Some(Number::Int(96)),
+                max: Some(Number::Int(176))
             })
         );
         let w = &workouts(&format!(r#"{{{META},"data":null}}"#)).unwrap()[0];
@@ -248,26 +257,33 @@ mod tests {
     }
 
     #[test]
-    fn bad_values_name_their_path() {
+    fn bad_values_reject_their_workout_and_a_bad_zone_fails_the_response() {
         let bad_date = format!(
             "{{{META}}},{{{}}}",
             META.replace("2024-06-03", "2024-13-45")
         );
-        let e = workouts(&bad_date).unwrap_err();
-        assert!(matches!(e, DecodeError::Date { .. }));
-        assert_eq!(e.path(), "body.series[1].date");
+        let out = workouts(&bad_date).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out.rejected[0].path, "body.series[1]");
+        assert_eq!(
+            out.rejected[0].error,
+            "at `date`: `2024-13-45` is not a valid YYYY-MM-DD date"
+        );
         let e = workouts(&format!(
             "{{{}}}",
             META.replace("Europe\\/Paris", "Nowhere\\/Land")
         ))
         .unwrap_err();
         assert_eq!(e.path(), "body.series[0].timezone");
-        let e = workouts(&format!(
+        let out = workouts(&format!(
             "{{{}}}",
             META.replace("1717400700", "999999999999999")
         ))
-        .unwrap_err();
-        assert!(matches!(e, DecodeError::Timestamp { .. }));
-        assert_eq!(e.path(), "body.series[0].enddate");
+        .unwrap();
+        assert!(out.is_empty());
+        assert_eq!(
+            out.rejected[0].error,
+            "at `enddate`: timestamp 999999999999999 is out of range"
+        );
     }
 }

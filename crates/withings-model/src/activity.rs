@@ -14,13 +14,13 @@
 //! );
 //! ```
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::codes::NameOrCode;
 use crate::de;
 use crate::endpoint::Body;
+use crate::items::{Items, Record, TimedItems, check_date, check_opt_seconds};
+use crate::number::Number;
 
 field_names! {
     /// A `getactivity` measurement that can be asked for in `data_fields` (API notes §5.2).
@@ -129,8 +129,10 @@ GetActivity {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetActivityBody {
-    /// One entry per local day (and per source, when several trackers report).
-    pub activities: Vec<Activity>,
+    /// One entry per local day (and per source, when several trackers report). A day that
+    /// cannot be read is left out and listed in [`rejected`](crate::Items::rejected) (API
+    /// notes §15).
+    pub activities: Items<Activity>,
     /// Whether another page follows. Stop on this, not on `offset`: a last page may carry a
     /// non-zero `offset` (API notes §6).
     #[serde(default, deserialize_with = "de::more::deserialize")]
@@ -142,6 +144,10 @@ pub struct GetActivityBody {
 
 /// One day of activity (API notes §5.2). Only the measurements asked for in `data_fields`
 /// are present, so every measurement is an `Option`.
+///
+/// The heart rates (`hr_average`, `hr_min`, `hr_max`) are [`Number`]s: documented as
+/// integers, kept as received when a fraction arrives (API notes §15). Step counts and the
+/// seconds of the activity levels and heart-rate zones stay integers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Activity {
@@ -204,14 +210,14 @@ pub struct Activity {
     #[serde(default, deserialize_with = "de::opt_f64::deserialize")]
     pub totalcalories: Option<f64>,
     /// Average heart rate, bpm; 0 when no heart-rate sensor recorded the day (§12.15).
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub hr_average: Option<i64>,
+    #[serde(default)]
+    pub hr_average: Option<Number>,
     /// Minimum heart rate, bpm; 0 without a sensor.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub hr_min: Option<i64>,
+    #[serde(default)]
+    pub hr_min: Option<Number>,
     /// Maximum heart rate, bpm; 0 without a sensor.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub hr_max: Option<i64>,
+    #[serde(default)]
+    pub hr_max: Option<Number>,
     /// Seconds in the light heart-rate zone.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub hr_zone_0: Option<i64>,
@@ -224,6 +230,17 @@ pub struct Activity {
     /// Seconds in the maximal heart-rate zone.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub hr_zone_3: Option<i64>,
+}
+
+/// A day is read on its own (see [`Items`]): its `date` must be a real `YYYY-MM-DD` date and
+/// its `modified` an instant the decoder can represent.
+impl Record for Activity {
+    const LIST: &'static str = "body.activities";
+
+    fn check(&self) -> Result<(), String> {
+        check_date(&self.date, "date")?;
+        check_opt_seconds(self.modified, "modified")
+    }
 }
 
 split_request! {
@@ -244,12 +261,14 @@ GetIntradayActivity {
 }
 
 /// Samples of adjacent calls are merged by their start: one on a seam is kept once, as the
-/// earlier call returned it.
+/// earlier call returned it (a rejected one too).
 impl Body for GetIntradayActivityBody {
     fn append(&mut self, next: Self) {
-        for (at, sample) in next.series {
-            self.series.entry(at).or_insert(sample);
-        }
+        self.series.append(next.series);
+    }
+
+    fn number_rejected(&mut self, response: usize) {
+        self.series.number_rejected(response);
     }
 }
 
@@ -258,14 +277,19 @@ impl Body for GetIntradayActivityBody {
 #[non_exhaustive]
 pub struct GetIntradayActivityBody {
     /// Samples keyed by their start in unix seconds. The JSON is an object keyed by the
-    /// seconds as strings, and `[]` when there are no samples (PHP's empty map, §6).
-    #[serde(deserialize_with = "de::timestamp_map::deserialize")]
-    pub series: BTreeMap<i64, IntradaySample>,
+    /// seconds as strings, and `[]` when there are no samples (PHP's empty map, §6). A sample
+    /// that cannot be read (or whose key is not unix seconds) is left out and listed in
+    /// [`rejected`](crate::TimedItems::rejected) (API notes §15).
+    pub series: TimedItems<IntradaySample>,
 }
 
 /// One intraday sample (API notes §5.3); every field is optional since only the asked-for
 /// `data_fields` (plus the device) come back. No real payload was found: the shape is from
 /// the spec only (API notes §14).
+///
+/// `heart_rate`, `rr`, `hrv_quality` and `chest_movement_rate` are [`Number`]s: documented as
+/// integers, kept as received when a fraction arrives (API notes §15). Counts (`steps`,
+/// `stroke`, `pool_lap`) and `duration` (seconds) stay integers.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct IntradaySample {
@@ -304,8 +328,8 @@ pub struct IntradaySample {
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub duration: Option<i64>,
     /// Heart rate, bpm.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub heart_rate: Option<i64>,
+    #[serde(default)]
+    pub heart_rate: Option<Number>,
     /// Automatic SpO2 reading, %.
     #[serde(default, deserialize_with = "de::opt_f64::deserialize")]
     pub spo2_auto: Option<f64>,
@@ -316,17 +340,22 @@ pub struct IntradaySample {
     #[serde(default, deserialize_with = "de::opt_f64::deserialize")]
     pub sdnn1: Option<f64>,
     /// Quality of the HRV reading.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub hrv_quality: Option<i64>,
+    #[serde(default)]
+    pub hrv_quality: Option<Number>,
     /// Core body temperature, °C.
     #[serde(default, deserialize_with = "de::opt_f64::deserialize")]
     pub core_body_temperature: Option<f64>,
     /// Respiration rate, breaths per minute.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub rr: Option<i64>,
+    #[serde(default)]
+    pub rr: Option<Number>,
     /// Chest movements per minute.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub chest_movement_rate: Option<i64>,
+    #[serde(default)]
+    pub chest_movement_rate: Option<Number>,
+}
+
+/// A sample is read on its own, keyed by its start (see [`TimedItems`]).
+impl Record for IntradaySample {
+    const LIST: &'static str = "body.series";
 }
 
 #[cfg(test)]
@@ -443,25 +472,44 @@ mod tests {
         assert_eq!(b.modelid, Some(93));
         assert_eq!(b.steps, Some(12));
         assert_eq!(b.active, Some(60));
-        assert_eq!(b.hr_average, Some(0));
+        assert_eq!(b.hr_average, Some(Number::Int(0)));
         assert_eq!(b.brand, None);
     }
 
     #[test]
-    fn activity_errors_name_the_path() {
-        let json = br#"{"status":0,"body":{"activities":[{"date":"2024-06-02","timezone":"UTC","modified":1,"steps":"lots"}],"more":true}}"#;
-        let e = parse_reply::<GetActivityBody>(json).unwrap_err();
-        assert_eq!(e.path(), "body.activities[0].steps");
-        // `modified` is metadata: absent, the day still decodes. `date` is essential.
-        let json =
-            br#"{"status":0,"body":{"activities":[{"date":"2024-06-02","timezone":"UTC"}]}}"#;
-        let Reply::Ok(b) = parse_reply::<GetActivityBody>(json).unwrap() else {
-            panic!()
+    fn a_bad_day_is_rejected_with_the_path_inside_it() {
+        let body = |json: &[u8]| match parse_reply::<GetActivityBody>(json).unwrap() {
+            Reply::Ok(b) => b,
+            Reply::Status(s) => panic!("{s}"),
         };
+        let json = br#"{"status":0,"body":{"activities":[{"date":"2024-06-02","timezone":"UTC","modified":1,"steps":"lots"},{"date":"2024-06-03","timezone":"UTC"}],"more":true}}"#;
+        let b = body(json);
+        assert_eq!(b.activities.len(), 1);
+        let r = &b.activities.rejected()[0];
+        assert_eq!(r.path, "body.activities[0]");
+        assert!(
+            r.error.starts_with("at `steps`: invalid value"),
+            "{}",
+            r.error
+        );
+        // `modified` is metadata: absent, the day still decodes. `date` is essential, and
+        // must be a real date.
         assert_eq!(b.activities[0].modified, None);
-        let json = br#"{"status":0,"body":{"activities":[{"timezone":"UTC","modified":1}]}}"#;
+        let json = br#"{"status":0,"body":{"activities":[{"timezone":"UTC","modified":1},{"date":"2024-13-45","timezone":"UTC"}]}}"#;
+        let b = body(json);
+        assert!(b.activities.is_empty());
+        let errors: Vec<_> = b.activities.rejected().iter().map(|r| &r.error).collect();
+        assert_eq!(
+            errors,
+            [
+                "missing field `date`",
+                "at `date`: `2024-13-45` is not a valid YYYY-MM-DD date"
+            ]
+        );
+        // Outside the days, an error is the whole response's.
+        let json = br#"{"status":0,"body":{"activities":[{"timezone":"UTC"}],"more":"perhaps"}}"#;
         let e = parse_reply::<GetActivityBody>(json).unwrap_err();
-        assert!(e.message().contains("date"), "{e}");
+        assert_eq!(e.path(), "body.more");
     }
 
     #[test]
@@ -474,7 +522,10 @@ mod tests {
         };
         let keys: Vec<_> = body.series.keys().copied().collect();
         assert_eq!(keys, [1_717_369_200, 1_717_369_260]);
-        assert_eq!(body.series[&1_717_369_260].heart_rate, Some(61));
+        assert_eq!(
+            body.series[&1_717_369_260].heart_rate,
+            Some(Number::Int(61))
+        );
         assert_eq!(body.series[&1_717_369_260].model_id, Some(93));
         assert_eq!(body.series[&1_717_369_200].sdnn1, Some(41.2));
         let Reply::Ok(empty) =
@@ -484,10 +535,16 @@ mod tests {
             panic!()
         };
         assert!(empty.series.is_empty());
-        let e = parse_reply::<GetIntradayActivityBody>(
-            br#"{"status":0,"body":{"series":{"noon":{}}}}"#,
+        let Reply::Ok(noon) = parse_reply::<GetIntradayActivityBody>(
+            br#"{"status":0,"body":{"series":{"noon":{},"1717369200":{"heart_rate":61.5}}}}"#,
         )
-        .unwrap_err();
-        assert!(e.path().starts_with("body.series"), "{e}");
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(noon.series.rejected()[0].path, "body.series.noon");
+        assert_eq!(
+            noon.series[&1_717_369_200].heart_rate,
+            Some(Number::Float(61.5))
+        );
     }
 }

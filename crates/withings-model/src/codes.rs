@@ -167,8 +167,10 @@ open_enum! {
         Wbs10 = 11 => "wbs10",
         /// WBS11.
         Wbs11 = 12 => "wbs11",
-        /// Sleep Analyzer.
-        SleepAnalyzer = 13 => "sleep_analyzer",
+        /// Sleep Analyzer **or** Body+ (WBS05S): both report 13 (API notes §15), so the code
+        /// alone does not say which. [`DeviceModel::resolve_with_type`] tells them apart with
+        /// the device `type` of `user getdevice`; elsewhere see [`DeviceModel::is_ambiguous`].
+        SleepAnalyzerOrBodyPlus = 13 => "sleep_analyzer_or_body_plus",
         /// Body scale.
         BodyScale = 14 => "body_scale",
         /// Body Comp 2.
@@ -272,6 +274,139 @@ open_enum! {
     }
 }
 
+impl DeviceModel {
+    /// Whether more than one product reports this code, so that the code alone does not say
+    /// which: 13 (Sleep Analyzer and Body+ WBS05S scales, API notes §15).
+    ///
+    /// ```
+    /// use withings_model::codes::DeviceModel;
+    ///
+    /// assert!(DeviceModel::from_code(13).is_ambiguous());
+    /// assert!(!DeviceModel::BodyScan.is_ambiguous());
+    /// ```
+    #[must_use]
+    pub const fn is_ambiguous(self) -> bool {
+        self.code() == 13
+    }
+
+    /// What the code alone says: the model, or [`ResolvedModel::Ambiguous`] for a code that
+    /// several products report. For records that carry only the code (measure groups,
+    /// activity, intraday, sleep, workouts).
+    ///
+    /// ```
+    /// use withings_model::codes::{DeviceModel, ResolvedModel};
+    ///
+    /// let m = DeviceModel::from_code(13);
+    /// assert_eq!(m.resolution(), ResolvedModel::Ambiguous(m));
+    /// assert_eq!(DeviceModel::BodyScan.resolution(), ResolvedModel::Model(DeviceModel::BodyScan));
+    /// ```
+    #[must_use]
+    pub const fn resolution(self) -> ResolvedModel {
+        if self.is_ambiguous() {
+            ResolvedModel::Ambiguous(self)
+        } else {
+            ResolvedModel::Model(self)
+        }
+    }
+
+    /// The model, told apart by the device `type` that `user getdevice` sends beside the code
+    /// (API notes §7.9, §15): 13 with `Scale` is a Body+ WBS05S, 13 with `Sleep Monitor` a
+    /// Sleep Analyzer (compared without regard to ASCII case or surrounding spaces). 13 with
+    /// any other type stays [`ResolvedModel::Ambiguous`]; other codes do not depend on the
+    /// type.
+    ///
+    /// ```
+    /// use withings_model::codes::{DeviceModel, ResolvedModel};
+    ///
+    /// let m = DeviceModel::from_code(13);
+    /// assert_eq!(m.resolve_with_type("Scale"), ResolvedModel::BodyPlusWbs05s);
+    /// assert_eq!(m.resolve_with_type("Sleep Monitor"), ResolvedModel::SleepAnalyzer);
+    /// assert!(m.resolve_with_type("Gateway").is_ambiguous());
+    /// ```
+    #[must_use]
+    pub fn resolve_with_type(self, device_type: &str) -> ResolvedModel {
+        if self.code() != 13 {
+            return ResolvedModel::Model(self);
+        }
+        let t = device_type.trim();
+        if t.eq_ignore_ascii_case("Scale") {
+            ResolvedModel::BodyPlusWbs05s
+        } else if t.eq_ignore_ascii_case("Sleep Monitor") {
+            ResolvedModel::SleepAnalyzer
+        } else {
+            ResolvedModel::Ambiguous(self)
+        }
+    }
+}
+
+/// A device model once what the response says about the device is taken into account: a
+/// model code names one product, except 13, which Sleep Analyzers and Body+ WBS05S scales
+/// both report (API notes §15). Made by [`DeviceModel::resolution`] (the code alone) or
+/// [`DeviceModel::resolve_with_type`] (the code and the device `type`).
+///
+/// Serializes as its [`name`](Self::name) (`"body_plus_wbs05s"`), or `unknown(<code>)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ResolvedModel {
+    /// A code that names one model whatever the device's type (every code but 13), known or
+    /// not.
+    Model(DeviceModel),
+    /// Code 13 on a device of type `Sleep Monitor`: a Sleep Analyzer.
+    SleepAnalyzer,
+    /// Code 13 on a device of type `Scale`: a Body+ scale (WBS05S).
+    BodyPlusWbs05s,
+    /// A code several products report (13), where nothing in the response tells which:
+    /// records that carry only the code, or a device `type` that is neither `Scale` nor
+    /// `Sleep Monitor`. Not guessed.
+    Ambiguous(DeviceModel),
+}
+
+impl ResolvedModel {
+    /// The model code as sent (13 for the two resolutions of 13).
+    #[must_use]
+    pub const fn code(self) -> i64 {
+        match self {
+            Self::Model(m) | Self::Ambiguous(m) => m.code(),
+            Self::SleepAnalyzer | Self::BodyPlusWbs05s => 13,
+        }
+    }
+
+    /// The stable snake_case name: `sleep_analyzer`, `body_plus_wbs05s`, the code's
+    /// [`DeviceModel::name`] otherwise (`sleep_analyzer_or_body_plus` for an ambiguous 13);
+    /// `None` for a code this library does not know.
+    #[must_use]
+    pub const fn name(self) -> Option<&'static str> {
+        match self {
+            Self::Model(m) | Self::Ambiguous(m) => m.name(),
+            Self::SleepAnalyzer => Some("sleep_analyzer"),
+            Self::BodyPlusWbs05s => Some("body_plus_wbs05s"),
+        }
+    }
+
+    /// Whether the product is unknown among several that report the same code.
+    #[must_use]
+    pub const fn is_ambiguous(self) -> bool {
+        matches!(self, Self::Ambiguous(_))
+    }
+}
+
+/// The name, or `unknown(<code>)`.
+impl fmt::Display for ResolvedModel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name() {
+            Some(name) => f.write_str(name),
+            None => write!(f, "unknown({})", self.code()),
+        }
+    }
+}
+
+/// Serializes as the [`Display`](fmt::Display) text.
+impl Serialize for ResolvedModel {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// A `model` field that is a name in some responses (`"Body+"`, getmeas, getdevice, sleep
 /// series) and a code in others (getworkouts, heart list; one getmeas dump shows `10`;
 /// API notes §6).
@@ -344,6 +479,72 @@ mod tests {
         assert_eq!(
             crate::measure::MeasureType::from_code(196).name(),
             Some("nerve_response_score")
+        );
+    }
+
+    #[test]
+    fn model_13_is_resolved_by_the_device_type_and_ambiguous_without_it() {
+        let m = DeviceModel::from_code(13);
+        assert_eq!(m, DeviceModel::SleepAnalyzerOrBodyPlus);
+        assert!(m.is_ambiguous());
+        assert_eq!(m.to_string(), "sleep_analyzer_or_body_plus");
+        assert_eq!(m.resolution(), ResolvedModel::Ambiguous(m));
+        assert_eq!(m.resolve_with_type("Scale"), ResolvedModel::BodyPlusWbs05s);
+        assert_eq!(
+            m.resolve_with_type(" scale "),
+            ResolvedModel::BodyPlusWbs05s
+        );
+        assert_eq!(
+            m.resolve_with_type("Sleep Monitor"),
+            ResolvedModel::SleepAnalyzer
+        );
+        assert_eq!(
+            m.resolve_with_type("SLEEP MONITOR"),
+            ResolvedModel::SleepAnalyzer
+        );
+        for other in ["", "Activity Tracker", "Scales", "Sleep"] {
+            assert_eq!(
+                m.resolve_with_type(other),
+                ResolvedModel::Ambiguous(m),
+                "{other:?}"
+            );
+        }
+        for r in [
+            ResolvedModel::BodyPlusWbs05s,
+            ResolvedModel::SleepAnalyzer,
+            ResolvedModel::Ambiguous(m),
+        ] {
+            assert_eq!(r.code(), 13);
+        }
+        assert!(ResolvedModel::Ambiguous(m).is_ambiguous());
+        assert!(!ResolvedModel::SleepAnalyzer.is_ambiguous());
+        assert_eq!(
+            serde_json::to_string(&ResolvedModel::BodyPlusWbs05s).unwrap(),
+            r#""body_plus_wbs05s""#
+        );
+        assert_eq!(ResolvedModel::SleepAnalyzer.to_string(), "sleep_analyzer");
+        assert_eq!(
+            ResolvedModel::Ambiguous(m).to_string(),
+            "sleep_analyzer_or_body_plus"
+        );
+        // Other codes do not depend on the type, known or not.
+        for code in [5, 10, 12, 14, 63, 7777] {
+            let other = DeviceModel::from_code(code);
+            assert!(!other.is_ambiguous(), "{code}");
+            assert_eq!(other.resolution(), ResolvedModel::Model(other));
+            assert_eq!(
+                other.resolve_with_type("Scale"),
+                ResolvedModel::Model(other)
+            );
+            assert_eq!(ResolvedModel::Model(other).code(), code);
+        }
+        assert_eq!(
+            ResolvedModel::Model(DeviceModel::from_code(7777)).to_string(),
+            "unknown(7777)"
+        );
+        assert_eq!(
+            ResolvedModel::Model(DeviceModel::BodyPlus).to_string(),
+            "body_plus"
         );
     }
 

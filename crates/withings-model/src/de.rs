@@ -305,9 +305,11 @@ pub mod object_or_empty_array {
     }
 }
 
-/// A map keyed by unix seconds written as strings (`{"1717369200": 61}`), as in sleep series
-/// and intraday activity. The result is sorted by time; `null` and `[]` (PHP's empty map) are
-/// an empty map.
+/// A map keyed by unix seconds written as strings (`{"1717369200": 61}`), as in sleep series.
+/// The result is sorted by time; `null` and `[]` (PHP's empty map) are an empty map. A key
+/// beyond the instants jiff can represent (about ±9999 years) is an error, as the decoder
+/// could not read it. (Intraday samples, a list of records keyed by time, are a
+/// [`TimedItems`](crate::TimedItems).)
 pub mod timestamp_map {
     use super::*;
 
@@ -346,8 +348,20 @@ pub mod timestamp_map {
     }
 }
 
-/// A map key holding unix seconds as text.
-struct TimestampKey(i64);
+/// A map key holding unix seconds as text, within the instants jiff (and so the decoder)
+/// can represent (about ±9999 years).
+pub(crate) struct TimestampKey(pub(crate) i64);
+
+/// The unix seconds of a timestamp key.
+pub(crate) fn timestamp_key<E: de::Error>(v: &str) -> Result<i64, E> {
+    let seconds: i64 = v
+        .parse()
+        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &"unix seconds as a string key"))?;
+    if jiff::Timestamp::from_second(seconds).is_err() {
+        return Err(E::custom(format!("timestamp {seconds} is out of range")));
+    }
+    Ok(seconds)
+}
 
 impl<'de> Deserialize<'de> for TimestampKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -358,24 +372,64 @@ impl<'de> Deserialize<'de> for TimestampKey {
                 f.write_str("unix seconds as a string key")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<TimestampKey, E> {
-                v.parse().map(TimestampKey).map_err(|_| {
-                    E::invalid_value(de::Unexpected::Str(v), &"unix seconds as a string key")
-                })
+                timestamp_key(v).map(TimestampKey)
             }
         }
         d.deserialize_str(V)
     }
 }
 
-/// Parses `T` from JSON bytes; on failure, parses again while tracking the path, so the error
-/// names the field (`body.measuregrps[3].measures[0].value`) at no cost to the success path.
+/// A `YYYY-MM-DD` date that exists (`2024-02-30` does not; `2024-6-1` is not in that form).
+/// The one rule for such dates: the decoder reads them with it too.
+///
+/// ```
+/// use withings_model::de::civil_date;
+/// assert_eq!(civil_date("2024-02-29"), Some(jiff::civil::date(2024, 2, 29)));
+/// assert_eq!(civil_date("2024-02-30"), None);
+/// assert_eq!(civil_date("2024-6-1"), None);
+/// ```
+#[must_use]
+pub fn civil_date(text: &str) -> Option<jiff::civil::Date> {
+    if text.len() != 10 {
+        return None;
+    }
+    jiff::civil::Date::strptime("%Y-%m-%d", text).ok()
+}
+
+/// Parses `T` from JSON bytes, at no cost to the success path for what follows a failure:
+///
+/// - a value that does not match: the bytes are parsed again in lenient mode, in which a
+///   record of a list ([`Items`](crate::Items), [`TimedItems`](crate::TimedItems)) that
+///   cannot be read is rejected rather than failing the whole value (see [`crate::items`]);
+/// - an error that remains (outside the records), and a syntax error or a truncation (where
+///   no record can be told apart): parsed again while tracking the path, so the error names
+///   the field (`body.measuregrps[3].measures[0].value`).
 ///
 /// # Errors
 /// [`ParseError`](crate::ParseError) naming the JSON path, line and column.
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, crate::ParseError> {
+    let fast = match serde_json::from_slice(bytes) {
+        Ok(v) => return Ok(v),
+        Err(fast) => fast,
+    };
+    if fast.classify() != serde_json::error::Category::Data || crate::items::Lenient::active() {
+        return Err(crate::ParseError::locate::<T>(bytes, fast));
+    }
+    let _lenient = crate::items::Lenient::enter();
     match serde_json::from_slice(bytes) {
         Ok(v) => Ok(v),
-        Err(fast) => Err(crate::ParseError::locate::<T>(bytes, fast)),
+        // The strict pass stopped at a wrong value before it reached broken text (a record
+        // cut short, bytes that are not UTF-8): report the text's first problem as any JSON
+        // parser finds it, so a truncation is a truncation. (Records are taken as raw text
+        // here, and serde_json's raw scan calls a number cut after its `-` invalid rather
+        // than ended early.)
+        Err(e) if e.classify() != serde_json::error::Category::Data => {
+            match serde_json::from_slice::<serde_json::Value>(bytes) {
+                Err(text) => Err(crate::ParseError::locate::<serde_json::Value>(bytes, text)),
+                Ok(_) => Err(crate::ParseError::locate::<T>(bytes, e)),
+            }
+        }
+        Err(e) => Err(crate::ParseError::locate::<T>(bytes, e)),
     }
 }
 

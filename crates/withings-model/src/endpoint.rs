@@ -321,6 +321,14 @@ pub trait Body: DeserializeOwned + Send + 'static {
     fn append(&mut self, next: Self) {
         *self = next;
     }
+
+    /// Numbers the rejected records of this body (see [`Rejected`](crate::Rejected)) with
+    /// the response they came from, from 1, before it is merged with others: the sender of
+    /// a split request calls it for each call's body. Bodies without record lists have
+    /// nothing to number, which is what the default does.
+    fn number_rejected(&mut self, response: usize) {
+        let _ = response;
+    }
 }
 
 /// A request the model refuses before anything is sent.

@@ -32,18 +32,34 @@ pub struct ParseError {
 impl ParseError {
     /// Builds the error for `T` from a fast-path failure by parsing again with path tracking.
     pub(crate) fn locate<T: DeserializeOwned>(bytes: &[u8], fast: serde_json::Error) -> Self {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
-        match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        // serde quotes an offending string in full, escaped for `Debug`, when the error is made:
+        // about 3,400 instructions per character outside the BMP (core's printable-character
+        // tables), paid by the fast parse and again by the path-tracking one. When the error is
+        // about a string value, the second parse runs on a copy with that string's bytes
+        // replaced by as many ASCII letters: the same positions and structure, a cheap message.
+        // Its path is used only if it failed at the same place in the same way; the message is
+        // the fast error's.
+        let message = full_message(&fast);
+        if let Some(copy) = blank_offending_string(bytes, &fast, &message)
+            && let Err(e) = track::<T>(&copy)
+            && same_failure(e.inner(), &fast, &message)
+        {
+            let path = e.path().to_string();
+            return Self::from_parts(&fast, message, path);
+        }
+        match track::<T>(bytes) {
             Err(e) => {
                 let path = e.path().to_string();
-                Self::from_json(e.into_inner(), path)
+                let inner = e.into_inner();
+                let message = full_message(&inner);
+                Self::from_parts(&inner, message, path)
             }
             // Cannot happen (the same bytes failed a moment ago), but never panic on input.
-            Ok(_) => Self::from_json(fast, String::new()),
+            Ok(()) => Self::from_parts(&fast, message, String::new()),
         }
     }
 
-    pub(crate) fn from_json(e: serde_json::Error, path: String) -> Self {
+    fn from_parts(e: &serde_json::Error, message: String, path: String) -> Self {
         let kind = match e.classify() {
             serde_json::error::Category::Eof => ParseErrorKind::Truncated,
             serde_json::error::Category::Syntax | serde_json::error::Category::Io => {
@@ -51,17 +67,12 @@ impl ParseError {
             }
             serde_json::error::Category::Data => ParseErrorKind::Data,
         };
-        let mut message = e.to_string();
-        // serde_json appends " at line L column C"; we report position separately.
-        if let Some(i) = message.rfind(" at line ") {
-            message.truncate(i);
-        }
         // `.` is serde_path_to_error's name for "the root".
         let path = if path == "." { String::new() } else { path };
         Self {
             kind,
             path,
-            message,
+            message: bounded(message),
             line: e.line(),
             column: e.column(),
         }
@@ -128,3 +139,226 @@ impl fmt::Display for ParseError {
 }
 
 impl std::error::Error for ParseError {}
+
+/// Parses `T` with path tracking; only the failure matters (the value is dropped at once).
+fn track<T: DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<(), serde_path_to_error::Error<serde_json::Error>> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize::<_, T>(&mut de).map(drop)
+}
+
+/// serde_json's message without the " at line L column C" it appends (reported separately).
+fn full_message(e: &serde_json::Error) -> String {
+    let mut message = e.to_string();
+    if let Some(i) = message.rfind(" at line ") {
+        message.truncate(i);
+    }
+    message
+}
+
+/// The start of serde's messages about a string value, which quote the whole string.
+const STRING_VALUE: [&str; 2] = ["invalid type: string \"", "invalid value: string \""];
+
+/// A copy of `bytes` with the string value that `e` is about replaced by ASCII of the same byte
+/// length, or `None` when `e` is not about a string value or the string cannot be found where
+/// it says (then the caller parses the original again).
+fn blank_offending_string(bytes: &[u8], e: &serde_json::Error, message: &str) -> Option<Vec<u8>> {
+    if !STRING_VALUE.iter().any(|p| message.starts_with(p)) {
+        return None;
+    }
+    // serde_json reports the position just after the string's closing quote; its column is
+    // counted in bytes from the start of the line.
+    let line_start = if e.line() <= 1 {
+        0
+    } else {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == b'\n')
+            .nth(e.line() - 2)
+            .map(|(i, _)| i + 1)?
+    };
+    let close = (line_start + e.column()).checked_sub(1)?;
+    if bytes.get(close) != Some(&b'"') || close <= line_start {
+        return None;
+    }
+    // A key (a string followed by `:`) is part of the path: never change it.
+    let after = bytes[close + 1..].iter().find(|b| !b.is_ascii_whitespace());
+    if after == Some(&b':') {
+        return None;
+    }
+    // The opening quote is the nearest `"` before it not escaped by an odd run of backslashes
+    // (a JSON string holds no raw newline, so it is on the same line).
+    let mut open = close;
+    loop {
+        open = bytes[line_start..open].iter().rposition(|b| *b == b'"')? + line_start;
+        let backslashes = bytes[line_start..open]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b'\\')
+            .count();
+        if backslashes % 2 == 0 {
+            break;
+        }
+    }
+    let mut copy = bytes.to_vec();
+    copy[open + 1..close].fill(b'a');
+    Some(copy)
+}
+
+/// Whether the parse of the blanked copy failed as the original did: same kind, same place,
+/// and the same kind of complaint about a string.
+fn same_failure(copy: &serde_json::Error, original: &serde_json::Error, message: &str) -> bool {
+    if copy.classify() != original.classify()
+        || (copy.line(), copy.column()) != (original.line(), original.column())
+    {
+        return false;
+    }
+    let copy_message = full_message(copy);
+    STRING_VALUE
+        .iter()
+        .any(|p| copy_message.starts_with(p) && message.starts_with(p))
+}
+
+/// Longest message kept whole. serde quotes an offending value in full, so a hostile response
+/// could make a message as long as itself; a longer one keeps its start (what was wrong and
+/// the beginning of the value) and its end (what was expected) around the count of bytes cut.
+const MESSAGE_LIMIT: usize = 320;
+const MESSAGE_HEAD: usize = 160;
+const MESSAGE_TAIL: usize = 120;
+
+fn bounded(message: String) -> String {
+    if message.len() <= MESSAGE_LIMIT {
+        return message;
+    }
+    let mut head = MESSAGE_HEAD;
+    while !message.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = message.len() - MESSAGE_TAIL;
+    while !message.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!(
+        "{}… [{} bytes cut] …{}",
+        &message[..head],
+        tail - head,
+        &message[tail..]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+    use serde::de::{self, Deserializer, Unexpected};
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Doc {
+        name: String,
+        items: Vec<i64>,
+    }
+
+    #[test]
+    fn an_error_about_a_huge_string_is_short_and_names_the_path() {
+        let huge = "😀".repeat(100_000);
+        let json = format!(r#"{{"name":"n","items":[1,"{huge}"]}}"#);
+        let e = crate::de::from_slice::<Doc>(json.as_bytes()).unwrap_err();
+        assert_eq!(e.path(), "items[1]");
+        assert_eq!(e.kind(), ParseErrorKind::Data);
+        let message = e.message();
+        assert!(
+            message.len() <= MESSAGE_LIMIT + 40,
+            "{} bytes",
+            message.len()
+        );
+        assert!(
+            message.starts_with("invalid type: string \"😀😀😀"),
+            "{message}"
+        );
+        assert!(message.ends_with("😀\", expected i64"), "{message}");
+        assert!(message.contains("… [399"), "{message}");
+        // Just after the closing quote.
+        assert_eq!((e.line(), e.column()), (1, json.len() - 2));
+        let shown = e.to_string();
+        assert!(
+            shown.contains(" at `items[1]`: invalid type: string"),
+            "{shown}"
+        );
+        assert!(shown.len() < 500, "{} bytes", shown.len());
+    }
+
+    #[test]
+    fn the_message_quotes_the_string_as_sent_on_any_line() {
+        // Escaped quotes and backslashes in the string, which is on the third line.
+        let huge = "😀".repeat(1_000);
+        let json = format!("{{\n\"name\": \"n\", \"items\": [\n 1, \"a\\\"b\\\\{huge}\\\\\" ]\n}}");
+        let e = crate::de::from_slice::<Doc>(json.as_bytes()).unwrap_err();
+        assert_eq!(e.path(), "items[1]");
+        assert_eq!(e.line(), 3);
+        assert!(
+            e.message().starts_with(r#"invalid type: string "a\"b\\😀"#),
+            "{}",
+            e.message()
+        );
+        assert!(
+            e.message().ends_with(r#"😀\\", expected i64"#),
+            "{}",
+            e.message()
+        );
+    }
+
+    fn only_a<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        let s = String::deserialize(d)?;
+        if s.bytes().all(|b| b == b'a') {
+            Ok(s)
+        } else {
+            Err(de::Error::invalid_value(
+                Unexpected::Str(&s),
+                &"only the letter a",
+            ))
+        }
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Picky {
+        #[serde(deserialize_with = "only_a")]
+        word: String,
+        #[serde(deserialize_with = "only_a")]
+        other: String,
+    }
+
+    #[test]
+    fn a_string_whose_blanked_copy_parses_is_located_in_the_original() {
+        // Blanked, `word` would pass and the parse would fail later, at `other`, in the same way.
+        let e = crate::de::from_slice::<Picky>(br#"{"word":"bbbb","other":"cccc"}"#).unwrap_err();
+        assert_eq!(e.path(), "word");
+        assert_eq!(
+            e.message(),
+            r#"invalid value: string "bbbb", expected only the letter a"#
+        );
+        assert_eq!((e.line(), e.column()), (1, 14));
+    }
+
+    #[test]
+    fn long_messages_keep_their_start_and_end() {
+        let short = "x".repeat(MESSAGE_LIMIT);
+        assert_eq!(bounded(short.clone()), short);
+        // Multi-byte characters across both cut points.
+        let long = format!("start {} end", "é".repeat(1_000));
+        let cut = bounded(long.clone());
+        assert!(
+            cut.starts_with("start éé") && cut.ends_with("éé end"),
+            "{cut}"
+        );
+        let kept = cut.len() - "… [ bytes cut] …".len() - 4;
+        assert!((MESSAGE_HEAD + MESSAGE_TAIL - 2..=MESSAGE_HEAD + MESSAGE_TAIL).contains(&kept));
+        assert!(
+            cut.contains(&format!("[{} bytes cut]", long.len() - kept)),
+            "{cut}"
+        );
+    }
+}

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{NameOrCode, Position};
 use crate::de;
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::items::{Items, Record, check_opt_seconds, check_seconds};
+use crate::number::Number;
 use crate::scope::Scope;
 
 open_enum! {
@@ -33,8 +35,9 @@ HeartList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct HeartListBody {
-    /// The recordings.
-    pub series: Vec<HeartRecord>,
+    /// The recordings. A recording that cannot be read is left out and listed in
+    /// [`rejected`](crate::Items::rejected) (API notes §15).
+    pub series: Items<HeartRecord>,
     /// Whether another page follows (a boolean here; absent means no).
     #[serde(default, deserialize_with = "de::more::deserialize")]
     pub more: bool,
@@ -62,9 +65,10 @@ pub struct HeartRecord {
     /// The stethoscope part (newer spec; BPM Core).
     #[serde(default)]
     pub stetho: Option<HeartStetho>,
-    /// Average heart rate in bpm.
+    /// Average heart rate in bpm; a [`Number`], kept as received when a fraction arrives
+    /// (API notes §15).
     #[serde(default)]
-    pub heart_rate: Option<i64>,
+    pub heart_rate: Option<Number>,
     /// When it was recorded (unix seconds).
     pub timestamp: i64,
     /// When it was last modified (unix seconds); absent in some payloads (metadata).
@@ -73,6 +77,17 @@ pub struct HeartRecord {
     /// The IANA zone of the recording, when given (not in the documented shape).
     #[serde(default)]
     pub timezone: Option<String>,
+}
+
+/// A recording is read on its own (see [`Items`]): its `timestamp` and `modified` must be
+/// instants the decoder can represent.
+impl Record for HeartRecord {
+    const LIST: &'static str = "body.series";
+
+    fn check(&self) -> Result<(), String> {
+        check_seconds(self.timestamp, "timestamp")?;
+        check_opt_seconds(self.modified, "modified")
+    }
 }
 
 /// `ecg` of a heart recording.
@@ -85,14 +100,15 @@ pub struct Ecg {
     pub afib: Afib,
 }
 
-/// `bloodpressure` of a heart recording (BPM Core only), in mmHg.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `bloodpressure` of a heart recording (BPM Core only), in mmHg. Documented as integers;
+/// [`Number`]s, kept as received when a fraction arrives (API notes §15).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BloodPressure {
     /// Diastolic pressure, mmHg.
-    pub diastole: i64,
+    pub diastole: Number,
     /// Systolic pressure, mmHg.
-    pub systole: i64,
+    pub systole: Number,
 }
 
 /// `stetho` of a heart recording (newer spec).
@@ -177,9 +193,10 @@ pub struct HeartGetBody {
     /// The device model (newer spec, an integer code).
     #[serde(default)]
     pub model: Option<NameOrCode>,
-    /// Average heart rate in bpm (newer spec).
+    /// Average heart rate in bpm (newer spec); a [`Number`], kept as received when a
+    /// fraction arrives (API notes §15).
     #[serde(default)]
-    pub heart_rate: Option<i64>,
+    pub heart_rate: Option<Number>,
 }
 
 #[cfg(test)]
@@ -241,11 +258,18 @@ mod tests {
     }
 
     #[test]
-    fn missing_timestamp_names_its_path() {
-        let json = br#"{"status":0,"body":{"series":[{"model":93,"modified":2}]}}"#;
-        let e = parse_reply::<HeartListBody>(json).unwrap_err();
-        assert_eq!(e.path(), "body.series[0]");
-        assert!(e.message().contains("timestamp"), "{e}");
+    fn a_record_missing_its_timestamp_is_rejected() {
+        let json = br#"{"status":0,"body":{"series":[{"model":93,"modified":2},{"timestamp":5,"heart_rate":72.5}]}}"#;
+        let Reply::Ok(body) = parse_reply::<HeartListBody>(json).unwrap() else {
+            panic!()
+        };
+        assert_eq!(body.series.len(), 1);
+        assert_eq!(body.series[0].heart_rate, Some(Number::Float(72.5)));
+        let r = &body.series.rejected()[0];
+        assert_eq!(
+            (r.path.as_str(), r.error.as_str()),
+            ("body.series[0]", "missing field `timestamp`")
+        );
     }
 }
 

@@ -9,7 +9,10 @@
 //!
 //! Invariants:
 //! - Parsing never panics; a body that does not match gives a [`ParseError`] naming the JSON
-//!   path (`body.measuregrps[3].measures[0].value`).
+//!   path (`body.measuregrps[3].measures[0].value`) — except a bad record of a list, which
+//!   is rejected on its own while the others are kept ([`items`]: [`Items`], [`Rejected`]).
+//! - Physiological values the API documents as integers but has sent with a fraction are a
+//!   [`Number`], kept as received (API notes §15).
 //! - Integer codes are open enums ([`codes`]): an unknown code is kept as `Unknown(raw)` and
 //!   serializes back to the same integer. Nothing is logged per unknown value.
 //! - Secrets (tokens) are `secrecy` types whose `Debug` is redacted.
@@ -34,6 +37,8 @@ pub mod de;
 pub mod endpoint;
 pub mod envelope;
 mod error;
+pub mod items;
+mod number;
 pub mod scope;
 pub mod url;
 
@@ -57,3 +62,5 @@ pub use endpoint::{
 };
 pub use envelope::{ApiStatus, EmptyBody, Reply, parse_reply};
 pub use error::{ParseError, ParseErrorKind};
+pub use items::{Items, Positions, Record, Rejected, TimedItems};
+pub use number::Number;

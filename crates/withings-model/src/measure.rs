@@ -16,7 +16,13 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{Attrib, Category, NameOrCode, Position};
 use crate::endpoint::{Endpoint, Form, RequestError, Service, TimeWindow};
 use crate::envelope::EmptyBody;
+use crate::items::{Items, Record, check_opt_seconds, check_seconds};
 use crate::scope::Scope;
+
+/// The largest power-of-ten `unit` (in magnitude) a measure may have: the decoder's exact
+/// decimals hold `value × 10^unit` for `unit` in `-64..=64`. A group holding a measure beyond
+/// it is rejected.
+pub const MAX_UNIT: i64 = 64;
 
 open_enum! {
     /// What a measure is (`meastype` parameter, `measures[].type`; API notes §7.1).
@@ -265,7 +271,10 @@ pub struct GetMeasBody {
     /// IANA time zone of the user (`Europe/Paris`).
     pub timezone: String,
     /// The measure groups, in the order received (not guaranteed sorted; API notes §12.1).
-    pub measuregrps: Vec<MeasureGroup>,
+    /// A group is the unit of rejection: a group that cannot be read — a measure among its
+    /// measures included — is left out and listed in
+    /// [`rejected`](crate::Items::rejected) (API notes §15).
+    pub measuregrps: Items<MeasureGroup>,
     /// Whether another page follows: `0`/`1` here, sometimes `false`, often absent (= no).
     #[serde(default, deserialize_with = "crate::de::more::deserialize")]
     pub more: bool,
@@ -317,6 +326,27 @@ pub struct MeasureGroup {
     /// Probability that the group belongs to the user (partner feature; one guide example).
     #[serde(default)]
     pub probability: Option<i64>,
+}
+
+/// A group is read on its own (see [`Items`]); its `date`, `created` and `modified` must be
+/// instants the decoder can represent, and every measure's `unit` within ±[`MAX_UNIT`].
+impl Record for MeasureGroup {
+    const LIST: &'static str = "body.measuregrps";
+
+    fn check(&self) -> Result<(), String> {
+        check_seconds(self.date, "date")?;
+        check_opt_seconds(self.created, "created")?;
+        check_opt_seconds(self.modified, "modified")?;
+        for (j, m) in self.measures.iter().enumerate() {
+            if m.unit.unsigned_abs() > MAX_UNIT.unsigned_abs() {
+                return Err(format!(
+                    "at `measures[{j}].unit`: unit {} is outside -{MAX_UNIT}..={MAX_UNIT}",
+                    m.unit
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One measure: `value × 10^unit` of a [`MeasureType`].
@@ -617,14 +647,34 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_value_names_its_path() {
-        let json = r#"{"status":0,"body":{"updatetime":1,"timezone":"UTC","measuregrps":[{"grpid":1,"attrib":0,"date":1,"created":1,"category":1,"measures":[{"type":1,"unit":-3}]}]}}"#;
-        let e = parse_reply::<GetMeasBody>(json.as_bytes()).unwrap_err();
-        assert_eq!(e.path(), "body.measuregrps[0].measures[0]");
-        assert!(
-            e.message().contains("missing field `value`"),
-            "{}",
-            e.message()
+    fn a_bad_measure_rejects_its_group_with_the_path_inside_it() {
+        let b = body(&format!(
+            r#"{{"status":0,"body":{{"updatetime":1,"timezone":"UTC","measuregrps":[{GROUP},{{"grpid":2,"attrib":0,"date":1,"created":1,"category":1,"measures":[{{"type":1,"unit":-3}}]}}]}}}}"#
+        ));
+        assert_eq!(b.measuregrps.len(), 1);
+        let r = &b.measuregrps.rejected()[0];
+        assert_eq!(r.path, "body.measuregrps[1]");
+        assert_eq!(r.error, "at `measures[0]`: missing field `value`");
+        assert!(r.raw().starts_with(r#"{"grpid":2,"#));
+        // A unit the decoder cannot hold, or a date it cannot represent, rejects the group.
+        let b = body(
+            r#"{"status":0,"body":{"updatetime":1,"timezone":"UTC","measuregrps":[{"grpid":1,"date":1,"category":1,"measures":[{"value":1,"type":1,"unit":0},{"value":1,"type":1,"unit":-65}]},{"grpid":2,"date":99999999999999,"category":1,"measures":[]},{"grpid":3,"date":1,"category":1,"measures":[{"value":1,"type":1,"unit":64}]}]}}"#,
         );
+        assert_eq!(b.measuregrps.len(), 1);
+        assert_eq!(b.measuregrps[0].grpid, 3);
+        let errors: Vec<_> = b.measuregrps.rejected().iter().map(|r| &r.error).collect();
+        assert_eq!(
+            errors,
+            [
+                "at `measures[1].unit`: unit -65 is outside -64..=64",
+                "at `date`: timestamp 99999999999999 is out of range"
+            ]
+        );
+        // An error outside the groups is the whole response's.
+        let e = parse_reply::<GetMeasBody>(
+            br#"{"status":0,"body":{"updatetime":1,"timezone":"UTC","measuregrps":[{"grpid":2}],"more":7}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.path(), "body.more");
     }
 }

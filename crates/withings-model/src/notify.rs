@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::EmptyBody;
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::items::{Items, Record, check_opt_seconds};
 use crate::scope::Scope;
 use crate::url::CallbackUrl;
 
@@ -231,8 +232,9 @@ impl Endpoint for NotifyList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct NotifyListBody {
-    /// The subscriptions.
-    pub profiles: Vec<Profile>,
+    /// The subscriptions. A subscription that cannot be read is left out and listed in
+    /// [`rejected`](crate::Items::rejected) (API notes §15).
+    pub profiles: Items<Profile>,
 }
 
 /// One subscription in `notify list`.
@@ -252,6 +254,16 @@ pub struct Profile {
     /// 00:00 UTC that day).
     #[serde(default, deserialize_with = "crate::de::opt_unix_or_date::deserialize")]
     pub expires: Option<i64>,
+}
+
+/// A subscription is read on its own (see [`Items`]): its `expires` must be an instant the
+/// decoder can represent.
+impl Record for Profile {
+    const LIST: &'static str = "body.profiles";
+
+    fn check(&self) -> Result<(), String> {
+        check_opt_seconds(self.expires, "expires")
+    }
 }
 
 /// `action=update`: changes one thing of the subscription (`callbackurl`, `appli`).

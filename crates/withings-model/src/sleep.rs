@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 use crate::codes::NameOrCode;
 use crate::de;
 use crate::endpoint::Body;
+use crate::items::{Items, Record, check_date, check_opt_seconds, check_seconds, check_span};
+use crate::number::Number;
 
 open_enum! {
     /// The state of one `get` segment (`series[].state`, API notes §7.4).
@@ -253,7 +255,8 @@ GetSleep {
 }
 
 /// Segments of adjacent calls are concatenated; a segment on a seam, returned by both calls
-/// (same start, end and state), is kept once. The body's `model` is the first one given.
+/// (same start, end and state), is kept once, and a rejected one (same text) too. The body's
+/// `model` is the first one given.
 impl Body for GetSleepBody {
     fn append(&mut self, next: Self) {
         if self.model.is_none() {
@@ -264,11 +267,13 @@ impl Body for GetSleepBody {
             .iter()
             .map(|s| (s.startdate, s.enddate, s.state.code()))
             .collect();
-        self.series.extend(
-            next.series
-                .into_iter()
-                .filter(|s| !seen.contains(&(s.startdate, s.enddate, s.state.code()))),
-        );
+        self.series.append_where(next.series, |s| {
+            !seen.contains(&(s.startdate, s.enddate, s.state.code()))
+        });
+    }
+
+    fn number_rejected(&mut self, response: usize) {
+        self.series.number_rejected(response);
     }
 }
 
@@ -303,8 +308,10 @@ GetSleepSummary {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSleepBody {
-    /// The state segments, **in no particular order** (API notes §5.5).
-    pub series: Vec<SleepSegment>,
+    /// The state segments, **in no particular order** (API notes §5.5). A segment that
+    /// cannot be read is left out and listed in [`rejected`](crate::Items::rejected) (API
+    /// notes §15).
+    pub series: Items<SleepSegment>,
     /// The kind of device, as an integer here (16 tracker, 32 sleep monitor).
     #[serde(default)]
     pub model: Option<SleepModel>,
@@ -315,6 +322,9 @@ pub struct GetSleepBody {
 /// Each series is a map from unix seconds (sent as string keys) to a value, present only when
 /// requested in `data_fields`; an absent series, `null` or PHP's `[]` is an empty map. The Go
 /// client models them as `{"timestamp": int}` objects, which is wrong (API notes §12.1).
+/// The series documented as integers (`hr`, `rr`, `snoring`, `hrv_quality`, `mvt_score`)
+/// hold [`Number`]s, kept as received when a fraction arrives (a `14.5` in `rr`, API notes
+/// §15).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SleepSegment {
@@ -340,21 +350,21 @@ pub struct SleepSegment {
         deserialize_with = "de::timestamp_map::deserialize",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
-    pub hr: BTreeMap<i64, i64>,
+    pub hr: BTreeMap<i64, Number>,
     /// Respiration rate (breaths per minute) per timestamp.
     #[serde(
         default,
         deserialize_with = "de::timestamp_map::deserialize",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
-    pub rr: BTreeMap<i64, i64>,
+    pub rr: BTreeMap<i64, Number>,
     /// Snoring per timestamp.
     #[serde(
         default,
         deserialize_with = "de::timestamp_map::deserialize",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
-    pub snoring: BTreeMap<i64, i64>,
+    pub snoring: BTreeMap<i64, Number>,
     /// SDNN over one minute (ms) per timestamp; may be fractional.
     #[serde(
         default,
@@ -375,14 +385,14 @@ pub struct SleepSegment {
         deserialize_with = "de::timestamp_map::deserialize",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
-    pub hrv_quality: BTreeMap<i64, i64>,
+    pub hrv_quality: BTreeMap<i64, Number>,
     /// Movement score (0–255) per timestamp.
     #[serde(
         default,
         deserialize_with = "de::timestamp_map::deserialize",
         skip_serializing_if = "BTreeMap::is_empty"
     )]
-    pub mvt_score: BTreeMap<i64, i64>,
+    pub mvt_score: BTreeMap<i64, Number>,
     /// Chest movement rate (events per minute) per timestamp. The reference does not pin an
     /// integer type for this and the following series, so they are read as numbers.
     #[serde(
@@ -407,12 +417,26 @@ pub struct SleepSegment {
     pub breathing_sounds: BTreeMap<i64, f64>,
 }
 
+/// A segment is read on its own (see [`Items`]): its `startdate` and `enddate` must be
+/// instants the decoder can represent, the end not before the start, and every series key
+/// unix seconds in range.
+impl Record for SleepSegment {
+    const LIST: &'static str = "body.series";
+
+    fn check(&self) -> Result<(), String> {
+        check_seconds(self.startdate, "startdate")?;
+        check_seconds(self.enddate, "enddate")?;
+        check_span(self.startdate, self.enddate)
+    }
+}
+
 /// The body of `sleep getsummary` (API notes §5.6).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetSleepSummaryBody {
-    /// One summary per night.
-    pub series: Vec<SleepSummary>,
+    /// One summary per night. A night that cannot be read is left out and listed in
+    /// [`rejected`](crate::Items::rejected) (API notes §15).
+    pub series: Items<SleepSummary>,
     /// Whether another page follows (a boolean here; absent means no).
     #[serde(default, deserialize_with = "de::more::deserialize")]
     pub more: bool,
@@ -459,12 +483,31 @@ pub struct SleepSummary {
     pub data: SleepSummaryData,
 }
 
+/// A night is read on its own (see [`Items`]): its `startdate`, `enddate`, `created` and
+/// `modified` must be instants the decoder can represent, the end not before the start, and
+/// its `date` a real `YYYY-MM-DD` date.
+impl Record for SleepSummary {
+    const LIST: &'static str = "body.series";
+
+    fn check(&self) -> Result<(), String> {
+        check_seconds(self.startdate, "startdate")?;
+        check_seconds(self.enddate, "enddate")?;
+        check_span(self.startdate, self.enddate)?;
+        check_date(&self.date, "date")?;
+        check_opt_seconds(self.created, "created")?;
+        check_seconds(self.modified, "modified")
+    }
+}
+
 /// The `data` of a sleep summary: every field of API notes §5.6, each absent unless requested
 /// (or in the default set), and `null` where the source has no value (nights from an external
 /// source have `asleepduration` and `null` light/deep/REM durations).
 ///
 /// Durations are seconds. Integers accept integral floats and numeric strings; the fields the
-/// reference types as "num" (or does not type) are `f64`.
+/// reference types as "num" (or does not type) are `f64`. The heart and respiration rates
+/// (`hr_*`, `rr_*`) and `breathing_disturbances_intensity` are [`Number`]s: documented as
+/// integers, kept as received when a fraction arrives (API notes §15). Durations, counts,
+/// `sleep_score` and `breathing_quality_assessment` stay integers.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 #[allow(clippy::struct_field_names)]
@@ -561,12 +604,8 @@ pub struct SleepSummaryData {
     )]
     pub nb_rem_episodes: Option<i64>,
     /// Breathing disturbances intensity.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_lenient_i64::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub breathing_disturbances_intensity: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breathing_disturbances_intensity: Option<Number>,
     /// Apnea-hypopnea index (events per hour; EU/AU devices with the apnea feature).
     #[serde(
         default,
@@ -610,47 +649,23 @@ pub struct SleepSummaryData {
     )]
     pub out_of_bed_count: Option<i64>,
     /// Average heart rate (bpm); 0 when the device has no HR sensor.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_lenient_i64::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub hr_average: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_average: Option<Number>,
     /// Minimum heart rate (bpm); 0 when the device has no HR sensor.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_lenient_i64::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub hr_min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_min: Option<Number>,
     /// Maximum heart rate (bpm); 0 when the device has no HR sensor.
-    #[serde(
-        default,
-        deserialize_with = "de::opt_lenient_i64::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub hr_max: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_max: Option<Number>,
     /// Average respiration rate (breaths per minute).
-    #[serde(
-        default,
-        deserialize_with = "de::opt_lenient_i64::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub rr_average: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rr_average: Option<Number>,
     /// Minimum respiration rate (breaths per minute).
-    #[serde(
-        default,
-        deserialize_with = "de::opt_lenient_i64::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub rr_min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rr_min: Option<Number>,
     /// Maximum respiration rate (breaths per minute).
-    #[serde(
-        default,
-        deserialize_with = "de::opt_lenient_i64::deserialize",
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub rr_max: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rr_max: Option<Number>,
     /// Time snoring (s).
     #[serde(
         default,
@@ -896,7 +911,10 @@ mod tests {
         assert_eq!(seg.model, Some(NameOrCode::Name("Aura Sensor V2".into())));
         assert_eq!(
             seg.hr.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
-            [(1_717_369_200, 61), (1_717_369_260, 59)]
+            [
+                (1_717_369_200, Number::Int(61)),
+                (1_717_369_260, Number::Int(59))
+            ]
         );
         assert!(seg.rr.is_empty());
         assert!(seg.snoring.is_empty());
@@ -920,11 +938,64 @@ mod tests {
     }
 
     #[test]
-    fn missing_state_names_its_path() {
-        let json = br#"{"status":0,"body":{"series":[{"startdate":1,"enddate":2,"state":0},{"startdate":2,"enddate":3}]}}"#;
-        let e = parse_reply::<GetSleepBody>(json).unwrap_err();
-        assert_eq!(e.path(), "body.series[1]");
-        assert!(e.message().contains("state"), "{e}");
+    fn a_segment_missing_its_state_or_ending_early_is_rejected() {
+        let json = br#"{"status":0,"body":{"series":[{"startdate":1,"enddate":2,"state":0},{"startdate":2,"enddate":3},{"startdate":5,"enddate":4,"state":1},{"startdate":5,"enddate":6,"state":1,"hr":{"99999999999999":60}},{"startdate":6,"enddate":7,"state":2,"rr":{"6":14.5}}]}}"#;
+        let Reply::Ok(body) = parse_reply::<GetSleepBody>(json).unwrap() else {
+            panic!()
+        };
+        assert_eq!(body.series.len(), 2);
+        assert_eq!(body.series[1].rr.get(&6), Some(&Number::Float(14.5)));
+        assert_eq!(body.series.index_of(1), 4);
+        let got: Vec<_> = body
+            .series
+            .rejected()
+            .iter()
+            .map(|r| (r.path.as_str(), r.error.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("body.series[1]", "missing field `state`"),
+                (
+                    "body.series[2]",
+                    "at `enddate`: ends at 4 before it starts at 5"
+                ),
+                (
+                    "body.series[3]",
+                    "at `hr.99999999999999`: timestamp 99999999999999 is out of range"
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn append_keeps_the_rejected_segments_of_both_calls_once() {
+        let body = |json: &str| match parse_reply::<GetSleepBody>(json.as_bytes()).unwrap() {
+            Reply::Ok(b) => b,
+            Reply::Status(s) => panic!("{s}"),
+        };
+        let mut first = body(
+            r#"{"status":0,"body":{"series":[{"startdate":1,"enddate":2,"state":0},{"startdate":5,"enddate":9}]}}"#,
+        );
+        let mut second = body(
+            r#"{"status":0,"body":{"series":[{"startdate":5,"enddate":9},{"startdate":1,"enddate":2,"state":0},{"startdate":9,"enddate":8,"state":1}],"model":16}}"#,
+        );
+        first.number_rejected(1);
+        second.number_rejected(2);
+        first.append(second);
+        assert_eq!(first.series.len(), 1, "the seam segment is kept once");
+        assert_eq!(first.model, Some(SleepModel::Tracker));
+        let got: Vec<_> = first
+            .series
+            .rejected()
+            .iter()
+            .map(|r| (r.path.as_str(), r.response))
+            .collect();
+        assert_eq!(
+            got,
+            [("body.series[1]", Some(1)), ("body.series[2]", Some(2))],
+            "the rejected seam segment is kept once, as the first call returned it"
+        );
     }
 
     #[test]
@@ -950,10 +1021,20 @@ mod tests {
     }
 
     #[test]
-    fn summary_efficiency_as_a_string_is_an_error_with_a_path() {
+    fn summary_efficiency_as_a_string_rejects_the_night_with_a_path() {
         let json = br#"{"status":0,"body":{"series":[{"id":1,"timezone":"UTC","startdate":1,"enddate":2,
             "date":"2024-06-03","created":3,"modified":3,"data":{"sleep_efficiency":"0.86"}}],"more":false}}"#;
-        let e = parse_reply::<GetSleepSummaryBody>(json).unwrap_err();
-        assert_eq!(e.path(), "body.series[0].data.sleep_efficiency");
+        let Reply::Ok(body) = parse_reply::<GetSleepSummaryBody>(json).unwrap() else {
+            panic!()
+        };
+        assert!(body.series.is_empty());
+        let r = &body.series.rejected()[0];
+        assert_eq!(r.path, "body.series[0]");
+        assert!(
+            r.error
+                .starts_with("at `data.sleep_efficiency`: invalid type"),
+            "{}",
+            r.error
+        );
     }
 }

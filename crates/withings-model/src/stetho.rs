@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::codes::{NameOrCode, Position};
 use crate::de;
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::items::{Items, Record, check_seconds};
 use crate::scope::Scope;
 
 span_list_request! {
@@ -23,8 +24,9 @@ StethoList {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct StethoListBody {
-    /// The recordings.
-    pub series: Vec<StethoRecord>,
+    /// The recordings. A recording that cannot be read is left out and listed in
+    /// [`rejected`](crate::Items::rejected) (API notes §15).
+    pub series: Items<StethoRecord>,
     /// Whether another page follows; absent means no.
     #[serde(default, deserialize_with = "de::more::deserialize")]
     pub more: bool,
@@ -50,6 +52,16 @@ pub struct StethoRecord {
     /// The IANA zone of the recording.
     #[serde(default)]
     pub timezone: Option<String>,
+}
+
+/// A recording is read on its own (see [`Items`]): its `timestamp` must be an instant the
+/// decoder can represent.
+impl Record for StethoRecord {
+    const LIST: &'static str = "body.series";
+
+    fn check(&self) -> Result<(), String> {
+        check_seconds(self.timestamp, "timestamp")
+    }
 }
 
 /// `action=get`: the samples of one stethoscope recording.

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::de;
 use crate::endpoint::{Endpoint, Form, Service};
+use crate::items::{Items, Record, check_opt_seconds};
 use crate::scope::Scope;
 
 /// `action=getdevice`: the devices linked to the user's account. Takes no parameters.
@@ -34,8 +35,9 @@ impl Endpoint for GetDevice {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetDeviceBody {
-    /// The devices.
-    pub devices: Vec<Device>,
+    /// The devices. A device that cannot be read is left out and listed in
+    /// [`rejected`](crate::Items::rejected) (API notes §15).
+    pub devices: Items<Device>,
 }
 
 /// One device of `user getdevice`.
@@ -84,6 +86,17 @@ pub struct Device {
     /// SIM status of cellular devices (advanced partners only).
     #[serde(default)]
     pub sim_status: Option<String>,
+}
+
+/// A device is read on its own (see [`Items`]): its session dates must be instants the
+/// decoder can represent.
+impl Record for Device {
+    const LIST: &'static str = "body.devices";
+
+    fn check(&self) -> Result<(), String> {
+        check_opt_seconds(self.first_session_date, "first_session_date")?;
+        check_opt_seconds(self.last_session_date, "last_session_date")
+    }
 }
 
 /// `action=getgoals`: the user's goals. Takes no parameters.

@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{Attrib, NameOrCode};
 use crate::de;
+use crate::items::{Items, Record, check_date, check_seconds};
+use crate::number::Number;
 
 open_enum! {
     /// Workout category (`category`, API notes §7.6). Codes the table does not list (new
@@ -357,8 +359,9 @@ GetWorkouts {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct GetWorkoutsBody {
-    /// The workouts of this page.
-    pub series: Vec<Workout>,
+    /// The workouts of this page. A workout that cannot be read is left out and listed in
+    /// [`rejected`](crate::Items::rejected) (API notes §15).
+    pub series: Items<Workout>,
     /// Whether another page follows (stop on this, not on `offset`: API notes §6).
     #[serde(default, deserialize_with = "de::more::deserialize")]
     pub more: bool,
@@ -403,10 +406,25 @@ pub struct Workout {
     pub data: WorkoutData,
 }
 
+/// A workout is read on its own (see [`Items`]): its `startdate`, `enddate` and `modified`
+/// must be instants the decoder can represent, and its `date` a real `YYYY-MM-DD` date.
+impl Record for Workout {
+    const LIST: &'static str = "body.series";
+
+    fn check(&self) -> Result<(), String> {
+        check_seconds(self.startdate, "startdate")?;
+        check_seconds(self.enddate, "enddate")?;
+        check_date(&self.date, "date")?;
+        check_seconds(self.modified, "modified")
+    }
+}
+
 /// A workout's measurements (API notes §5.4). Any field may be absent or `null`
 /// (`algo_pause_duration` and `spo2_average` usually are), many are 0 when unknown, and
 /// which exist depends on the category. Distances and calories arrive as floats in live
-/// payloads although the spec says integer.
+/// payloads although the spec says integer. The heart rates (`hr_average`, `hr_min`,
+/// `hr_max`) are [`Number`]s, kept as received when a fraction arrives (API notes §15);
+/// counts, seconds and the intensity scores stay integers.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WorkoutData {
@@ -426,14 +444,14 @@ pub struct WorkoutData {
     #[serde(default, deserialize_with = "de::opt_f64::deserialize")]
     pub manual_calories: Option<f64>,
     /// Average heart rate, bpm; 0 without a heart-rate sensor (API notes §12.15).
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub hr_average: Option<i64>,
+    #[serde(default)]
+    pub hr_average: Option<Number>,
     /// Minimum heart rate, bpm; 0 without a sensor.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub hr_min: Option<i64>,
+    #[serde(default)]
+    pub hr_min: Option<Number>,
     /// Maximum heart rate, bpm; 0 without a sensor.
-    #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
-    pub hr_max: Option<i64>,
+    #[serde(default)]
+    pub hr_max: Option<Number>,
     /// Seconds in the light heart-rate zone.
     #[serde(default, deserialize_with = "de::opt_lenient_i64::deserialize")]
     pub hr_zone_0: Option<i64>,
@@ -594,7 +612,7 @@ mod tests {
         assert_eq!(w.data.calories, Some(318.5));
         assert_eq!(w.data.distance, Some(7012.5));
         assert_eq!(w.data.algo_pause_duration, None);
-        assert_eq!(w.data.hr_average, Some(151));
+        assert_eq!(w.data.hr_average, Some(Number::Int(151)));
         assert_eq!(
             w.data.core_body_temperature_status.as_deref(),
             Some("usual")
@@ -611,12 +629,18 @@ mod tests {
     }
 
     #[test]
-    fn missing_startdate_names_the_workout() {
+    fn a_workout_missing_its_start_is_rejected() {
         let json =
             br#"{"status":0,"body":{"series":[{"id":1,"category":1,"timezone":"UTC","enddate":2,
             "date":"1970-01-01","modified":3}],"more":false}}"#;
-        let e = parse_reply::<GetWorkoutsBody>(json).unwrap_err();
-        assert_eq!(e.path(), "body.series[0]");
-        assert!(e.message().contains("startdate"), "{e}");
+        let Reply::Ok(body) = parse_reply::<GetWorkoutsBody>(json).unwrap() else {
+            panic!()
+        };
+        assert!(body.series.is_empty());
+        let r = &body.series.rejected()[0];
+        assert_eq!(
+            (r.path.as_str(), r.error.as_str()),
+            ("body.series[0]", "missing field `startdate`")
+        );
     }
 }

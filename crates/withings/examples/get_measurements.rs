@@ -217,7 +217,9 @@ async fn sleep(
         .between(start, end) // 48 h: two calls of 24 h, merged
         .data_fields([SleepField::Hr, SleepField::Rr, SleepField::Snoring]);
     let night = client.send(&request).await?;
-    let first = |s: &[withings::decode::sleep::SeriesPoint<i64>]| opt(s.first().map(|p| p.value));
+    let first = |s: &[withings::decode::sleep::SeriesPoint<withings::decode::Number>]| {
+        opt(s.first().map(|p| p.value))
+    };
     for seg in &night.segments {
         println!(
             "{} to {}: {}, Hr:{}, Rr:{}, Snoring:{}",

@@ -105,6 +105,12 @@ impl Client {
     /// returns the page it asks for: use [`collect_all`](Self::collect_all),
     /// [`pages`](Self::pages) or [`stream`](Self::stream) for every page.
     ///
+    /// A record of a list that cannot be read does not fail the call: it is left out and
+    /// listed in the output's `rejected` entries with its path, error and JSON text
+    /// ([`Records::rejected`](withings_decode::Records::rejected), API notes §15); after a
+    /// split request sent as several calls, each entry says which call it came from
+    /// ([`Rejected::response`](withings_model::Rejected::response)).
+    ///
     /// ```no_run
     /// # async fn _run(client: &withings::Client) -> withings::Result<()> {
     /// use withings::jiff::{Timestamp, ToSpan};
@@ -157,7 +163,9 @@ impl Client {
     }
 
     /// Sends a request and returns the wire body, undecoded (for a split request, the bodies
-    /// of every call, merged). Decode it later with [`Decode`] if needed.
+    /// of every call, merged). Decode it later with [`Decode`] if needed. Records that could
+    /// not be read are left out of its lists and listed in their
+    /// [`rejected`](withings_model::Items::rejected) entries.
     ///
     /// # Errors
     /// As [`send`](Self::send), and a body that does not match the wire model (with its JSON
@@ -176,7 +184,11 @@ impl Client {
         let mut merged: Option<E::Body> = None;
         for (i, call) in calls.iter().enumerate() {
             on_call(i + 1, total);
-            let body = self.http.send(call).await?;
+            let mut body = self.http.send(call).await?;
+            if total > 1 {
+                // Merged, a rejected record's path needs its call to mean something.
+                body.number_rejected(i + 1);
+            }
             match &mut merged {
                 Some(all) => all.append(body),
                 None => merged = Some(body),

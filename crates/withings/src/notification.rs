@@ -43,7 +43,6 @@ use std::fmt;
 use jiff::civil::{Date, Time};
 use jiff::tz::Offset;
 use jiff::{SignedDuration, Timestamp};
-use withings_decode::Decode;
 use withings_decode::activity::{DailyActivity, IntradaySample};
 use withings_decode::heart::HeartRecord;
 use withings_decode::measure::Measurements;
@@ -51,6 +50,7 @@ use withings_decode::notify::decode_notification;
 pub use withings_decode::notify::{EventDate, NotificationEvent, UserAction, Window};
 use withings_decode::sleep::{SleepSegments, SleepSummary};
 use withings_decode::workout::Workout;
+use withings_decode::{Decode, Records};
 use withings_model::activity::{GetActivity, GetIntradayActivity};
 use withings_model::heart::HeartList;
 use withings_model::measure::{GetMeas, MeasureType};
@@ -242,17 +242,17 @@ pub struct Fetched {
     /// From `getmeas` (every page).
     pub measures: Option<Measurements>,
     /// From `getactivity` (every page).
-    pub activity: Option<Vec<DailyActivity>>,
+    pub activity: Option<Records<DailyActivity>>,
     /// From `getintradayactivity` (every 24 h call, merged).
-    pub intraday: Option<Vec<IntradaySample>>,
+    pub intraday: Option<Records<IntradaySample>>,
     /// From `getworkouts` (every page).
-    pub workouts: Option<Vec<Workout>>,
+    pub workouts: Option<Records<Workout>>,
     /// From `sleep getsummary` (every page).
-    pub sleep_summaries: Option<Vec<SleepSummary>>,
+    pub sleep_summaries: Option<Records<SleepSummary>>,
     /// From `sleep get` (every 24 h call, merged).
     pub sleep: Option<SleepSegments>,
     /// From `heart list` (every page).
-    pub heart: Option<Vec<HeartRecord>>,
+    pub heart: Option<Records<HeartRecord>>,
 }
 
 impl Client {

@@ -32,6 +32,15 @@
 //! the pages it merged before the stop in [`fetched`](Interrupted::fetched): nothing received
 //! is thrown away.
 //!
+//! # Rejected records
+//! A record of a page that cannot be read (a measure group, a day, a workout…) does not stop
+//! the pages: it is left out of the page and listed in its `rejected` entries with its path,
+//! error and JSON text (API notes §15). [`Client::collect_all`] keeps every page's entries,
+//! each numbered with its page ([`Rejected::response`], counted as [`Interrupted::page`]
+//! counts), since a path such as `body.series[3]` is relative to its page. A [`PageStream`]
+//! yields each page with its own entries (unnumbered: the page is known); an [`ItemStream`]
+//! yields only records.
+//!
 //! # Resuming
 //! A 601 (rate limited, once the [`RetryPolicy`](crate::RetryPolicy)'s budget is spent), a
 //! network failure or a 5xx on page N does not lose pages 1..N−1, nor make the caller start
@@ -98,8 +107,8 @@ use std::pin::Pin;
 
 use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use withings_decode::Decode;
 use withings_decode::measure::Measurements;
+use withings_decode::{Decode, Records, Rejected};
 use withings_model::{Endpoint, Paged, PagedBody, RequestError};
 
 use crate::client::Output;
@@ -213,11 +222,21 @@ pub trait Page: Sized {
     /// One item of the page.
     type Item;
 
-    /// The items of this page, in the order received.
+    /// The items of this page, in the order received. The records the page rejected
+    /// ([`Rejected`]) are not items: an [`ItemStream`] leaves them out; read pages
+    /// ([`Client::pages`]) or [`Client::collect_all`] to see them.
     fn into_items(self) -> Vec<Self::Item>;
 
-    /// Appends the items of the next page (and keeps what describes the whole answer).
+    /// Appends the items of the next page (and keeps what describes the whole answer), and
+    /// its rejected records.
     fn merge(&mut self, next: Self);
+
+    /// Numbers the records this page rejected with the page's number, from 1 (see
+    /// [`Rejected::response`]): their paths are relative to that page. Pages without
+    /// rejected records have nothing to do, which is what the default does.
+    fn number_rejected(&mut self, page: usize) {
+        let _ = page;
+    }
 }
 
 impl<T> Page for Vec<T> {
@@ -232,8 +251,27 @@ impl<T> Page for Vec<T> {
     }
 }
 
-/// Items are measure groups; merged pages keep the first page's time zone and the latest
-/// `updated`.
+/// The records of a list action (days, workouts, nights, recordings), and those rejected.
+impl<T> Page for Records<T> {
+    type Item = T;
+
+    fn into_items(self) -> Vec<T> {
+        self.records
+    }
+
+    fn merge(&mut self, next: Self) {
+        self.records.extend(next.records);
+        self.rejected.extend(next.rejected);
+    }
+
+    fn number_rejected(&mut self, page: usize) {
+        number(&mut self.rejected, page);
+    }
+}
+
+/// Items are measure groups; pages merge with [`Measurements::append`]: the first page's
+/// time zone, the latest `updated`, every page's rejected groups, and a `grpid` repeated on a
+/// later page merged into its first copy.
 impl Page for Measurements {
     type Item = withings_decode::measure::MeasureGroup;
 
@@ -242,8 +280,17 @@ impl Page for Measurements {
     }
 
     fn merge(&mut self, next: Self) {
-        self.updated = self.updated.max(next.updated);
-        self.groups.extend(next.groups);
+        self.append(next);
+    }
+
+    fn number_rejected(&mut self, page: usize) {
+        number(&mut self.rejected, page);
+    }
+}
+
+fn number(rejected: &mut [Rejected], page: usize) {
+    for r in rejected {
+        r.response.get_or_insert(page);
     }
 }
 
@@ -363,7 +410,9 @@ where
     let mut n = first_page;
     while let Some(next) = pages.next().await {
         match next {
-            Ok(page) => {
+            Ok(mut page) => {
+                // Merged, a rejected record's path needs its page to mean something.
+                page.number_rejected(n);
                 on_page(n);
                 n += 1;
                 match &mut fetched {

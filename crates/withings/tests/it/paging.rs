@@ -549,3 +549,58 @@ async fn collect_rest_without_a_resume_request_returns_the_stop_unchanged() {
     assert_eq!(requests(&server).await.len(), 1, "nothing sent again");
     server.verify().await;
 }
+
+#[tokio::test]
+async fn collect_all_keeps_the_rejected_records_of_every_page_numbered_by_page() {
+    let p = &endpoints()[1];
+    assert_eq!(p.action, GetActivity::ACTION);
+    // Page 1 (offset none) and page 2 (offset 100) each hold a day that cannot be read, at
+    // the same path of their own page.
+    let bad = |n: i64| format!(r#"{{"date":"2024-06-0{n}","timezone":"UTC","steps":"page {n}"}},"#);
+    let with_bad = |body: String, n: i64| {
+        body.replacen(
+            "\"activities\":[",
+            &format!("\"activities\":[{}", bad(n)),
+            1,
+        )
+    };
+    let server = MockServer::start().await;
+    p.mount(&server, None, with_bad(p.page("true", Some(100)), 1))
+        .await;
+    p.mount(&server, Some(100), with_bad(fixture(&p.dir, "normal"), 2))
+        .await;
+    catch_all(&server).await;
+    let days = client(&server)
+        .collect_all(GetActivity::new().dates(date(2024, 5, 1), date(2024, 6, 30)))
+        .await
+        .unwrap();
+    assert_eq!(
+        days.len(),
+        p.items(p.more_case).len() + p.items("normal").len(),
+        "every good day of both pages"
+    );
+    let got: Vec<_> = days
+        .rejected
+        .iter()
+        .map(|r| (r.path.as_str(), r.raw(), r.response))
+        .collect();
+    let (one, two) = (bad(1), bad(2));
+    assert_eq!(
+        got,
+        [
+            ("body.activities[0]", one.trim_end_matches(','), Some(1)),
+            ("body.activities[0]", two.trim_end_matches(','), Some(2)),
+        ]
+    );
+    // One page alone, through `send`: the entry, unnumbered.
+    server.reset().await;
+    p.mount(&server, None, with_bad(fixture(&p.dir, "normal"), 1))
+        .await;
+    let day = client(&server)
+        .send(&GetActivity::new().dates(date(2024, 5, 1), date(2024, 6, 30)))
+        .await
+        .unwrap();
+    assert_eq!(day.rejected.len(), 1);
+    assert_eq!(day.rejected[0].response, None);
+    server.verify().await;
+}

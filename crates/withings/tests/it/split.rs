@@ -244,3 +244,47 @@ async fn a_range_needing_more_than_max_calls_is_refused_before_sending() {
     assert_eq!(req.calls().unwrap().len(), withings::model::MAX_CALLS);
     assert!(requests(&server).await.is_empty());
 }
+
+#[tokio::test]
+async fn sleep_get_keeps_the_rejected_segments_of_every_call_numbered_by_call() {
+    let s = 1_717_286_400;
+    let server = MockServer::start().await;
+    // A bad segment in each call; the second call also returns the first one's bad segment
+    // again (a seam): it is listed once, as the first call returned it.
+    let seam = format!(
+        r#"{{"startdate":{},"state":"deep","enddate":{}}}"#,
+        s + DAY - 60,
+        s + DAY + 60
+    );
+    let first = format!(
+        r#"{{"status":0,"body":{{"series":[{{"startdate":{s},"state":1,"enddate":{}}},{seam}],"model":32}}}}"#,
+        s + 600
+    );
+    let second = format!(
+        r#"{{"status":0,"body":{{"series":[{seam},{{"startdate":{},"state":2,"enddate":{}}},{{"startdate":{},"state":1}}],"model":32}}}}"#,
+        s + DAY + 60,
+        s + DAY + 600,
+        s + DAY + 700
+    );
+    mount_chunk::<GetSleep>(&server, s, first).await;
+    mount_chunk::<GetSleep>(&server, s + DAY, second).await;
+    catch_all(&server).await;
+    let req = GetSleep::new()
+        .between(ts(s), ts(s + 30 * 3600))
+        .data_fields([SleepField::Hr]);
+    let night = client(&server).send(&req).await.unwrap();
+    assert_eq!(night.segments.len(), 2);
+    let got: Vec<_> = night
+        .rejected
+        .iter()
+        .map(|r| (r.path.as_str(), r.response))
+        .collect();
+    assert_eq!(
+        got,
+        [("body.series[1]", Some(1)), ("body.series[2]", Some(2))],
+        "each path is relative to the call it names"
+    );
+    assert_eq!(night.rejected[0].raw(), seam);
+    assert!(night.rejected[1].error.contains("missing field `enddate`"));
+    server.verify().await;
+}

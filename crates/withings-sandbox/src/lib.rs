@@ -40,12 +40,103 @@
 //!   workout with null data fields, sleep segments out of order with timestamp-keyed maps,
 //!   an ECG with blood pressure (BPM Core) and one without, a device with battery
 //!   `"unknown"`, model `""` and null session dates.
+//! - The application-wide limit (API notes §9.4): more than 120 requests a minute, all
+//!   tokens together, get status 601 with `wait_seconds` ([`SandboxBuilder::app_limit`]
+//!   compresses the period for tests, [`SandboxBuilder::no_app_limit`] turns it off).
+//! - Windows as Withings reads them: `startdate`/`enddate` (unix seconds) or `lastupdate`
+//!   ("created or modified since", API notes §4.1) on getmeas, `startdateymd`/`enddateymd`
+//!   or `lastupdate` on getactivity, getworkouts and getsummary, no window at all on getmeas
+//!   for the whole history, at most 24 h on `sleep get` and intraday.
 //!
-//! The demo data (90 days of weigh-ins with body composition, daily activity, intraday
-//! samples, nightly sleep, workouts every few days, two ECGs, four devices, goals) is
-//! generated deterministically from a seed around the [`Clock`]'s time when the sandbox is
-//! built: two sandboxes built with the same instant answer the same requests byte for byte.
-//! Nothing reads the system clock but [`SystemClock`].
+//! # A living account
+//! The demo user has **five years** of history ([`SandboxBuilder::history_days`]) ending at
+//! the *start*: the clock's time when the sandbox is built. Every value is generated
+//! deterministically from a seed, the kind of record and the calendar day, so two sandboxes
+//! built with the same seed and start answer the same requests byte for byte, and still do
+//! after the same clock moves. Nothing reads the system clock but [`SystemClock`]. Days are
+//! generated the first time a request needs them, so the history costs no startup time
+//! (building a sandbox takes microseconds) and memory grows only with the days asked for
+//! (about 3 KB a day once a client has read them all).
+//!
+//! What it holds, day by day: a Body+ weigh-in most mornings (body composition), blood
+//! pressure every week, a Body Scan 2 weigh-in on Sunday evenings since 24 days before the
+//! start (four groups at one `date`: weight and composition; heart rate, pulse-wave
+//! velocity and vascular age; nerve health score and skin conductance; the segmental masses,
+//! one measure per body position), daily activity from the watch, intraday samples every
+//! 10 minutes, a night every night (sleep monitor), a workout every third day, ECGs, five
+//! devices and goals. Older days (and the days after the start) also have afternoon naps
+//! recorded by the watch (about one day in 20), weigh-ins the scale could not attribute
+//! (attrib 1, about one day in 33), ECGs (about monthly) and phone-only days.
+//!
+//! The 90 days before the start hold fixed *odd* records, at the same distance from the
+//! start whatever it is: the quirks above; a weight objective (category 2, 60 days before);
+//! a manual weigh-in edited an hour later (40 days); an afternoon nap beside the night
+//! (16 days); an evening weigh-in where the user picked their profile on the scale (attrib
+//! 3, 9 days); the two ECGs (3 and 17 days); and two ambiguous weigh-ins (attrib 1) the
+//! user deals with after the start. The height was typed in on the first day of the history.
+//! The 120 days before the start have none of the periodic extras above and no late edit,
+//! so windows reaching back to early March (for a start in June) show exactly these.
+//!
+//! As the clock moves (see [`RunningSandbox::advance`]), the account lives:
+//! - **new records** appear when they happen: each morning's weigh-in, the night when the
+//!   monitor uploads it (about half an hour after waking), the workout, Sunday's Body Scan
+//!   groups; today's activity grows through the day (its `modified` trails "now" by a few
+//!   minutes) and settles after midnight;
+//! - **old records change**: their `modified` moves, so `lastupdate` returns them again.
+//!   In the first day after the start, always: the ambiguous weigh-in of 12 days before is
+//!   confirmed (attrib 1 → 7, start + 2 h), the activity of 30 days before is re-synced
+//!   (+ 6 h), the night of 20 days before re-analysed (+ 8 h), the phone's walk of 25 days
+//!   before edited (+ 10 h). Later, at random but deterministic times, other days'
+//!   activities, nights and workouts, and further ambiguous weigh-ins;
+//! - **records disappear**: the guest's weigh-in of 11 days before is deleted 12 hours after
+//!   the start, later guests' a few days after they weighed. Like Withings, `lastupdate`
+//!   says nothing of deletions: only a re-read of the window shows them.
+//!
+//! [`RunningSandbox::inventory`], [`RunningSandbox::updated_since`] and
+//! [`RunningSandbox::deleted_since`] say what a complete sync should have stored, what an
+//! incremental one should fetch, and what a full re-read should remove.
+//!
+//! # Time in tests
+//! Two clocks matter. The sandbox's [`Clock`] is "now" for the data, the tokens and the
+//! identical-request rule: build with [`SandboxBuilder::now`] (or a shared [`ManualClock`])
+//! and move it with [`RunningSandbox::advance`]. Access tokens live 3 hours of that clock:
+//! after an advance, a client refreshes (its refresh token lives a year).
+//!
+//! The application limit runs on the real monotonic clock instead, so a test cannot wish it
+//! away; it compresses it. A sandbox built with `.app_limit(120, Duration::from_secs(1))`
+//! allows 120 requests a second; give the client's limiter the same budget with a small
+//! margin for the loopback's jitter — with the façade,
+//! `withings::RateLimiter::new(120, Duration::from_millis(1050))` passed to
+//! `ClientBuilder::rate_limiter` — and a sync of the whole five-year history (a few
+//! thousand calls with the default page sizes) runs in seconds, with the limiter exercised
+//! and no 601. `wait_seconds` is whole seconds (at least 1), as Withings sends it, so a
+//! compressed 601 makes a client wait about a second.
+//!
+//! ```
+//! use std::time::Duration;
+//! use withings_sandbox::Sandbox;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), withings_sandbox::Error> {
+//! let start = jiff::Timestamp::from_second(1_717_430_000).unwrap();
+//! let sandbox = Sandbox::builder()
+//!     .now(start)
+//!     // 120 requests a second: the real limit, sixty times faster.
+//!     .app_limit(120, Duration::from_secs(1))
+//!     .build()
+//!     .start()
+//!     .await?;
+//! // … a client with `RateLimiter::new(120, Duration::from_millis(1050))` and
+//! // `sandbox.manual_clock()` as its clock syncs everything …
+//! let everything = sandbox.inventory();
+//! sandbox.advance(Duration::from_secs(24 * 3600))?;
+//! // … it syncs again from its cursor and should fetch exactly this:
+//! let fresh = sandbox.updated_since(start);
+//! assert!(fresh.measure_groups < everything.measure_groups);
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! Not reproduced: scope checks (every token may call every endpoint), HMAC signatures (any
 //! `nonce`/`signature` is accepted), the legacy `access_token` form parameter (only the
@@ -77,12 +168,14 @@
 
 mod api;
 mod data;
+mod inventory;
 mod json;
 mod rng;
 mod server;
 mod state;
 
 pub use api::AUTHORIZE_PATH;
+pub use inventory::Inventory;
 pub use server::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TIME_ZONE, DEMO_USER_ID, Error, RunningSandbox,
     Sandbox, SandboxBuilder,

@@ -59,6 +59,12 @@ pub enum Error {
         /// The address asked for.
         addr: SocketAddr,
     },
+    /// [`RunningSandbox::advance`] was called on a sandbox whose clock is not a
+    /// [`ManualClock`]: its time cannot be moved.
+    #[error(
+        "the sandbox's clock cannot be moved: build it with `now(…)` or `clock(ManualClock)` to advance it"
+    )]
+    FixedClock,
     /// The bound socket could not tell its own address.
     #[error("cannot read the address the sandbox listens on")]
     LocalAddr(#[source] std::io::Error),
@@ -104,6 +110,8 @@ pub struct SandboxBuilder {
     rate_limit: bool,
     app_limit: Option<(usize, Duration)>,
     seed: u64,
+    history_days: u32,
+    manual: Option<ManualClock>,
 }
 
 impl fmt::Debug for SandboxBuilder {
@@ -116,6 +124,7 @@ impl fmt::Debug for SandboxBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("app_limit", &self.app_limit)
             .field("seed", &self.seed)
+            .field("history_days", &self.history_days)
             .finish_non_exhaustive()
     }
 }
@@ -132,22 +141,33 @@ impl Default for SandboxBuilder {
             rate_limit: true,
             app_limit: Some((120, Duration::from_secs(60))),
             seed: 0x5eed_5a4d_b0c5_0001,
+            history_days: crate::data::HISTORY_DAYS as u32,
+            manual: None,
         }
     }
 }
 
 impl SandboxBuilder {
-    /// Where "now" comes from (default: [`SystemClock`]). The demo data is generated around
-    /// the clock's time when [`build`](Self::build) runs; token lifetimes, code expiry and
-    /// the rate limit follow the clock afterwards.
+    /// Where "now" comes from (default: [`SystemClock`]). The account's history ends at the
+    /// clock's time when [`build`](Self::build) runs (the *start*); afterwards the data,
+    /// token lifetimes, code expiry and the identical-request rule follow the clock: as it
+    /// moves, new records appear, some old ones are edited or deleted (see the crate docs).
+    ///
+    /// A [`ManualClock`] is shared, not copied: moving the test's clone (or calling
+    /// [`RunningSandbox::advance`]) moves the sandbox's time, and a client given the same
+    /// clock moves with it.
     #[must_use]
     pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.manual = (&clock as &dyn std::any::Any)
+            .downcast_ref::<ManualClock>()
+            .cloned();
         self.clock = Some(Arc::new(clock));
         self
     }
 
-    /// A clock stopped at `now` (a [`ManualClock`] nobody else holds). Two sandboxes built
-    /// with the same `now` (and seed) answer the same requests with the same bytes.
+    /// A clock stopped at `now` (a [`ManualClock`] that [`RunningSandbox::advance`] moves).
+    /// Two sandboxes built with the same `now` (and seed) answer the same requests with the
+    /// same bytes, and still do after the same advances.
     #[must_use]
     pub fn now(self, now: Timestamp) -> Self {
         self.clock(ManualClock::new(now))
@@ -226,11 +246,22 @@ impl SandboxBuilder {
         self
     }
 
-    /// Generates the demo data around the clock's current time and returns the sandbox.
+    /// Days of history before the start, the start's day included (default 1,826: five
+    /// years; at least 1, at most 36,525: a century). Days are generated when first asked
+    /// for, so a long history costs no startup time; a shorter one bounds what a "whole
+    /// history" call returns (a one-year benchmark, a test that walks every page).
+    #[must_use]
+    pub fn history_days(mut self, days: u32) -> Self {
+        self.history_days = days.clamp(1, 36_525);
+        self
+    }
+
+    /// Fixes the start at the clock's current time and returns the sandbox. Nothing is
+    /// generated yet: each day is made the first time a request needs it.
     #[must_use]
     pub fn build(self) -> Sandbox {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let data = DemoData::generate(self.seed, clock.now());
+        let data = DemoData::new(self.seed, clock.now(), i64::from(self.history_days));
         let config = Config {
             client_id: self.client_id,
             client_secret: self.client_secret,
@@ -242,6 +273,7 @@ impl SandboxBuilder {
         let inner = Inner {
             config,
             clock,
+            manual: self.manual,
             data,
             state: Mutex::new(State::new(self.seed)),
         };
@@ -419,6 +451,86 @@ impl RunningSandbox {
     #[must_use]
     pub fn calls(&self) -> Vec<crate::RecordedCall> {
         self.inner.state().calls.iter().cloned().collect()
+    }
+
+    /// The sandbox's "now": what its clock says.
+    #[must_use]
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// The start: the instant the history ends at, the clock's time when the sandbox was
+    /// built. The odd records and the first day's changes are placed relative to it.
+    #[must_use]
+    pub fn started_at(&self) -> Timestamp {
+        Timestamp::from_second(self.inner.data.origin).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    /// The sandbox's clock when it is a [`ManualClock`] (built with
+    /// [`now`](SandboxBuilder::now) or given one): hand it to a client so both move together.
+    #[must_use]
+    pub fn manual_clock(&self) -> Option<ManualClock> {
+        self.inner.manual.clone()
+    }
+
+    /// Moves the sandbox's time forward by `by` and returns the new "now". What a day
+    /// brings is listed in the crate docs (living account); nothing happens in the
+    /// background: the next answers simply show the account at the new time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use withings_sandbox::Sandbox;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), withings_sandbox::Error> {
+    /// let start = jiff::Timestamp::from_second(1_717_430_000).unwrap();
+    /// let sandbox = Sandbox::builder().now(start).build().start().await?;
+    /// let before = sandbox.inventory();
+    /// sandbox.advance(Duration::from_secs(86_400))?;
+    /// let since = sandbox.updated_since(start);
+    /// assert!(since.measure_groups > 0 && since.activity_days >= 2);
+    /// assert_eq!(sandbox.deleted_since(start).len(), 1, "the guest's weigh-in");
+    /// assert!(sandbox.inventory().activity_days > before.activity_days);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::FixedClock`] when the clock is not a [`ManualClock`] (the system clock
+    /// moves by itself).
+    pub fn advance(&self, by: Duration) -> Result<Timestamp, Error> {
+        let clock = self.inner.manual.as_ref().ok_or(Error::FixedClock)?;
+        clock.advance(by);
+        Ok(clock.now())
+    }
+
+    /// What the account holds now, counted as a store keeps it: compare a sync's tables
+    /// with it.
+    #[must_use]
+    pub fn inventory(&self) -> crate::Inventory {
+        self.inner
+            .data
+            .inventory(self.inner.clock.now().as_second(), None)
+    }
+
+    /// What a `lastupdate=since` call to each list endpoint returns now: the records
+    /// created or modified after `since`. A sync that resumes from a cursor at `since`
+    /// should fetch exactly these.
+    #[must_use]
+    pub fn updated_since(&self, since: Timestamp) -> crate::Inventory {
+        self.inner
+            .data
+            .inventory(self.inner.clock.now().as_second(), Some(since.as_second()))
+    }
+
+    /// The `grpid`s of the measure groups that existed at `since` and have been deleted
+    /// since, oldest first: what `sync --full` should remove. `lastupdate` never reports
+    /// them (Withings says nothing of deletions).
+    #[must_use]
+    pub fn deleted_since(&self, since: Timestamp) -> Vec<i64> {
+        self.inner
+            .data
+            .deleted_between(since.as_second(), self.inner.clock.now().as_second())
     }
 
     /// The authorize page, in place of `https://account.withings.com/oauth2_user/authorize2`.

@@ -14,8 +14,8 @@ use withings_model::workout::GetWorkouts;
 
 use super::{ApiError, Inner, Params, page};
 use crate::data::{
-    DemoData, INTRADAY_DEFAULT, INTRADAY_SLOT, SLEEP_FIELDS, SLEEP_MONITOR, SLEEP_SUMMARY_DEFAULT,
-    TIME_ZONE_NAME, WATCH,
+    Day, DemoData, EcgRec, Group, INTRADAY_DEFAULT, INTRADAY_SLOT, Night, SLEEP_SUMMARY_DEFAULT,
+    TIME_ZONE_NAME, WATCH, WorkoutRec,
 };
 use crate::json::{J, Obj};
 
@@ -30,40 +30,42 @@ pub(super) fn handle(
     p: &Params,
 ) -> Result<J, ApiError> {
     let d = &inner.data;
+    let at = now.as_second();
     route! { service, action;
         GetMeas => getmeas(inner, now, p),
         GetActivity => {
             let window = DateWindow::parse(p)?;
             let fields = p.list("data_fields");
-            let items: Vec<J> = d
-                .activities
+            let days = window.days(d, at);
+            let items: Vec<J> = days
                 .iter()
-                .filter(|a| window.contains(a.date, a.modified))
-                .map(|a| a.to_json(fields.as_deref()))
+                .filter_map(|day| d.activity_at(day, at))
+                .filter(|(a, modified)| window.contains(a.date, *modified))
+                .map(|(a, modified)| a.to_json(fields.as_deref(), modified))
                 .collect();
             paged(inner, p, "activities", &items)
         },
         GetWorkouts => {
             let window = DateWindow::parse(p)?;
             let fields = p.list("data_fields");
-            let items: Vec<J> = d
-                .workouts
+            let days = window.days(d, at);
+            let found: Vec<&WorkoutRec> = days
                 .iter()
-                .filter(|w| window.contains(w.date, w.modified))
-                .map(|w| w.to_json(fields.as_deref()))
+                .flat_map(|day| &day.workouts)
+                .filter(|w| w.visible(at) && window.contains(w.date, w.modified_at(at)))
                 .collect();
-            paged(inner, p, "series", &items)
+            paged_with(inner, p, "series", &found, |w| w.to_json(fields.as_deref(), at))
         },
-        GetIntradayActivity => intraday(d, p),
+        GetIntradayActivity => intraday(d, at, p),
         ConfirmUser => {
             let grpid = p.required_int("grpid")?;
             p.required("is_confirmed")?;
-            if !d.groups.iter().any(|g| g.grpid == grpid) {
+            if !d.has_group(grpid, at) {
                 return Err(ApiError::invalid("invalid grpid"));
             }
             Ok(Obj::new().into())
         },
-        GetSleep => sleep_get(d, p),
+        GetSleep => sleep_get(d, at, p),
         GetSleepSummary => {
             let window = DateWindow::parse(p)?;
             let fields = p.list("data_fields");
@@ -71,55 +73,57 @@ pub(super) fn handle(
                 Some(f) => f.iter().map(String::as_str).collect(),
                 None => SLEEP_SUMMARY_DEFAULT.to_vec(),
             };
-            let items: Vec<J> = d
-                .nights
+            let days = window.days(d, at);
+            let found: Vec<&Night> = days
                 .iter()
-                .filter(|n| window.contains(n.date, n.modified))
-                .map(|n| {
-                    let mut data = Obj::new();
-                    for (name, value) in &n.summary {
-                        if fields.contains(name) {
-                            data.push(*name, value.clone());
-                        }
-                    }
-                    Obj::new()
-                        .put("id", n.id)
-                        .put("timezone", TIME_ZONE_NAME)
-                        .put("model", 32)
-                        .put("model_id", SLEEP_MONITOR.model_id)
-                        .put("hash_deviceid", SLEEP_MONITOR.id)
-                        .put("startdate", n.start)
-                        .put("enddate", n.end)
-                        .put("date", n.date.to_string())
-                        .put("created", n.created)
-                        .put("modified", n.modified)
-                        .put("data", data)
-                        .into()
-                })
+                .flat_map(|day| &day.nights)
+                .filter(|n| n.visible(at) && window.contains(n.date, n.modified_at(at)))
                 .collect();
-            paged(inner, p, "series", &items)
+            paged_with(inner, p, "series", &found, |n| {
+                let mut data = Obj::new();
+                for (name, value) in d.summary(n) {
+                    if fields.contains(name) {
+                        data.push(*name, value.clone());
+                    }
+                }
+                let device = n.sleeper.device();
+                Obj::new()
+                    .put("id", n.id)
+                    .put("timezone", TIME_ZONE_NAME)
+                    .put("model", n.sleeper.model())
+                    .put("model_id", device.model_id)
+                    .put("hash_deviceid", device.id)
+                    .put("startdate", n.start)
+                    .put("enddate", n.end)
+                    .put("date", n.date.to_string())
+                    .put("created", n.created)
+                    .put("modified", n.modified_at(at))
+                    .put("data", data)
+                    .into()
+            })
         },
         HeartList => {
             let (start, end) = (p.int("startdate")?, p.int("enddate")?);
-            let items: Vec<J> = d
-                .ecgs
+            let days = d.days_between(start, end, at);
+            let found: Vec<&EcgRec> = days
                 .iter()
+                .rev()
+                .flat_map(|day| &day.ecgs)
                 .filter(|e| {
-                    start.is_none_or(|s| e.timestamp >= s) && end.is_none_or(|x| e.timestamp <= x)
+                    e.visible(at)
+                        && start.is_none_or(|s| e.timestamp >= s)
+                        && end.is_none_or(|x| e.timestamp <= x)
                 })
-                .map(|e| e.to_json())
                 .collect();
-            paged(inner, p, "series", &items)
+            paged_with(inner, p, "series", &found, |e| e.to_json())
         },
         HeartGet => {
             let id = p.required_int("signalid")?;
             let rec = d
-                .ecgs
-                .iter()
-                .find(|e| e.signalid == id)
+                .ecg(id, at)
                 .ok_or_else(|| ApiError::invalid("invalid signalid"))?;
             Ok(Obj::new()
-                .put("signal", d.ecg_signal(rec))
+                .put("signal", d.ecg_signal(&rec))
                 .put("sampling_frequency", rec.sampling_frequency)
                 .put("wearposition", rec.wearposition)
                 .put("model", rec.device.model_id)
@@ -129,8 +133,8 @@ pub(super) fn handle(
         // The demo user owns no stethoscope.
         StethoList => paged(inner, p, "series", &[]),
         StethoGet => Err(ApiError::invalid("invalid signalid")),
-        GetDevice => Ok(Obj::new().put("devices", d.devices.clone()).into()),
-        GetGoals => Ok(Obj::new().put("goals", d.goals.clone()).into()),
+        GetDevice => Ok(Obj::new().put("devices", d.devices_json(at)).into()),
+        GetGoals => Ok(Obj::new().put("goals", DemoData::goals()).into()),
         ; else => Err(ApiError::not_implemented()),
     }
 }
@@ -138,9 +142,20 @@ pub(super) fn handle(
 /// A v2 list page: `more` is a boolean here, and `offset` is the next index even on the last
 /// page (`"more":false,"offset":200` was seen in real data, API notes §6).
 fn paged(inner: &Inner, p: &Params, key: &str, items: &[J]) -> Result<J, ApiError> {
+    paged_with(inner, p, key, items, J::clone)
+}
+
+/// [`paged`] over records, writing only the page's records as JSON.
+fn paged_with<T>(
+    inner: &Inner,
+    p: &Params,
+    key: &str,
+    items: &[T],
+    json: impl Fn(&T) -> J,
+) -> Result<J, ApiError> {
     let (slice, more, next) = page(items, p.offset()?, inner.config.page_size);
     Ok(Obj::new()
-        .put(key, slice.to_vec())
+        .put(key, slice.iter().map(json).collect::<Vec<J>>())
         .put("more", more)
         .put("offset", next as i64)
         .into())
@@ -163,37 +178,68 @@ fn getmeas(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, ApiError> {
         return Err(ApiError::invalid("invalid category"));
     }
     let window = TimeWindow::parse(p)?;
-    let groups: Vec<J> = inner
-        .data
-        .groups
+    let at = now.as_second();
+    let d = &inner.data;
+    let days = match &window {
+        TimeWindow::Range(start, end) => d.days_between(*start, *end, at),
+        TimeWindow::LastUpdate(_) => d.history(at),
+    };
+    // Newest first, the whole history when no window is given (API notes §4.1).
+    let groups: Vec<&Group> = days
         .iter()
-        .filter(|g| category.is_none_or(|c| c == g.category) && window.contains(g.date, g.modified))
-        .filter_map(|g| g.to_json(types.as_deref()))
+        .rev()
+        .flat_map(|day| &day.groups)
+        .filter(|g| {
+            g.visible(at)
+                && category.is_none_or(|c| c == g.category)
+                && window.contains(g.date, g.modified_at(at))
+                && g.has_types(types.as_deref())
+        })
         .collect();
     let (slice, more, next) = page(&groups, p.offset()?, inner.config.meas_page_size);
+    let page: Vec<J> = slice
+        .iter()
+        .filter_map(|g| g.to_json(types.as_deref(), at))
+        .collect();
     Ok(Obj::new()
-        .put("updatetime", now.as_second())
+        .put("updatetime", at)
         .put("timezone", TIME_ZONE_NAME)
-        .put("measuregrps", slice.to_vec())
+        .put("measuregrps", page)
         // getmeas alone says `more` with an integer (API notes §6).
         .put("more", i64::from(more))
         .put("offset", if more { next as i64 } else { 0 })
         .into())
 }
 
-fn sleep_get(d: &DemoData, p: &Params) -> Result<J, ApiError> {
+fn sleep_get(d: &DemoData, now: i64, p: &Params) -> Result<J, ApiError> {
     let start = p.required_int("startdate")?;
     let end = p
         .required_int("enddate")?
         .min(start.saturating_add(MAX_SPAN));
-    let fields: Vec<String> = p.list("data_fields").unwrap_or_default();
-    let fields: Vec<&str> = SLEEP_FIELDS
+    let wanted: Vec<String> = p.list("data_fields").unwrap_or_default();
+    // A night belongs to the day it ends on: the days of the window and the one after.
+    let days = match (d.date_of(start), d.date_of(end)) {
+        (Some(from), Some(to)) if start < end => d.days(from, to.tomorrow().unwrap_or(to), now),
+        _ => Vec::new(),
+    };
+    let mut nights: Vec<&Night> = days
         .iter()
-        .copied()
-        .filter(|f| fields.iter().any(|x| x == f))
+        .flat_map(|day| &day.nights)
+        .filter(|n| n.visible(now) && n.end > start && n.start < end)
         .collect();
+    nights.sort_by_key(|n| n.start);
     let mut series = Vec::new();
-    for night in d.nights.iter().filter(|n| n.end > start && n.start < end) {
+    let mut models = Vec::new();
+    for night in nights {
+        let device = night.sleeper.device();
+        let fields: Vec<&str> = night
+            .sleeper
+            .fields()
+            .iter()
+            .copied()
+            .filter(|f| wanted.iter().any(|x| x == f))
+            .collect();
+        models.push(night.sleeper.model());
         // Not sorted: the order of `night.order`, as the real API (API notes §5.5).
         for seg in night.order.iter().filter_map(|&i| night.segments.get(i)) {
             if seg.end <= start || seg.start >= end {
@@ -203,9 +249,9 @@ fn sleep_get(d: &DemoData, p: &Params) -> Result<J, ApiError> {
                 .put("startdate", seg.start)
                 .put("state", seg.state as i64)
                 .put("enddate", seg.end)
-                .put("model", SLEEP_MONITOR.model)
-                .put("model_id", SLEEP_MONITOR.model_id)
-                .put("hash_deviceid", SLEEP_MONITOR.id);
+                .put("model", device.model)
+                .put("model_id", device.model_id)
+                .put("hash_deviceid", device.id);
             let samples: Vec<(i64, _)> = (seg.start..seg.end)
                 .step_by(60)
                 .map(|at| (at, d.sleep_sample(night, seg.state, at)))
@@ -222,22 +268,28 @@ fn sleep_get(d: &DemoData, p: &Params) -> Result<J, ApiError> {
             series.push(J::from(o));
         }
     }
-    Ok(Obj::new().put("series", series).put("model", 32).into())
+    // The body's `model`: the tracker's (16) only when the watch recorded everything shown.
+    let model = if !models.is_empty() && models.iter().all(|&m| m == 16) {
+        16
+    } else {
+        32
+    };
+    Ok(Obj::new().put("series", series).put("model", model).into())
 }
 
-fn intraday(d: &DemoData, p: &Params) -> Result<J, ApiError> {
+fn intraday(d: &DemoData, now: i64, p: &Params) -> Result<J, ApiError> {
     let (start, end) = match (p.int("startdate")?, p.int("enddate")?) {
         (Some(s), Some(e)) => (s, e.min(s.saturating_add(MAX_SPAN))),
         (Some(s), None) => (s, s.saturating_add(MAX_SPAN)),
         (None, Some(e)) => (e.saturating_sub(MAX_SPAN), e),
         // No dates: the most recent data.
-        (None, None) => (d.anchor - MAX_SPAN, d.anchor),
+        (None, None) => (now - MAX_SPAN, now),
     };
     let fields: Vec<String> = p
         .list("data_fields")
         .unwrap_or_else(|| INTRADAY_DEFAULT.iter().map(|s| (*s).to_owned()).collect());
-    // Only what was recorded: from the oldest day to the instant the data was generated at.
-    let (start, end) = (start.max(d.first).min(d.anchor), end.min(d.anchor));
+    // Only what was recorded: from the oldest day to now.
+    let (start, end) = (start.max(d.first).min(now), end.min(now));
     // The first slot boundary at or after `start`.
     let first = start
         .saturating_add(INTRADAY_SLOT - 1)
@@ -245,7 +297,7 @@ fn intraday(d: &DemoData, p: &Params) -> Result<J, ApiError> {
         * INTRADAY_SLOT;
     let mut series = Obj::new();
     let mut at = first;
-    while at < end && at + INTRADAY_SLOT <= d.anchor {
+    while at < end && at + INTRADAY_SLOT <= now {
         let mut o = Obj::new()
             .put("deviceid", WATCH.id)
             .put("model", WATCH.model)
@@ -321,6 +373,15 @@ impl DateWindow {
         match *self {
             Self::Dates(start, end) => start <= date && date <= end,
             Self::LastUpdate(at) => modified > at,
+        }
+    }
+
+    /// The days to look at: the window's, or the whole history for `lastupdate` (an old
+    /// record may have been edited since).
+    fn days(&self, d: &DemoData, now: i64) -> Vec<std::sync::Arc<Day>> {
+        match *self {
+            Self::Dates(start, end) => d.days(start, end, now),
+            Self::LastUpdate(_) => d.history(now),
         }
     }
 }

@@ -34,7 +34,7 @@ use withings_model::Service;
 use crate::data::DemoData;
 use crate::json::{J, Obj};
 use crate::state::State;
-use withings_http::Clock;
+use withings_http::{Clock, ManualClock};
 
 /// The path of the authorize page, under the sandbox's base URL (Withings serves it on the
 /// `account.withings.com` host).
@@ -57,6 +57,8 @@ pub(crate) struct Config {
 pub(crate) struct Inner {
     pub(crate) config: Config,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The same clock when it is a [`ManualClock`]: tests move it through the sandbox.
+    pub(crate) manual: Option<ManualClock>,
     pub(crate) data: DemoData,
     pub(crate) state: Mutex<State>,
 }

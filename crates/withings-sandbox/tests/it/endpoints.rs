@@ -121,7 +121,12 @@ async fn every_data_endpoint_parses_and_decodes() {
             .await,
     );
 
-    let heart: HeartListBody = check("heart list", &h.call_to::<HeartList>(&t, &[]).await);
+    // The demo window's two ECGs (older ones come about monthly).
+    let quarter = (NOW - 90 * DAY).to_string();
+    let heart: HeartListBody = check(
+        "heart list",
+        &h.call_to::<HeartList>(&t, &[("startdate", &quarter)]).await,
+    );
     assert_eq!(heart.series.len(), 2);
     assert_eq!(
         heart
@@ -142,7 +147,7 @@ async fn every_data_endpoint_parses_and_decodes() {
     }
 
     let devices: GetDeviceBody = check("getdevice", &h.call_to::<GetDevice>(&t, &[]).await);
-    assert_eq!(devices.devices.len(), 4);
+    assert_eq!(devices.devices.len(), 5);
     let goals: GetGoalsBody = check("getgoals", &h.call_to::<GetGoals>(&t, &[]).await);
     assert_eq!(goals.goals.steps, Some(10000));
     let _: StethoListBody = check("stetho list", &h.call_to::<StethoList>(&t, &[]).await);
@@ -254,7 +259,8 @@ async fn walk<E: Endpoint>(
 
 #[tokio::test]
 async fn paging_walks_every_page_and_ends_with_more_false() {
-    let h = Harness::with(|b| b.page_size(7).meas_page_size(9)).await;
+    // The demo window only: 90 days, walked in small pages.
+    let h = Harness::with(|b| b.history_days(90).page_size(7).meas_page_size(9)).await;
     let (t, _) = h.login().await;
 
     let (groups, last, pages) = walk::<GetMeas>(&h, &t, &[], "measuregrps").await;
@@ -267,7 +273,7 @@ async fn paging_walks_every_page_and_ends_with_more_false() {
         .await
         .json();
     assert_eq!(everything["body"]["more"], 1);
-    let big = Harness::with(|b| b.meas_page_size(1000)).await;
+    let big = Harness::with(|b| b.history_days(90).meas_page_size(1000)).await;
     let (bt, _) = big.login().await;
     let all = big.call_to::<GetMeas>(&bt, &[]).await.json();
     assert_eq!(

@@ -4,6 +4,7 @@
 
 mod endpoints;
 mod harness;
+mod living;
 mod oauth;
 mod quirks;
 mod server;

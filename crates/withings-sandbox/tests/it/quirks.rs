@@ -75,7 +75,7 @@ async fn json_is_written_like_php() {
 
 #[tokio::test]
 async fn the_odd_records_of_real_accounts_are_there() {
-    let h = Harness::with(|b| b.meas_page_size(1000).page_size(1000)).await;
+    let h = Harness::with(|b| b.history_days(90).meas_page_size(1000).page_size(1000)).await;
     let (t, _) = h.login().await;
 
     let meas = h.call_to::<GetMeas>(&t, &[]).await.json();

@@ -8,8 +8,10 @@
 //! - [`record`]: calls the API and writes scrubbed responses;
 //! - [`cli`]: the command line, on the workspace's own `fixtures/`.
 //!
-//! and `fuzz`: [`fuzz`] mutates the fixtures and decodes them with every decode entry point.
+//! and `fuzz`: [`fuzz`] mutates the fixtures and decodes them with every decode entry point;
+//! `bench-decode`: [`bench_decode`] times whole decoding processes side by side.
 
+pub mod bench_decode;
 pub mod check;
 pub mod cli;
 mod flags;

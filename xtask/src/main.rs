@@ -9,21 +9,21 @@
 //!   decodes them with every decode entry point, failing on a panic or a slow input (see the
 //!   library's `fuzz` module). At volume, in release:
 //!   `nice -n 10 cargo run --release -p xtask -- fuzz --iterations 1000000`.
+//! - `cargo xtask bench-decode [--runs N] [...]`: times the minimal typed parse, the full decode
+//!   and the Go and Python anchors as whole processes on that input (see the library's
+//!   `bench_decode` module).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-#[path = "../../crates/withings-decode/benches/support/getmeas_data.rs"]
-#[allow(dead_code, unreachable_pub)]
-mod getmeas_data;
 
 const USAGE_HEAD: &str = "usage: cargo xtask <task>
 
 tasks:
   gen-bench-data [--groups N]   write target/bench-data/getmeas-<N>.json (default N = 50000)
 {REGEN}
-{FUZZ}";
+{FUZZ}
+{BENCH}";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         Some("gen-bench-data") => gen_bench_data(&args[1..]),
         Some("regen-fixtures") => xtask::cli::regen_fixtures(&workspace_root(), &args[1..]),
         Some("fuzz") => xtask::fuzz::fuzz(&workspace_root(), &args[1..]),
+        Some("bench-decode") => xtask::bench_decode::bench_decode(&workspace_root(), &args[1..]),
         Some("-h" | "--help") | None => {
             println!("{}", usage());
             Ok(())
@@ -50,6 +51,7 @@ fn usage() -> String {
     USAGE_HEAD
         .replace("{REGEN}", xtask::cli::USAGE)
         .replace("{FUZZ}", xtask::fuzz::USAGE)
+        .replace("{BENCH}", xtask::bench_decode::USAGE)
 }
 
 fn workspace_root() -> PathBuf {
@@ -66,14 +68,7 @@ fn gen_bench_data(args: &[String]) -> Result<(), String> {
         _ => return Err(format!("unexpected arguments {args:?}\n\n{}", usage())),
     };
     let dir = workspace_root().join("target/bench-data");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("getmeas-{groups}.json"));
-    let data = getmeas_data::generate(groups);
-    std::fs::write(&path, &data).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    println!(
-        "wrote {} ({} bytes, {groups} groups)",
-        path.display(),
-        data.len()
-    );
+    let (path, len) = xtask::bench_decode::write_bench_data(&dir, groups)?;
+    println!("wrote {} ({len} bytes, {groups} groups)", path.display());
     Ok(())
 }

@@ -38,10 +38,17 @@ fn u64_to_i64<E: de::Error>(v: u64) -> Result<i64, E> {
 fn str_to_i64<E: de::Error>(v: &str) -> Result<i64, E> {
     v.trim().parse().map_err(|_| {
         E::invalid_value(
-            de::Unexpected::Str(v),
+            de::Unexpected::Str(excerpt(v)),
             &"an integer or a string holding an integer",
         )
     })
+}
+
+/// At most the first 64 characters of a string quoted in an error: serde quotes it escaped
+/// (a Unicode table lookup per character), so a 200 KiB string would cost milliseconds and
+/// make a message of its own size. The error names the path; the start says what was there.
+pub(crate) fn excerpt(v: &str) -> &str {
+    v.char_indices().nth(64).map_or(v, |(end, _)| &v[..end])
 }
 
 struct LenientI64;
@@ -354,9 +361,12 @@ pub(crate) struct TimestampKey(pub(crate) i64);
 
 /// The unix seconds of a timestamp key.
 pub(crate) fn timestamp_key<E: de::Error>(v: &str) -> Result<i64, E> {
-    let seconds: i64 = v
-        .parse()
-        .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &"unix seconds as a string key"))?;
+    let seconds: i64 = v.parse().map_err(|_| {
+        E::invalid_value(
+            de::Unexpected::Str(excerpt(v)),
+            &"unix seconds as a string key",
+        )
+    })?;
     if jiff::Timestamp::from_second(seconds).is_err() {
         return Err(E::custom(format!("timestamp {seconds} is out of range")));
     }
@@ -500,5 +510,29 @@ pub mod ints_or_json_string {
     /// Anything but an array of integers or a string holding one.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<i64>, D::Error> {
         d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Wrapper {
+        #[serde(deserialize_with = "lenient_i64::deserialize")]
+        #[allow(dead_code)]
+        v: i64,
+    }
+
+    #[test]
+    fn a_long_string_is_quoted_by_its_start_only() {
+        let long = "é".repeat(10_000);
+        assert_eq!(excerpt(&long).chars().count(), 64);
+        assert_eq!(excerpt("abc"), "abc");
+        let err = serde_json::from_str::<Wrapper>(&format!(r#"{{"v":"{long}"}}"#)).unwrap_err();
+        let message = err.to_string();
+        assert!(message.len() < 300, "{message}");
+        assert!(message.contains(&"é".repeat(64)), "{message}");
+        assert!(message.contains("an integer"), "{message}");
     }
 }

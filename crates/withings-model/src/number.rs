@@ -173,7 +173,7 @@ impl Visitor<'_> for NumberVisitor {
         t.parse::<f64>()
             .ok()
             .and_then(Number::from_f64)
-            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(v), &self))
+            .ok_or_else(|| E::invalid_value(de::Unexpected::Str(crate::de::excerpt(v)), &self))
     }
 }
 

@@ -97,6 +97,9 @@ impl ClientSpec {
             .retry_policy(retry)
             .on_wait(show_wait)
             .token_store(FileTokenStore::new(&self.token_file));
+        if let Some(limiter) = crate::sync::rate_limit_from_env() {
+            b = b.rate_limiter(limiter);
+        }
         if let Some(base) = &self.base_url {
             b = b.base_url(base.clone());
             // A sandbox serves the authorize page under its API URL.

@@ -11,10 +11,11 @@ use jiff::{SignedDuration, Timestamp};
 use withings::http::{AppCredentials, CallbackUrl};
 use withings::model::measure::MeasureType;
 use withings_sandbox::Sandbox;
+use withings_sync::{DataType, SqliteStore, SyncOptions};
 
 use crate::app::{ClientSpec, Ctx, from_facade};
 use crate::auth::{prepare_dir, saved_line, scopes};
-use crate::cli::{Global, WindowArgs};
+use crate::cli::{ActivityArgs, Global, MeasArgs, SleepSummaryArgs, WindowArgs};
 use crate::data;
 use crate::error::Failure;
 use crate::output::Format;
@@ -59,7 +60,9 @@ pub(crate) async fn run(g: &Global, now: Timestamp, out: &mut dyn Write) -> Resu
     )?;
     writeln!(out)?;
 
+    // 90 days: enough for the trends the report draws, and a first sync of a few seconds.
     let sandbox = Sandbox::builder()
+        .history_days(DEMO_DAYS)
         .build()
         .start()
         .await
@@ -131,16 +134,23 @@ pub(crate) async fn run(g: &Global, now: Timestamp, out: &mut dyn Write) -> Resu
         out,
         "3. Weight, last 30 days (`withings meas --types weight --since 30d`):"
     )?;
-    data::meas(&ctx, &[MeasureType::Weight], &since(30 * 24))
-        .await?
-        .write(Format::Table, out)?;
+    let weight = MeasArgs {
+        types: vec![MeasureType::Weight],
+        window: since(30 * 24),
+        ..MeasArgs::default()
+    };
+    data::meas(&ctx, &weight).await?.write(Format::Table, out)?;
     writeln!(out)?;
 
     writeln!(
         out,
         "4. Activity, last 7 days (`withings activity --since 7d`):"
     )?;
-    data::activity(&ctx, &since(7 * 24))
+    let week = ActivityArgs {
+        window: since(7 * 24),
+        ..ActivityArgs::default()
+    };
+    data::activity(&ctx, &week)
         .await?
         .write(Format::Table, out)?;
     writeln!(out)?;
@@ -149,10 +159,16 @@ pub(crate) async fn run(g: &Global, now: Timestamp, out: &mut dyn Write) -> Resu
         out,
         "5. Sleep summary, last 7 nights (`withings sleep-summary --since 7d`):"
     )?;
-    data::sleep_summary(&ctx, &since(7 * 24))
+    let nights = SleepSummaryArgs {
+        window: since(7 * 24),
+        ..SleepSummaryArgs::default()
+    };
+    data::sleep_summary(&ctx, &nights)
         .await?
         .write(Format::Table, out)?;
     writeln!(out)?;
+
+    sync_and_report(&ctx, tokens.userid(), out).await?;
 
     writeln!(
         out,
@@ -164,6 +180,63 @@ pub(crate) async fn run(g: &Global, now: Timestamp, out: &mut dyn Write) -> Resu
     )?;
     drop(ctx);
     sandbox.shutdown().await;
+    Ok(())
+}
+
+/// Days of history in the demo's sandbox.
+const DEMO_DAYS: u32 = 90;
+
+/// Step 6: the sandbox's history into a database, then the report. Both stay in a folder
+/// of the system's temporary directory, to be opened after the demo.
+async fn sync_and_report(
+    ctx: &Ctx,
+    user: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let dir = std::env::temp_dir().join(format!("withings-demo-report-{}", std::process::id()));
+    let db = dir.join("withings.db");
+    prepare_dir(&db)?;
+    let store = SqliteStore::open(&db).map_err(|e| crate::sync::failure(Some(ctx), e))?;
+    let user = user
+        .map(str::to_owned)
+        .ok_or_else(|| crate::sync::failure(Some(ctx), withings_sync::Error::NoUser))?;
+    writeln!(
+        out,
+        "6. Your history into a local database, then a report (`withings sync`, `withings report`):"
+    )?;
+    // What the report draws; `withings sync` alone also fetches workouts, sleep segments,
+    // ECGs, devices and goals.
+    let options = SyncOptions::new(ctx.now).only([
+        DataType::Measures,
+        DataType::Activity,
+        DataType::SleepSummaries,
+    ]);
+    let report = withings_sync::Sync::new(ctx.client.clone(), store.clone(), user, options)
+        .run(|_| {})
+        .await
+        .map_err(|e| crate::sync::failure(Some(ctx), e))?;
+    let total = report.total();
+    writeln!(
+        out,
+        "   {DEMO_DAYS} days synced into {} ({} calls, {} rows written);",
+        db.display(),
+        total.calls,
+        total.stats.written()
+    )?;
+    let html = dir.join("report.html");
+    let args = crate::chart::DrawArgs {
+        since: None,
+        user: None,
+        db: Some(db),
+    };
+    let tz = ctx.tz.clone().unwrap_or_else(jiff::tz::TimeZone::system);
+    crate::chart::write_report(&store, &args, &tz, ctx.now, &html).await?;
+    writeln!(
+        out,
+        "   the report is {}: open it in a browser.",
+        html.display()
+    )?;
+    writeln!(out)?;
     Ok(())
 }
 

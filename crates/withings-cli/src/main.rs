@@ -16,15 +16,19 @@
 
 mod app;
 mod auth;
+mod chart;
 mod cli;
 mod config;
 mod data;
 mod demo;
 mod error;
+mod export;
 mod logging;
+mod oauth2;
 mod output;
 mod raw;
 mod serve;
+mod sync;
 mod window;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -33,9 +37,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind as ClapKind;
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 
 use crate::app::{ClientSpec, Ctx, require_token};
-use crate::cli::{Cli, Command, NotifyCommand};
+use crate::cli::{Cli, Command, HeartCommand, NotifyCommand, OAuth2Command, StethoCommand};
 use crate::config::Settings;
 use crate::error::{Exit, Failure};
 use crate::output::Table;
@@ -68,11 +73,24 @@ fn usage(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: invalid arguments");
+            let mut lines = rendered.lines().skip_while(|l| l.trim().is_empty());
+            let first = lines.next().unwrap_or("error: invalid arguments");
             let first = first.strip_prefix("error: ").unwrap_or(first);
+            // "the following required arguments were not provided:" lists them on the
+            // indented lines below: they go on the one line.
+            let listed: Vec<&str> = if first.ends_with(':') {
+                lines
+                    .take_while(|l| l.starts_with(' '))
+                    .map(str::trim)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let first = if listed.is_empty() {
+                first.to_owned()
+            } else {
+                format!("{first} {}", listed.join(", "))
+            };
             let hint = if matches!(
                 e.kind(),
                 ClapKind::DisplayHelpOnMissingArgumentOrSubcommand | ClapKind::MissingSubcommand
@@ -100,6 +118,10 @@ fn now() -> Timestamp {
 
 /// Writes a table; a closed pipe (`withings meas | head`) is not an error.
 fn emit(table: &Table, ctx: &Ctx, out: &mut dyn Write) -> Result<(), Failure> {
+    let mut err = io::stderr().lock();
+    for w in &table.warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
     match table.write(ctx.format, out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
@@ -113,12 +135,25 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let result = match cli.command {
         Command::Sandbox(args) => serve::run(&args, &mut out).await,
         Command::Demo(_) => demo::run(&g, now(), &mut out).await,
+        Command::Export(args) => export::run(&args, g.format, now(), &mut out).await,
+        Command::Chart(args) => {
+            let tz = g.tz.clone().unwrap_or_else(TimeZone::system);
+            chart::chart(&args, &tz, now(), &mut out).await
+        }
+        Command::Report(args) => {
+            let tz = g.tz.clone().unwrap_or_else(TimeZone::system);
+            chart::report(&args, &tz, now(), &mut out).await
+        }
         Command::Auth(args) => {
             let stdin = io::stdin();
             let interactive = stdin.is_terminal();
             let mut input = stdin.lock();
             let mut err = io::stderr();
             auth::run(&g, &args, &mut input, interactive, &mut out, &mut err).await
+        }
+        Command::OAuth2(OAuth2Command::Revoke) => oauth2::revoke(&g, &mut out).await,
+        Command::OAuth2(OAuth2Command::DemoAccess(args)) => {
+            oauth2::demo_access(&g, &args, &mut out).await
         }
         command => {
             let settings = Settings::load(&g)?;
@@ -135,15 +170,26 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 max_wait: spec.max_wait,
             };
             let table = match command {
-                Command::Meas(a) => data::meas(&ctx, &a.types, &a.window).await?,
-                Command::Activity(w) => data::activity(&ctx, &w).await?,
-                Command::Intraday(w) => data::intraday(&ctx, &w).await?,
-                Command::Workouts(w) => data::workouts(&ctx, &w).await?,
-                Command::Sleep(w) => data::sleep(&ctx, &w).await?,
-                Command::SleepSummary(w) => data::sleep_summary(&ctx, &w).await?,
-                Command::Heart(w) => data::heart(&ctx, &w).await?,
+                Command::Meas(a) => data::meas(&ctx, &a).await?,
+                Command::Latest(a) => data::latest(&ctx, &a).await?,
+                Command::Activity(a) => data::activity(&ctx, &a).await?,
+                Command::Intraday(a) => data::intraday(&ctx, &a).await?,
+                Command::Workouts(a) => data::workouts(&ctx, &a).await?,
+                Command::Sleep(a) => data::sleep(&ctx, &a).await?,
+                Command::SleepSummary(a) => data::sleep_summary(&ctx, &a).await?,
+                Command::Heart(a) => match a.command {
+                    None => data::heart(&ctx, &a.window).await?,
+                    Some(HeartCommand::List(w)) => data::heart(&ctx, &w).await?,
+                    Some(HeartCommand::Get(s)) => data::heart_get(&ctx, s.signalid).await?,
+                },
+                Command::Stetho(StethoCommand::List(w)) => data::stetho_list(&ctx, &w).await?,
+                Command::Stetho(StethoCommand::Get(s)) => {
+                    data::stetho_get(&ctx, s.signalid).await?
+                }
+                Command::ConfirmUser(a) => data::confirm_user(&ctx, &a).await?,
                 Command::Devices => data::devices(&ctx).await?,
-                Command::Goals => data::goals(&ctx).await?,
+                Command::Goals(u) => data::goals(&ctx, u.units).await?,
+                Command::Sync(a) => sync::run(&ctx, &a).await?,
                 Command::Notify(NotifyCommand::List { appli }) => {
                     data::notify_list(&ctx, appli).await?
                 }
@@ -160,11 +206,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     callback_url,
                     appli,
                 }) => data::notify_revoke(&ctx, &callback_url, appli).await?,
+                Command::Notify(NotifyCommand::Get {
+                    callback_url,
+                    appli,
+                }) => data::notify_get(&ctx, &callback_url, appli).await?,
+                Command::Notify(NotifyCommand::Update {
+                    callback_url,
+                    appli,
+                    new_callback_url,
+                    new_appli,
+                    comment,
+                    restricted,
+                }) => {
+                    let change = match (new_callback_url, new_appli, comment) {
+                        (Some(url), _, _) => data::NotifyChange::CallbackUrl { url, restricted },
+                        (None, Some(a), _) => data::NotifyChange::Appli(a),
+                        (None, None, Some(c)) => data::NotifyChange::Comment(c),
+                        (None, None, None) => {
+                            return Err(Failure::other("notify update without a change"));
+                        }
+                    };
+                    data::notify_update(&ctx, &callback_url, appli, change).await?
+                }
                 Command::Raw(args) => {
                     raw::run(&ctx, args, &mut out).await?;
                     return out.flush().or_else(ignore_pipe);
                 }
-                Command::Sandbox(_) | Command::Demo(_) | Command::Auth(_) => {
+                Command::Sandbox(_)
+                | Command::Demo(_)
+                | Command::Auth(_)
+                | Command::OAuth2(_)
+                | Command::Export(_)
+                | Command::Chart(_)
+                | Command::Report(_) => {
                     return Err(Failure::other("unreachable command dispatch"));
                 }
             };

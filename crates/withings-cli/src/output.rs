@@ -16,6 +16,7 @@ use std::io::{self, Write};
 use jiff::ZonedDateTime;
 use jiff::civil::Date;
 use withings::decode::Decimal;
+use withings::model::{Number, Rejected};
 
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -66,6 +67,18 @@ impl Cell {
 
     pub(crate) fn opt_float(v: Option<f64>) -> Self {
         Self::opt(v, Self::Float)
+    }
+
+    /// A number as the API sent it: an integer stays one, a fraction stays a float.
+    pub(crate) fn num(v: Number) -> Self {
+        match v {
+            Number::Int(i) => Self::Int(i),
+            Number::Float(f) => Self::Float(f),
+        }
+    }
+
+    pub(crate) fn opt_num(v: Option<Number>) -> Self {
+        Self::opt(v, Self::num)
     }
 
     pub(crate) fn opt_text(v: Option<impl Into<String>>) -> Self {
@@ -148,6 +161,8 @@ pub(crate) fn json_string(s: &str) -> String {
 pub(crate) struct Column {
     pub(crate) name: &'static str,
     pub(crate) in_table: bool,
+    /// The table leaves the column out when no row has a value in it.
+    pub(crate) hide_empty: bool,
 }
 
 impl Column {
@@ -163,6 +178,7 @@ pub(crate) const fn col(name: &'static str) -> Column {
     Column {
         name,
         in_table: true,
+        hide_empty: false,
     }
 }
 
@@ -171,6 +187,17 @@ pub(crate) const fn extra(name: &'static str) -> Column {
     Column {
         name,
         in_table: false,
+        hide_empty: false,
+    }
+}
+
+/// A column the table shows only when some row has a value in it (JSON and CSV always
+/// have it).
+pub(crate) const fn col_if_any(name: &'static str) -> Column {
+    Column {
+        name,
+        in_table: true,
+        hide_empty: true,
     }
 }
 
@@ -181,6 +208,9 @@ pub(crate) struct Table {
     pub(crate) rows: Vec<Vec<Cell>>,
     /// Lines printed under the table (table format only): totals, notes.
     pub(crate) notes: Vec<String>,
+    /// Lines for stderr, in every format: the records of the response that could not be
+    /// read and are not in the rows.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Table {
@@ -189,6 +219,21 @@ impl Table {
             columns: columns.to_vec(),
             rows: Vec::new(),
             notes: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// One warning per record the library could not read (API notes §15): its path, the
+    /// response it was in when several were merged, and what was wrong.
+    pub(crate) fn left_out(&mut self, rejected: &[Rejected]) {
+        for r in rejected {
+            let response = r
+                .response
+                .map_or_else(String::new, |n| format!(" (response {n})"));
+            self.warnings.push(format!(
+                "left out a record that could not be read, at {}{response}: {}",
+                r.path, r.error
+            ));
         }
     }
 
@@ -242,7 +287,16 @@ impl Table {
             writeln!(out, "(no records in this window)")?;
         } else {
             let shown: Vec<usize> = (0..self.columns.len())
-                .filter(|&i| self.columns.get(i).is_some_and(|c| c.in_table))
+                .filter(|&i| {
+                    self.columns.get(i).is_some_and(|c| {
+                        c.in_table
+                            && (!c.hide_empty
+                                || self
+                                    .rows
+                                    .iter()
+                                    .any(|r| r.get(i).is_some_and(|v| !matches!(v, Cell::Null))))
+                    })
+                })
                 .collect();
             let cells: Vec<Vec<String>> = self
                 .rows
@@ -359,6 +413,15 @@ mod tests {
         );
         let empty = Table::new(&[col("a"), col("b")]);
         assert_eq!(render(&empty, Format::Csv), "a,b\n");
+    }
+
+    #[test]
+    fn the_table_hides_empty_optional_columns_only() {
+        let mut t = Table::new(&[col("a"), col_if_any("b"), col_if_any("c"), col("d")]);
+        t.push(vec![Cell::Int(1), Cell::Null, Cell::Int(7), Cell::Null]);
+        t.push(vec![Cell::Int(2), Cell::Null, Cell::Null, Cell::Null]);
+        assert_eq!(render(&t, Format::Table), "a  c  d\n1  7  -\n2  -  -\n");
+        assert_eq!(render(&t, Format::Csv), "a,b,c,d\n1,,7,\n2,,,\n");
     }
 
     #[test]

@@ -63,6 +63,37 @@ pub(crate) fn parse_when(s: &str) -> Result<When, String> {
     ))
 }
 
+/// An `--updated-since` value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Updated {
+    /// A date or time, read as `--from` reads it (a bare date is its start).
+    At(When),
+    /// An age: that long before now.
+    Ago(SignedDuration),
+}
+
+/// A date or time as [`parse_when`] reads it, or an age as [`parse_since`] reads it.
+pub(crate) fn parse_updated(s: &str) -> Result<Updated, String> {
+    if let Ok(w) = parse_when(s) {
+        return Ok(Updated::At(w));
+    }
+    parse_since(s).map(Updated::Ago).map_err(|_| {
+        format!(
+            "`{}` is neither a date or time (2024-06-03, 2024-06-03T07:00, 2024-06-03T07:00:00Z) nor an age (7d, 48h)",
+            s.trim()
+        )
+    })
+}
+
+/// The instant an `--updated-since` value stands for, at `now`, dates and local times read in
+/// `tz`.
+pub(crate) fn updated_at(u: Updated, now: Timestamp, tz: &TimeZone) -> Result<Timestamp, String> {
+    match u {
+        Updated::At(w) => at(w, tz, false),
+        Updated::Ago(d) => now.checked_sub(d).map_err(|e| e.to_string()),
+    }
+}
+
 /// An IANA zone name (`Asia/Tokyo`, `UTC`).
 pub(crate) fn parse_tz(s: &str) -> Result<TimeZone, String> {
     TimeZone::get(s.trim()).map_err(|_| {
@@ -212,6 +243,30 @@ mod tests {
             When::Local(_)
         ));
         assert!(parse_when("June 1").is_err());
+    }
+
+    #[test]
+    fn updated_since_takes_a_date_a_time_or_an_age() {
+        let tz = TimeZone::get("Asia/Tokyo").unwrap();
+        let now = ts(1_717_430_000);
+        let day = parse_updated("2024-06-01").unwrap();
+        assert_eq!(
+            updated_at(day, now, &tz).unwrap().to_string(),
+            "2024-05-31T15:00:00Z"
+        );
+        let age = parse_updated("48h").unwrap();
+        assert_eq!(age, Updated::Ago(SignedDuration::from_hours(48)));
+        assert_eq!(
+            updated_at(age, now, &tz).unwrap(),
+            ts(1_717_430_000 - 172_800)
+        );
+        let instant = parse_updated("2024-06-01T10:00:00Z").unwrap();
+        assert_eq!(
+            updated_at(instant, now, &tz).unwrap().to_string(),
+            "2024-06-01T10:00:00Z"
+        );
+        let e = parse_updated("yesterday").unwrap_err();
+        assert!(e.contains("neither a date or time"), "{e}");
     }
 
     #[test]

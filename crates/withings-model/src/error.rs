@@ -33,12 +33,11 @@ impl ParseError {
     /// Builds the error for `T` from a fast-path failure by parsing again with path tracking.
     pub(crate) fn locate<T: DeserializeOwned>(bytes: &[u8], fast: serde_json::Error) -> Self {
         // serde quotes an offending string in full, escaped for `Debug`, when the error is made:
-        // about 3,400 instructions per character outside the BMP (core's printable-character
-        // tables), paid by the fast parse and again by the path-tracking one. When the error is
-        // about a string value, the second parse runs on a copy with that string's bytes
-        // replaced by as many ASCII letters: the same positions and structure, a cheap message.
-        // Its path is used only if it failed at the same place in the same way; the message is
-        // the fast error's.
+        // about 5,000 instructions per character outside the BMP (core's printable-character
+        // tables), paid by every parse that fails there. When the error is about a string
+        // value, this parse runs on a copy with that string's bytes replaced by as many ASCII
+        // letters: the same positions and structure, a cheap message. Its path is used only if
+        // it failed at the same place in the same way; the message is the fast error's.
         let message = full_message(&fast);
         if let Some(copy) = blank_offending_string(bytes, &fast, &message)
             && let Err(e) = track::<T>(&copy)

@@ -130,10 +130,16 @@ pub(crate) struct Env {
 }
 
 impl Env {
-    /// A sandbox stopped at [`NOW`], without the 601 rule (formats of one command repeat the
-    /// same requests), with small pages so every listing spans several.
+    /// A sandbox stopped at [`NOW`], without the 601 rules (formats of one command repeat the
+    /// same requests, and a test with small pages sends more than Withings' 120 requests a
+    /// minute: `resume.rs` tests that limit), with small pages so every listing spans several.
     pub(crate) fn new() -> Self {
-        Self::with(|b| b.rate_limit(false).page_size(3).meas_page_size(5))
+        Self::with(|b| {
+            b.rate_limit(false)
+                .no_app_limit()
+                .page_size(3)
+                .meas_page_size(5)
+        })
     }
 
     pub(crate) fn with(configure: impl FnOnce(SandboxBuilder) -> SandboxBuilder) -> Self {
@@ -241,6 +247,15 @@ impl Tokens {
     pub(crate) fn all(&self) -> [&str; 2] {
         [&self.access, &self.refresh]
     }
+}
+
+/// The sandbox's calls to `path` with `action`, oldest first.
+pub(crate) fn calls_of(env: &Env, path: &str, action: &str) -> Vec<withings_sandbox::RecordedCall> {
+    env.sandbox
+        .calls()
+        .into_iter()
+        .filter(|c| c.path == path && c.get("action") == Some(action))
+        .collect()
 }
 
 /// RFC 4180 CSV: a header and rows.

@@ -4,11 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod chart;
+mod commands;
 mod data;
 mod errors;
+mod flags;
 mod harness;
+mod latest_units;
 mod raw_notify;
 mod resume;
 mod same_path;
 mod sandbox_demo;
+mod sync;
 mod verbose;

@@ -26,7 +26,7 @@ fn raw_prints_the_body_and_its_leaves() {
     let tokens = env.login();
     let json = env.run(&["raw", "v2/user", "getdevice", "--format", "json"]);
     let body: Value = serde_json::from_str(json.ok()).unwrap();
-    assert_eq!(body["devices"].as_array().unwrap().len(), 4);
+    assert_eq!(body["devices"].as_array().unwrap().len(), 5);
     // Byte for byte as Withings sends it (PHP escapes slashes).
     assert!(json.stdout.contains(r#"Europe\/Paris"#), "{}", json.stdout);
     let csv = env.run(&["raw", "user", "getdevice", "--format", "csv"]);

@@ -61,7 +61,10 @@ fn sleep_since_3d_sends_what_the_library_splits() {
 
 #[test]
 fn intraday_since_3d_sends_what_the_library_splits() {
-    same_sequence("intraday", |a, b| GetIntradayActivity::new().between(a, b));
+    // The CLI asks for every field unless `--data-fields` narrows it.
+    same_sequence("intraday", |a, b| {
+        GetIntradayActivity::new().between(a, b).all_fields()
+    });
 }
 
 #[test]

@@ -83,7 +83,7 @@ fn sandbox_serves_in_the_foreground_until_ctrl_c() {
             .output()
             .unwrap(),
     );
-    assert_eq!(devices.ok().lines().count(), 5, "{}", devices.stdout);
+    assert_eq!(devices.ok().lines().count(), 6, "{}", devices.stdout);
 
     // Ctrl-C: SIGINT to the process this test started.
     let status = Command::new("kill")

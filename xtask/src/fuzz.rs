@@ -6,8 +6,9 @@
 //! [`mutate`] module turns corpus files into near-valid inputs; each is decoded (and a success
 //! serialized, as the CLI and the snapshots do) inside `catch_unwind`. A panic is a crash: the
 //! input goes to `target/fuzz-crashes/<entry>-<n>.<ext>`, where `n` is the input's number, so
-//! `--seed S --entry E` regenerates it. An input slower than `--timeout-ms` (default 100 ms,
-//! the best of three runs so that a busy machine does not count) is a timeout, saved as
+//! `--seed S --entry E` regenerates it. An input slower than `--timeout-ms` (default 100 ms
+//! of the thread's CPU time, the best of three runs, so that a busy machine does not count)
+//! is a timeout, saved as
 //! `<entry>-<n>-timeout.<ext>`. No external engine: the inputs are a pure function of
 //! `(seed, entry, n)`.
 //!
@@ -240,12 +241,25 @@ fn install_hook() {
     });
 }
 
-/// Runs `decode` once: how long it took, and its panic or its result.
+/// The CPU time this thread has used: what a decode costs, whatever else the machine runs
+/// (wall time on a shared 2-core machine doubled under load and made noise look like slow
+/// inputs). Falls back to zero if the clock cannot be read, which no Linux does.
+fn thread_cpu_time() -> Duration {
+    use nix::time::{ClockId, clock_gettime};
+    clock_gettime(ClockId::CLOCK_THREAD_CPUTIME_ID).map_or(Duration::ZERO, |t| {
+        Duration::new(
+            u64::try_from(t.tv_sec()).unwrap_or(0),
+            u32::try_from(t.tv_nsec()).unwrap_or(0),
+        )
+    })
+}
+
+/// Runs `decode` once: the CPU time it took, and its panic or its result.
 fn run_one(decode: &dyn Fn(&[u8]) -> bool, input: &[u8]) -> (Duration, Result<bool, String>) {
     CAPTURING.with(|c| c.set(true));
-    let start = Instant::now();
+    let start = thread_cpu_time();
     let result = panic::catch_unwind(AssertUnwindSafe(|| decode(input)));
-    let took = start.elapsed();
+    let took = thread_cpu_time().saturating_sub(start);
     CAPTURING.with(|c| c.set(false));
     let result = result.map_err(|payload| {
         LAST_PANIC

@@ -832,6 +832,12 @@ mod tests {
             .unwrap()
             .value();
         assert_eq!((one.mantissa(), one.exponent()), (1, 0));
+        // 100.0 as the pair (1000, -1), as the API might send it.
+        let hundred = Decimal::new(1000, -1).unwrap();
+        let kg = convert(hundred, Unit::Pound, Unit::Kilogram, 0)
+            .unwrap()
+            .value();
+        assert_eq!((kg.mantissa(), kg.exponent()), (45_359_237, -6));
         let half = convert(d("3.17514659"), Unit::Kilogram, Unit::Stone, 0)
             .unwrap()
             .value();

@@ -349,15 +349,28 @@ fn apply(conn: &mut Connection, inner: &Inner, batch: Batch) -> Result<WriteStat
                         )?;
                     }
                     let time = table.time.unwrap_or(USER_COLUMN);
-                    let (lo, hi) = (Value::int(start), Value::int(end));
+                    // Only the bounds given are written into the statement: with
+                    // `(?2 IS NULL OR t >= ?2)` SQLite cannot use the (user, time) index, and
+                    // every night written scanned all of the user's segments (a first sync
+                    // of five years slowed from 3.0 to 5.7 ms of CPU per call).
+                    let mut bounds = String::new();
+                    let mut args = vec![Value::Text(user.to_owned())];
+                    if let Some(lo) = start {
+                        args.push(Value::Int(lo));
+                        bounds.push_str(&format!(" AND {time} >= ?{}", args.len()));
+                    }
+                    if let Some(hi) = end {
+                        args.push(Value::Int(hi));
+                        bounds.push_str(&format!(" AND {time} < ?{}", args.len()));
+                    }
                     let delete = format!(
-                        "DELETE FROM {t} WHERE {USER_COLUMN} = ?1 \
-                         AND (?2 IS NULL OR {time} >= ?2) AND (?3 IS NULL OR {time} < ?3) \
+                        "DELETE FROM {t} WHERE {USER_COLUMN} = ?1{bounds} \
                          AND {key} NOT IN (SELECT row_key FROM temp.keep)",
                         t = table.name,
                         key = sql.key_expr,
                     );
-                    stats.deleted += st.execute(&delete, params![user, lo, hi])? as u64;
+                    let args: Vec<&dyn ToSql> = args.iter().map(|v| v as &dyn ToSql).collect();
+                    stats.deleted += st.execute(&delete, &args)? as u64;
                 }
                 Op::Enqueue(p) => stats.queued += enqueue(&mut st, user, at, &p)?,
                 Op::Done(p) => {

@@ -57,6 +57,23 @@ pub trait Decode {
     /// # Errors
     /// [`DecodeError`] naming the JSON path of the first value that cannot be interpreted.
     fn decode(self) -> Result<Self::Output, DecodeError>;
+
+    /// Parses a whole response and decodes its body: the work of [`decode_reply`]. By default
+    /// the body is parsed into the wire model ([`withings_model::parse_reply`]) and then
+    /// decoded; a body may override this to read the bytes straight into its output, with the
+    /// same result (getmeas does: [`measure::decode_one_pass`]).
+    ///
+    /// # Errors
+    /// As [`decode_reply`].
+    fn from_reply_bytes(bytes: &[u8]) -> Result<Reply<Self::Output>, DecodeError>
+    where
+        Self: serde::de::DeserializeOwned + Sized,
+    {
+        match withings_model::parse_reply::<Self>(bytes)? {
+            Reply::Ok(body) => body.decode().map(Reply::Ok),
+            Reply::Status(status) => Ok(Reply::Status(status)),
+        }
+    }
 }
 
 /// Parses a whole response (envelope and body) and decodes the body.
@@ -77,10 +94,7 @@ pub fn decode_reply<B>(bytes: &[u8]) -> Result<Reply<B::Output>, DecodeError>
 where
     B: Decode + serde::de::DeserializeOwned,
 {
-    match withings_model::parse_reply::<B>(bytes)? {
-        Reply::Ok(body) => body.decode().map(Reply::Ok),
-        Reply::Status(status) => Ok(Reply::Status(status)),
-    }
+    B::from_reply_bytes(bytes)
 }
 
 /// Write actions answer `{}`: nothing to interpret.

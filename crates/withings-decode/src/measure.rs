@@ -29,7 +29,9 @@ use withings_model::codes::{Attrib, Category, DeviceModel, NameOrCode, Position}
 use withings_model::measure::{self as wire, AfibClassification, GetMeasBody, MeasureType};
 
 use crate::time::{opt_timestamp, time_zone, timestamp};
-use crate::{Decimal, Decode, DecodeError, Rejected};
+use crate::{Decimal, Decode, DecodeError, Rejected, Reply};
+
+mod one_pass;
 
 /// The physical unit a measure type is expressed in (after applying `10^unit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -305,8 +307,45 @@ impl Measurement {
     }
 }
 
+/// Reads a successful getmeas response (envelope included) straight into [`Measurements`],
+/// without the wire model's list of groups: what [`decode_reply::<GetMeasBody>`] tries first.
+/// `None` when it declines — a status other than 0, a group to be rejected, an unknown time
+/// zone, any shape out of the ordinary — and the wire path is to be taken; wherever it
+/// answers, the answer is the wire path's (each group is read by the wire model's own
+/// deserializer and checks, and converted by the same functions).
+///
+/// [`decode_reply::<GetMeasBody>`]: crate::decode_reply
+///
+/// ```
+/// use withings_decode::measure::decode_one_pass;
+///
+/// let json = br#"{"status":0,"body":{"updatetime":1717430000,"timezone":"UTC","measuregrps":
+///   [{"grpid":1,"attrib":0,"date":1717429800,"category":1,
+///   "measures":[{"value":70005,"type":1,"unit":-3}]}]}}"#;
+/// let m = decode_one_pass(json).unwrap();
+/// assert_eq!(m.groups[0].measures[0].value.to_string(), "70.005");
+/// // A group to reject: the wire path does it.
+/// assert!(decode_one_pass(br#"{"status":0,"body":{"updatetime":1,"timezone":"UTC",
+///   "measuregrps":[{"grpid":1}]}}"#).is_none());
+/// ```
+#[must_use]
+pub fn decode_one_pass(bytes: &[u8]) -> Option<Measurements> {
+    one_pass::decode(bytes)
+}
+
 impl Decode for GetMeasBody {
     type Output = Measurements;
+
+    /// The one pass ([`decode_one_pass`]) when it answers, else the wire path.
+    fn from_reply_bytes(bytes: &[u8]) -> Result<Reply<Measurements>, DecodeError> {
+        if let Some(m) = one_pass::decode(bytes) {
+            return Ok(Reply::Ok(m));
+        }
+        match withings_model::parse_reply::<Self>(bytes)? {
+            Reply::Ok(body) => body.decode().map(Reply::Ok),
+            Reply::Status(status) => Ok(Reply::Status(status)),
+        }
+    }
 
     fn decode(self) -> Result<Measurements, DecodeError> {
         let updated = timestamp(self.updatetime, || "body.updatetime".to_owned())?;
@@ -327,16 +366,7 @@ impl Decode for GetMeasBody {
                 decreasing &= p > g.grpid;
             }
             previous = Some(g.grpid);
-            // Collected in place (a `Measurement` is smaller than a wire `Measure`: std reuses
-            // the allocation), then shrunk: one reallocation per group instead of an
-            // allocation and a free.
-            let mut out = std::mem::take(&mut g.measures)
-                .into_iter()
-                .enumerate()
-                .map(|(j, m)| measurement(m, at.of(i), j))
-                .collect::<Result<Vec<_>, _>>()?;
-            out.shrink_to_fit();
-            measures.push(out);
+            measures.push(measurements(std::mem::take(&mut g.measures), at.of(i))?);
         }
 
         let mut seen: Option<HashMap<i64, usize>> = if increasing || decreasing {
@@ -398,6 +428,19 @@ fn group(
         probability: g.probability,
         measures,
     })
+}
+
+/// The measures of group `i`, collected in place (a `Measurement` is smaller than a wire
+/// `Measure`: std reuses the allocation), then shrunk: one reallocation per group instead of
+/// an allocation and a free.
+fn measurements(wire: Vec<wire::Measure>, i: usize) -> Result<Vec<Measurement>, DecodeError> {
+    let mut out = wire
+        .into_iter()
+        .enumerate()
+        .map(|(j, m)| measurement(m, i, j))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.shrink_to_fit();
+    Ok(out)
 }
 
 fn measurement(m: wire::Measure, i: usize, j: usize) -> Result<Measurement, DecodeError> {

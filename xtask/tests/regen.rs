@@ -59,7 +59,7 @@ dir = "notify-get"
 case = "recorded"
 params = { callbackurl = "{ref notify-list/recorded body.profiles[0].callbackurl}", appli = "{ref notify-list/recorded body.profiles[0].appli}" }
 
-# The stand-in's demo user has no stethoscope: status 503, reported, nothing written.
+# No recording has signal id 1 in the stand-in: status 503, reported, nothing written.
 [[record]]
 dir = "v2-stetho-get"
 case = "recorded"

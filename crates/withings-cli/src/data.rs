@@ -1103,8 +1103,9 @@ mod tests {
         );
     }
 
-    /// The sandbox serves no stethoscope recording: the signal's table is checked on a
-    /// hand-written body (4 kHz, 3 A-law samples, cardiac position 20 undocumented).
+    /// Beside the process test against the sandbox's recording, a hand-written body with
+    /// what the sandbox does not send (4 kHz, 3 A-law samples, cardiac position 20
+    /// undocumented).
     #[test]
     fn a_stetho_signal_is_a_summary_for_people_and_its_samples_for_scripts() {
         let json = br#"{"status":0,"body":{"signal":[213,85,-3],"frequency":4000,"duration":15,

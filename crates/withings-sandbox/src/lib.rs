@@ -72,7 +72,8 @@
 //! start whatever it is: the quirks above; a weight objective (category 2, 60 days before);
 //! a manual weigh-in edited an hour later (40 days); an afternoon nap beside the night
 //! (16 days); an evening weigh-in where the user picked their profile on the scale (attrib
-//! 3, 9 days); the two ECGs (3 and 17 days); and two ambiguous weigh-ins (attrib 1) the
+//! 3, 9 days); the two ECGs (3 and 17 days; the BPM Core's, 3 days before, comes with a
+//! stethoscope recording, `stetho list|get`); and two ambiguous weigh-ins (attrib 1) the
 //! user deals with after the start. The height was typed in on the first day of the history.
 //! The 120 days before the start have none of the periodic extras above and no late edit,
 //! so windows reaching back to early March (for a start in June) show exactly these.

@@ -150,20 +150,29 @@ fn heart_get_gives_every_sample_in_json_and_csv_and_a_summary_in_the_table() {
         .fails(2, "--since");
 }
 
+const STETHO_SIGNAL: &[&str] = &[
+    "signal_id",
+    "index",
+    "value",
+    "frequency_hz",
+    "format",
+    "resolution",
+    "channels",
+    "position",
+    "vhd",
+    "model",
+];
+
+/// The sandbox's BPM Core records heart sounds with its ECG: one recording in the demo
+/// window, 2 s at 250 Hz, under the cuff on the left arm.
 #[test]
-fn stetho_list_and_get_send_the_declared_requests() {
+fn stetho_list_and_get_show_the_bpm_cores_recording() {
     let env = Env::new();
     env.login();
+    let window = ["--from", "2024-03-01", "--to", "2024-06-03"];
     let rows = all_formats(
         &env,
-        &[
-            "stetho",
-            "list",
-            "--from",
-            "2024-03-01",
-            "--to",
-            "2024-06-03",
-        ],
+        &[&["stetho", "list"][..], &window].concat(),
         &["taken_at", "timezone", "signal_id", "vhd", "device_hash"],
     );
     let sent = calls_of(&env, "/v2/stetho", "list");
@@ -171,40 +180,101 @@ fn stetho_list_and_get_send_the_declared_requests() {
     // 2024-03-01T00:00:00Z to 2024-06-03T23:59:59Z (TZ=UTC in the tests).
     assert_eq!(sent[0].get("startdate"), Some("1709251200"));
     assert_eq!(sent[0].get("enddate"), Some("1717459199"));
-    if rows.is_empty() {
-        // The demo user owns no stethoscope (yet): every signal id is unknown.
-        env.run(&["stetho", "get", "42"])
-            .fails(6, "invalid signalid");
-        let get = calls_of(&env, "/v2/stetho", "get");
-        assert_eq!(get.last().unwrap().get("signalid"), Some("42"));
-        return;
+
+    // The recording is the one taken with the BPM Core's ECG (the one with blood pressure).
+    let heart = env.run(&[&["heart", "list"][..], &window, &["--format", "json"]].concat());
+    let ecgs: Vec<BTreeMap<String, Value>> = serde_json::from_str(heart.ok()).unwrap();
+    let ecg = ecgs.iter().find(|r| r["systolic_mmhg"].is_i64()).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let r = &rows[0];
+    let id = r["signal_id"].as_i64().unwrap();
+    assert_eq!(id, ecg["signal_id"].as_i64().unwrap() + 10_000_000);
+    // Taken with the ECG, shown in the zone the record names (Paris, summer time).
+    let instant = |v: &Value| v.as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    assert_eq!(instant(&r["taken_at"]), instant(&ecg["taken_at"]));
+    assert!(text(r, "taken_at").ends_with("+02:00"), "{r:?}");
+    assert_eq!(r["vhd"], 0);
+    assert_eq!(
+        text(r, "device_hash"),
+        "1234abcd5678ef901234abcd5678ef901234abcd"
+    );
+    // The table shows the same recording.
+    let table = env.run(&[&["stetho", "list"][..], &window].concat());
+    let (header, cells) = table_cells(table.ok());
+    let at = header.iter().position(|h| h == "signal_id").unwrap();
+    assert_eq!(cells.len(), 1, "{}", table.stdout);
+    assert_eq!(cells[0][at], id.to_string());
+    // A window without it: no records.
+    let empty = env.run(&[
+        "stetho",
+        "list",
+        "--from",
+        "2024-03-01",
+        "--to",
+        "2024-05-01",
+    ]);
+    assert_eq!(
+        empty.ok().lines().next(),
+        Some("(no records in this window)")
+    );
+
+    // Its signal: every sample in json and csv, a summary in the table.
+    let id = id.to_string();
+    let json = run_as(&env, &["stetho", "get", &id], "json");
+    let csv = run_as(&env, &["stetho", "get", &id], "csv");
+    assert_eq!(csv_header(csv.ok()), STETHO_SIGNAL);
+    let samples = same_values(json.ok(), &csv.stdout);
+    assert_eq!(samples.len(), 500);
+    let raw = env.run(&[
+        "raw",
+        "v2/stetho",
+        "get",
+        &format!("signalid={id}"),
+        "--format",
+        "json",
+    ]);
+    let body: Value = serde_json::from_str(raw.ok()).unwrap();
+    let signal = body["signal"].as_array().unwrap();
+    assert_eq!(signal.len(), 500);
+    for (i, (row, v)) in samples.iter().zip(signal).enumerate() {
+        assert_eq!(row["index"], i as i64);
+        assert_eq!(&row["value"], v, "sample {i}");
+        assert_eq!(row["signal_id"].to_string(), id);
+        assert_eq!(row["frequency_hz"], 250);
+        assert_eq!(row["channels"], 1);
+        assert_eq!(text(row, "position"), "left_arm");
+        assert_eq!(text(row, "model"), "bpm_core");
     }
-    // A sandbox with stethoscope recordings: each signal, every sample.
-    for r in &rows {
-        let id = r["signal_id"].as_i64().unwrap().to_string();
-        let json = env.run(&["stetho", "get", &id, "--format", "json"]);
-        let csv = env.run(&["stetho", "get", &id, "--format", "csv"]);
-        let samples = same_values(json.ok(), csv.ok());
-        let raw = env.run(&[
-            "raw",
-            "v2/stetho",
-            "get",
-            &format!("signalid={id}"),
-            "--format",
-            "json",
-        ]);
-        let body: Value = serde_json::from_str(raw.ok()).unwrap();
-        let signal = body["signal"].as_array().unwrap();
-        assert_eq!(samples.len(), signal.len());
-        for (i, (row, v)) in samples.iter().zip(signal).enumerate() {
-            assert_eq!(row["index"], i as i64);
-            assert_eq!(&row["value"], v);
-        }
-        let table = env.run(&["stetho", "get", &id]);
-        let (header, cells) = table_cells(table.ok());
-        assert_eq!(header[..2], ["signal_id", "samples"]);
-        assert_eq!(cells[0][1], signal.len().to_string());
-    }
+    let table = env.run(&["stetho", "get", &id]);
+    let (header, cells) = table_cells(table.ok());
+    assert_eq!(
+        header,
+        [
+            "signal_id",
+            "samples",
+            "frequency_hz",
+            "duration",
+            "position",
+            "vhd",
+            "model"
+        ]
+    );
+    assert_eq!(cells.len(), 1, "{}", table.stdout);
+    assert_eq!(
+        cells[0],
+        [id.as_str(), "500", "250", "2s", "left_arm", "0", "bpm_core"]
+    );
+    let get = calls_of(&env, "/v2/stetho", "get");
+    assert!(get.iter().all(|c| c.get("signalid") == Some(id.as_str())));
+
+    // An id that names no recording: the ECG's own one.
+    let ecg_id = ecg["signal_id"].to_string();
+    env.run(&["stetho", "get", &ecg_id])
+        .fails(6, "invalid signalid");
+    let get = calls_of(&env, "/v2/stetho", "get");
+    assert_eq!(get.last().unwrap().get("signalid"), Some(ecg_id.as_str()));
+    env.run(&["stetho", "get", "forty-two"])
+        .fails(2, "forty-two");
 }
 
 #[test]

@@ -130,9 +130,30 @@ pub(super) fn handle(
                 .put("heart_rate", rec.heart_rate)
                 .into())
         },
-        // The demo user owns no stethoscope.
-        StethoList => paged(inner, p, "series", &[]),
-        StethoGet => Err(ApiError::invalid("invalid signalid")),
+        // The BPM Core records heart sounds with each ECG (the data module's `stetho`).
+        StethoList => {
+            let (start, end) = (p.int("startdate")?, p.int("enddate")?);
+            let days = d.days_between(start, end, at);
+            let found: Vec<&EcgRec> = days
+                .iter()
+                .rev()
+                .flat_map(|day| &day.ecgs)
+                .filter(|e| {
+                    e.has_stetho()
+                        && e.visible(at)
+                        && start.is_none_or(|s| e.timestamp >= s)
+                        && end.is_none_or(|x| e.timestamp <= x)
+                })
+                .collect();
+            paged_with(inner, p, "series", &found, |e| e.stetho_json())
+        },
+        StethoGet => {
+            let id = p.required_int("signalid")?;
+            let rec = d
+                .stetho(id, at)
+                .ok_or_else(|| ApiError::invalid("invalid signalid"))?;
+            Ok(d.stetho_body(&rec))
+        },
         GetDevice => Ok(Obj::new().put("devices", d.devices_json(at)).into()),
         GetGoals => Ok(Obj::new().put("goals", DemoData::goals()).into()),
         ; else => Err(ApiError::not_implemented()),

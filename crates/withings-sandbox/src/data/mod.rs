@@ -34,6 +34,7 @@
 
 mod generate;
 mod living;
+mod stetho;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};

@@ -8,3 +8,4 @@ mod living;
 mod oauth;
 mod quirks;
 mod server;
+mod stetho;

@@ -175,10 +175,12 @@ async fn malformed_envelopes_are_decode_errors_naming_the_path() {
     let client = plain(&server);
     let cases: &[(&str, &str, &str)] = &[
         (r#"{"status":"zero","body":{}}"#, "status", "status"),
+        // A bad field outside the records fails the whole body (a bad record is only
+        // rejected: see below).
         (
-            r#"{"status":0,"body":{"updatetime":1717430000,"timezone":"Europe\/Paris","measuregrps":[{"grpid":true}],"more":0}}"#,
-            "body.measuregrps[0].grpid",
-            "grpid",
+            r#"{"status":0,"body":{"updatetime":true,"timezone":"Europe\/Paris","measuregrps":[],"more":0}}"#,
+            "body.updatetime",
+            "updatetime",
         ),
         (r#"{"body":{}}"#, "", "body"),
         ("<html>maintenance</html>", "", "maintenance"),
@@ -208,6 +210,21 @@ async fn malformed_envelopes_are_decode_errors_naming_the_path() {
             assert!(e.to_string().contains(&format!("at `{want_path}`")), "{e}");
         }
     }
+
+    // One bad record is not a failed call: it is rejected with its path and raw text.
+    server.reset().await;
+    getmeas()
+        .respond_with(ResponseTemplate::new(200).set_body_string(
+            r#"{"status":0,"body":{"updatetime":1717430000,"timezone":"Europe\/Paris","measuregrps":[{"grpid":true}],"more":0}}"#,
+        ))
+        .mount(&server)
+        .await;
+    let body = client.send(&GetMeas::new()).await.unwrap();
+    let rejected = body.measuregrps.rejected();
+    assert_eq!(rejected.len(), 1);
+    assert_eq!(rejected[0].path, "body.measuregrps[0]");
+    assert!(rejected[0].error.contains("grpid"), "{}", rejected[0].error);
+    assert_eq!(rejected[0].raw(), r#"{"grpid":true}"#);
 }
 
 #[tokio::test]

@@ -699,8 +699,13 @@ mod tests {
     #[test]
     fn slow_inputs_are_timeouts() {
         fn slow(bytes: &[u8]) -> bool {
+            // Busy for 30 ms of CPU: a sleeping decoder costs nothing, and timeouts are CPU time.
             if bytes.len().is_multiple_of(7) {
-                std::thread::sleep(Duration::from_millis(30));
+                let start = thread_cpu_time();
+                let mut spins = 0_u64;
+                while thread_cpu_time().saturating_sub(start) < Duration::from_millis(30) {
+                    spins = std::hint::black_box(spins.wrapping_add(1));
+                }
             }
             false
         }

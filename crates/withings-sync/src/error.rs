@@ -20,6 +20,15 @@ pub enum Error {
     /// The database refused an operation.
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// A store other than SQLite (PostgreSQL) failed: its own error, as its crate reports it.
+    #[error("{backend}: {source}")]
+    Backend {
+        /// Which store (`"PostgreSQL"`).
+        backend: &'static str,
+        /// Its error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
+    },
     /// The database file could not be created or opened.
     #[error("cannot open the database {path}: {source}")]
     Open {

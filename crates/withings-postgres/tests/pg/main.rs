@@ -1,0 +1,4 @@
+//! PostgreSQL tests: each starts a throwaway cluster (skipped loudly without the binaries,
+//! failing when `CI` is set).
+
+mod db;

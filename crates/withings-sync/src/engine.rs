@@ -24,8 +24,8 @@ use withings::model::workout::{GetWorkouts, GetWorkoutsBody};
 use withings::model::{Body, Endpoint, Paged, PagedBody};
 
 use crate::rows;
-use crate::schema::{DataType, Value};
-use crate::store::{Batch, Cursor, Hook, Op, Pending, Rejected, Row, Store, WriteStats};
+use crate::schema::{ACTIVITY, DataType, Value};
+use crate::store::{Batch, Cursor, Hook, Op, Pending, ReadQuery, Rejected, Row, Store, WriteStats};
 use crate::{Error, Result};
 
 /// The first `lastupdate` of an empty store: before any Withings device existed, so the
@@ -49,6 +49,12 @@ pub enum HookPoint {
         page: u64,
     },
 }
+
+/// The default [`SyncOptions::heart_reread`]: 30 days. A month of ECG and BPM Core records
+/// is a handful, well within the one page an incremental pass asks anyway, so reading them
+/// again costs no extra call; and it covers what is changed after the fact (a revised ECG
+/// classification, a recording uploaded late by a device that was offline).
+pub const HEART_REREAD: SignedDuration = SignedDuration::from_hours(30 * 24);
 
 /// The test hook's callback.
 #[doc(hidden)]
@@ -76,6 +82,11 @@ pub struct SyncOptions {
     /// Taken off the next `lastupdate`, so that records committed by Withings shortly
     /// after the time it was computed from are fetched again (default 1 hour).
     pub overlap: SignedDuration,
+    /// How far back every incremental `heart list` pass reads again (default 30 days):
+    /// `heart list` has no `lastupdate`, so an old record Withings changes (an ECG's
+    /// classification revised) or adds late is only seen by reading its time again. Older
+    /// edits need `--full`.
+    pub heart_reread: SignedDuration,
     /// The current time, from the caller's clock: the `synced_at` of written rows and the
     /// end of the `heart list` window. Never a cursor on its own.
     pub now: Timestamp,
@@ -94,6 +105,7 @@ impl fmt::Debug for SyncOptions {
             .field("intraday", &self.intraday)
             .field("full", &self.full)
             .field("overlap", &self.overlap)
+            .field("heart_reread", &self.heart_reread)
             .field("now", &self.now)
             .field("history_start", &self.history_start)
             .field("hook", &self.hook.as_ref().map(|_| "Hook"))
@@ -110,6 +122,7 @@ impl SyncOptions {
             intraday: false,
             full: None,
             overlap: SignedDuration::from_hours(1),
+            heart_reread: HEART_REREAD,
             now,
             history_start: HISTORY_START,
             hook: None,
@@ -141,6 +154,14 @@ impl SyncOptions {
     #[must_use]
     pub fn overlap(mut self, overlap: SignedDuration) -> Self {
         self.overlap = overlap;
+        self
+    }
+
+    /// How far back each incremental `heart list` pass reads again
+    /// ([`heart_reread`](Self::heart_reread)).
+    #[must_use]
+    pub fn heart_reread(mut self, window: SignedDuration) -> Self {
+        self.heart_reread = window;
         self
     }
 
@@ -280,7 +301,19 @@ struct Run<'a> {
     calls: u64,
     pages: u64,
     on_progress: &'a mut (dyn FnMut(Progress) + Send),
+    /// With intraday off: the `intraday` cursor as stored (see [`INTRADAY_COVERED`]), which
+    /// the activity pages this run writes move back; `None` when there is none (every
+    /// stored day is queued when intraday is turned on).
+    intraday_from: Option<i64>,
 }
+
+/// The `intraday` cursor when every stored activity day has been queued for its samples.
+/// Otherwise its `lastupdate` is the start of the oldest day stored while intraday was off
+/// (whose samples may be missing); no cursor: intraday was never on.
+const INTRADAY_COVERED: i64 = i64::MAX;
+
+/// Stored activity days read per chunk when queueing their intraday samples.
+const BACKFILL_CHUNK: usize = 512;
 
 impl<S: Store> Sync<S> {
     /// A sync of `user`'s data (their Withings user id: cursors and rows are per user).
@@ -314,11 +347,20 @@ impl<S: Store> Sync<S> {
     /// (the pages before it are kept; a new run goes on from the page that failed), a
     /// database error.
     pub async fn run(&self, mut on_progress: impl FnMut(Progress) + Send) -> Result<Report> {
+        let intraday_from = if self.options.includes(DataType::Intraday) {
+            None
+        } else {
+            self.store
+                .cursor(&self.user, DataType::Intraday)
+                .await?
+                .map(|c| c.lastupdate)
+        };
         let mut run = Run {
             report: Report::default(),
             calls: 0,
             pages: 0,
             on_progress: &mut on_progress,
+            intraday_from,
         };
         self.retry_rejected(&mut run).await?;
         for &t in DataType::ALL {
@@ -334,7 +376,10 @@ impl<S: Store> Sync<S> {
                 DataType::SleepSummaries => self.listed::<Summaries>(&mut run).await?,
                 DataType::Heart => self.listed::<Heart>(&mut run).await?,
                 DataType::SleepSegments => self.queued::<Segments>(&mut run).await?,
-                DataType::Intraday => self.queued::<Intraday>(&mut run).await?,
+                DataType::Intraday => {
+                    self.backfill_intraday(&mut run).await?;
+                    self.queued::<Intraday>(&mut run).await?;
+                }
                 DataType::Devices => self.single::<Devices>(&mut run).await?,
                 DataType::Goals => self.single::<Goals>(&mut run).await?,
             }
@@ -421,9 +466,16 @@ impl<S: Store> Sync<S> {
     async fn incremental<K: Listed>(&self, run: &mut Run<'_>) -> Result<()> {
         let t = K::DATA_TYPE;
         let cursor = self.store.cursor(&self.user, t).await?;
-        let (since, mut offset, mut next) = match cursor {
+        let (stored, mut offset, mut next) = match cursor {
             Some(c) => (c.lastupdate, c.offset, c.next_lastupdate),
             None => (self.options.history_start.as_second(), None, None),
+        };
+        // A list without `lastupdate` (heart) reads its re-read window again at each new
+        // pass; a pass resumed at an offset asks the window it started with (stored with
+        // its pages below).
+        let since = match (offset, K::reread_from(&self.options)) {
+            (None, Some(r)) => stored.min(r),
+            _ => stored,
         };
         let since_ts = Timestamp::from_second(since).unwrap_or(self.options.history_start);
         loop {
@@ -440,6 +492,7 @@ impl<S: Store> Sync<S> {
             if let Some(out) = page.output {
                 records = K::ops(self, out, &mut ops, false, &mut mark);
             }
+            ops.extend(intraday_gap(run, &mark));
             ops.extend(page.rejected.into_iter().map(Op::Reject));
             next = match (next, mark.server_time, mark.max_modified) {
                 // getmeas: the server's time when the pass started (its first page).
@@ -464,8 +517,10 @@ impl<S: Store> Sync<S> {
                 }
             } else {
                 let advanced = match next {
-                    Some(n) if !more => n.saturating_sub(self.options.overlap.as_secs()).max(since),
-                    _ => since,
+                    Some(n) if !more => {
+                        n.saturating_sub(self.options.overlap.as_secs()).max(stored)
+                    }
+                    _ => stored,
                 };
                 Cursor {
                     data_type: t,
@@ -502,6 +557,7 @@ impl<S: Store> Sync<S> {
             if let Some(out) = page.output {
                 records = K::ops(self, out, &mut ops, true, &mut mark);
             }
+            ops.extend(intraday_gap(run, &mark));
             let rejected = !page.rejected.is_empty();
             ops.extend(page.rejected.into_iter().map(Op::Reject));
             let current = request.current_offset().unwrap_or(0);
@@ -588,6 +644,67 @@ impl<S: Store> Sync<S> {
 
     /// Decodes the rejected records again (the decoder or the tz database may have been
     /// updated): those that decode now are written and forgotten, the others count a try.
+    /// With intraday on: queues the stored activity days whose samples may be missing —
+    /// every day when intraday was never on, else the days from the oldest one written
+    /// while it was off — in one write with the cursor that says they are, so turning
+    /// intraday on later fills the same table as having had it on from the start.
+    async fn backfill_intraday(&self, run: &mut Run<'_>) -> Result<()> {
+        let t = DataType::Intraday;
+        let from = match self.store.cursor(&self.user, t).await? {
+            Some(c) if c.lastupdate == INTRADAY_COVERED => return Ok(()),
+            Some(c) => Some(c.lastupdate),
+            None => None,
+        };
+        // A day a little before, by UTC date: the read's bound only; each day's own window
+        // decides.
+        let since = from
+            .and_then(|f| Timestamp::from_second(f).ok())
+            .map(|f| ymd(dates(FullWindow { from: f, to: f }).0));
+        // One entry per day (a few MB for decades): the queue and the cursor that says it
+        // is complete go in one transaction, so a crash queues nothing or everything.
+        let mut ops = Vec::new();
+        let mut after = None;
+        loop {
+            let rows = self
+                .store
+                .read(ReadQuery {
+                    table: &ACTIVITY,
+                    user: Some(self.user.clone()),
+                    since: since.clone(),
+                    after: after.take(),
+                    limit: BACKFILL_CHUNK,
+                })
+                .await?;
+            for r in &rows {
+                // `user_id`, then `date`, then `time_zone` (ACTIVITY's columns).
+                let day = r
+                    .get(1)
+                    .and_then(Value::as_text)
+                    .and_then(|d| d.parse::<Date>().ok());
+                let zone = r.get(2).and_then(Value::as_text);
+                if let (Some(day), Some(zone)) = (day, zone)
+                    && let Some(p) = day_window(day, zone)
+                    && from.is_none_or(|f| p.start >= f)
+                {
+                    ops.push(Op::Enqueue(p));
+                }
+            }
+            if rows.len() < BACKFILL_CHUNK {
+                break;
+            }
+            after = rows.last().cloned();
+        }
+        let covered = Cursor {
+            data_type: t,
+            lastupdate: INTRADAY_COVERED,
+            offset: None,
+            next_lastupdate: None,
+        };
+        self.commit(run, t, ops, Some(Op::SetCursor(covered)), 0)
+            .await?;
+        Ok(())
+    }
+
     async fn retry_rejected(&self, run: &mut Run<'_>) -> Result<()> {
         let rejected = self.store.rejected(&self.user, 10_000).await?;
         for r in rejected {
@@ -612,6 +729,7 @@ impl<S: Store> Sync<S> {
             match retried {
                 Ok(n) => {
                     records = n;
+                    ops.extend(intraday_gap(run, &mark));
                     run.report.entry(t).recovered += 1;
                     ops.push(Op::Accept {
                         data_type: t,
@@ -641,6 +759,27 @@ struct Mark {
     server_time: Option<i64>,
     /// The largest `modified` (or, for heart records, recording time) of the page.
     max_modified: Option<i64>,
+    /// With intraday off: the start of the oldest activity day of the page.
+    first_day: Option<i64>,
+}
+
+/// With intraday off, the `intraday` cursor moved back to the oldest activity day of a
+/// page (written with the page), when it is older than the stored one: the days whose
+/// samples turning intraday on must fetch.
+fn intraday_gap(run: &mut Run<'_>, mark: &Mark) -> Option<Op> {
+    let (Some(day), Some(from)) = (mark.first_day, run.intraday_from) else {
+        return None;
+    };
+    if day >= from {
+        return None;
+    }
+    run.intraday_from = Some(day);
+    Some(Op::SetCursor(Cursor {
+        data_type: DataType::Intraday,
+        lastupdate: day,
+        offset: None,
+        next_lastupdate: None,
+    }))
 }
 
 impl Mark {
@@ -795,6 +934,11 @@ trait Listed: Records<Body: PagedBody> {
     /// The request of a `--full` pass over `w` (wide enough to hold every record whose
     /// time column is in [`purge_range`](Self::purge_range)).
     fn window(w: FullWindow) -> Self::Req;
+    /// For a list without `lastupdate`: the time every new incremental pass reads from at
+    /// the latest, whatever its cursor.
+    fn reread_from(_: &SyncOptions) -> Option<i64> {
+        None
+    }
     /// The values of the table's time column bounding what a `--full` pass may delete.
     fn purge_range(w: FullWindow) -> (Value, Value) {
         (Value::Int(w.from.as_second()), Value::Int(w.to.as_second()))
@@ -917,12 +1061,15 @@ impl Listed for Activity {
         let intraday = sync.options.includes(DataType::Intraday);
         for a in &out.records {
             mark.modified(a.modified);
-            let day = if intraday {
-                day_window(a.date, &a.time_zone)
-            } else {
-                None
-            };
-            ops.push(upsert(rows::activity_row(a), day, seen));
+            let day = day_window(a.date, &a.time_zone);
+            if !intraday && let Some(d) = day {
+                mark.first_day = Some(mark.first_day.map_or(d.start, |f| f.min(d.start)));
+            }
+            ops.push(upsert(
+                rows::activity_row(a),
+                day.filter(|_| intraday),
+                seen,
+            ));
         }
         out.records.len() as u64
     }
@@ -1011,10 +1158,19 @@ impl Listed for Heart {
     type Req = HeartList;
     const DATA_TYPE: DataType = DataType::Heart;
     fn incremental(since: Timestamp, now: Timestamp) -> HeartList {
-        // `heart list` has no `lastupdate`: its cursor is the latest recording time seen,
-        // and the window ends two days after the caller's clock (a bound, not a cursor).
+        // `heart list` has no `lastupdate`: its cursor is the latest recording time seen
+        // (`since` is the re-read window's start when earlier, see `reread_from`); the
+        // window ends two days after the caller's clock (a bound, not a cursor).
         let end = now.max(since) + SignedDuration::from_hours(48);
         HeartList::new().between(since, end)
+    }
+    fn reread_from(options: &SyncOptions) -> Option<i64> {
+        Some(
+            options
+                .now
+                .as_second()
+                .saturating_sub(options.heart_reread.as_secs()),
+        )
     }
     fn window(w: FullWindow) -> HeartList {
         HeartList::new().between(w.from, w.to)

@@ -56,8 +56,13 @@
 //!   the pass's first page — or, for the v2 lists that give no server time, the largest
 //!   `modified` seen, minus a safety overlap ([`SyncOptions::overlap`], 1 hour), never below
 //!   the previous value. The local clock is never a cursor.
-//! - **`heart list`** has no `lastupdate`: its cursor is the latest recording time seen,
-//!   minus the overlap (a modified old record is seen by `--full`).
+//! - **`heart list`** has no `lastupdate`: its cursor is the latest recording time seen
+//!   minus the overlap, and each pass reads from that cursor or from the start of a
+//!   re-read window ([`SyncOptions::heart_reread`], default [`HEART_REREAD`]: the 30 days
+//!   before the run's `now`), whichever is earlier. So every run reads the last 30 days
+//!   again — in the same one call, a page holds far more than a month of records — and sees
+//!   a record Withings revised or added late within them; an older change is seen by
+//!   `--full` only, and a deleted record only by `--full` (as for every list).
 //! - While a pass pages, `(lastupdate, offset)` and the next value learnt so far are stored
 //!   with each page, so a run that stops goes on at the page after the last one written.
 //! - **Sleep segments and intraday samples** have no cursor of their own: a night whose
@@ -65,6 +70,15 @@
 //!   in `pending` in the same transaction, and each queued window is fetched (`sleep get`,
 //!   `getintradayactivity`, cut into ≤ 24 h calls by the endpoint's declaration), written and
 //!   taken off the queue in one transaction.
+//! - **Intraday turned on later**: the `intraday` cursor records whether every stored
+//!   activity day has been queued. A run with intraday on and no such cursor (intraday never
+//!   on) queues every stored activity day; a run with intraday off that writes activity
+//!   moves the cursor back to the oldest day it wrote (in that page's transaction), and the
+//!   next run with intraday on queues the stored days from there. Those entries and the
+//!   cursor that marks them done go in one transaction (one small entry per day: about
+//!   40 KB for five years). All stored days, not the last N: enabling intraday later then
+//!   gives the database that having it on from the start gives, at the same cost (one
+//!   `getintradayactivity` per day, which the first sync with it on pays anyway).
 //! - Devices and goals are read whole at every run (one call each); a device no longer
 //!   listed is deleted.
 //!
@@ -79,8 +93,22 @@
 //! # `--full`
 //! [`SyncOptions::full`] re-reads a window after the incremental pass and deletes, in one
 //! transaction at the end, the rows of that window Withings no longer returned (a deleted
-//! weigh-in), counted in [`WriteStats::purged`]. The keys seen are kept in `full_seen` page
-//! by page, so memory stays bounded; a window that could not be read whole deletes nothing.
+//! weigh-in), counted in [`WriteStats::purged`]. The rows that belong to a purged row go
+//! with it, counted in [`WriteStats::deleted`]: a night's sleep segments (those starting in
+//! its `[start_at, end_at)`, unless a night that stays covers them too), declared once in
+//! the schema ([`TableDef::owner`]) so that every store runs the same generated SQL.
+//! Intraday samples belong to days, not nights, and activity days are purged on their own.
+//! The keys seen are kept in `full_seen` page by page, so memory stays bounded; a window
+//! that could not be read whole deletes nothing.
+//!
+//! # What a run catches
+//! | data | incremental run | only `--full` (over its window) |
+//! |---|---|---|
+//! | measures, activity, workouts, sleep summaries | new and changed records (`lastupdate`) | deletions |
+//! | sleep segments | those of every night inserted or changed | those of deleted nights (with the night) |
+//! | intraday (opt-in) | those of every day inserted or changed; when turned on later, every stored day not yet fetched | — (a day's samples are replaced whole when it is fetched) |
+//! | heart (ECG, BPM Core) | new records, and changes to records of the last [`SyncOptions::heart_reread`] (30 days) | changes older than that, deletions |
+//! | devices, goals | everything (read whole; unlinked devices deleted) | — |
 //!
 //! # Memory
 //! Bounded by one page (or one night, one day): pages are written as they arrive, exports
@@ -103,7 +131,8 @@ pub mod store;
 use std::path::PathBuf;
 
 pub use engine::{
-    FullWindow, HISTORY_START, HookFn, HookPoint, Progress, Report, Sync, SyncOptions, TypeReport,
+    FullWindow, HEART_REREAD, HISTORY_START, HookFn, HookPoint, Progress, Report, Sync,
+    SyncOptions, TypeReport,
 };
 pub use error::{Error, Result};
 pub use schema::{DataType, TableDef, Value};

@@ -269,6 +269,23 @@ pub struct TableDef {
     /// The column `--since` and `--full` windows apply to (an instant or a `YYYY-MM-DD`
     /// date), `None` for tables that are not time series (devices, goals).
     pub time: Option<&'static str>,
+    /// The table whose rows these rows belong to, if any: a `--full` purge of an owner row
+    /// deletes its rows here too ([`TableSql::purge_owned`]).
+    pub owner: Option<Owner>,
+}
+
+/// Rows of one table belonging to a row of another: the owner row whose `[start, end)`
+/// holds the owned row's [time column](TableDef::time). A sleep segment belongs to the
+/// night (sleep summary) it lies in: when Withings no longer returns the night, its
+/// segments go with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    /// The owner table.
+    pub table: &'static TableDef,
+    /// The owner's column where its span starts (inclusive).
+    pub start: &'static str,
+    /// The owner's column where its span ends (exclusive).
+    pub end: &'static str,
 }
 
 impl TableDef {
@@ -323,6 +340,7 @@ pub static MEASURES: TableDef = TableDef {
     ],
     key: &["grpid", "type", "position"],
     time: Some("taken_at"),
+    owner: None,
 };
 
 /// `activity`: one row per user × local date.
@@ -357,6 +375,7 @@ pub static ACTIVITY: TableDef = TableDef {
     ],
     key: &["date"],
     time: Some("date"),
+    owner: None,
 };
 
 /// `workouts`: keyed by `workout_key` (`id:<id>`, or `t:<start>:<end>:<category>:<device>`).
@@ -389,6 +408,7 @@ pub static WORKOUTS: TableDef = TableDef {
     ],
     key: &["workout_key"],
     time: Some("start_at"),
+    owner: None,
 };
 
 /// `sleep_summaries`: keyed by `summary_key` (`id:<id>`, or `t:<start>:<device>`).
@@ -428,6 +448,7 @@ pub static SLEEP_SUMMARIES: TableDef = TableDef {
     ],
     key: &["summary_key"],
     time: Some("start_at"),
+    owner: None,
 };
 
 /// `sleep_segments`: one row per source × segment start; each series is a JSON array of
@@ -455,6 +476,13 @@ pub static SLEEP_SEGMENTS: TableDef = TableDef {
     ],
     key: &["source", "start_at"],
     time: Some("start_at"),
+    // A night's segments are fetched for its `[start_at, end_at)` and only those starting in
+    // it are kept (the engine's `Segments::rows`), so that window is exactly the relation.
+    owner: Some(Owner {
+        table: &SLEEP_SUMMARIES,
+        start: "start_at",
+        end: "end_at",
+    }),
 };
 
 /// `intraday`: one row per source (device id, or `""`) × sample instant.
@@ -484,6 +512,7 @@ pub static INTRADAY: TableDef = TableDef {
     ],
     key: &["source", "at"],
     time: Some("at"),
+    owner: None,
 };
 
 /// `heart`: keyed by `record_key` (`ecg:<signalid>`, or `t:<timestamp>:<device>`).
@@ -506,6 +535,7 @@ pub static HEART: TableDef = TableDef {
     ],
     key: &["record_key"],
     time: Some("taken_at"),
+    owner: None,
 };
 
 /// `devices`: keyed by `device_key` (the hashed id, else the id, else `<type>:<model>`).
@@ -530,6 +560,7 @@ pub static DEVICES: TableDef = TableDef {
     ],
     key: &["device_key"],
     time: None,
+    owner: None,
 };
 
 /// `goals`: one row per user.
@@ -544,6 +575,7 @@ pub static GOALS: TableDef = TableDef {
     ],
     key: &[],
     time: None,
+    owner: None,
 };
 
 /// How placeholders are written.
@@ -592,6 +624,18 @@ pub struct TableSql {
     pub update: String,
     /// The key of a row as one text, `CAST(k AS TEXT)` joined by `|` (for `full_seen`).
     pub key_expr: String,
+    /// [`Op::PurgeUnseen`](crate::Op::PurgeUnseen), step 1: one `DELETE` per table whose
+    /// rows this table [owns](TableDef::owner), removing the rows held by an owner row the
+    /// purge is about to delete — unless a row that stays holds them too (a night stored
+    /// twice). Counted in [`WriteStats::deleted`](crate::WriteStats::deleted). Parameters:
+    /// user, window start, window end (inclusive, this table's time column), this table's
+    /// name (as in `full_seen`).
+    pub purge_owned: Vec<String>,
+    /// [`Op::PurgeUnseen`](crate::Op::PurgeUnseen), step 2: deletes this table's rows in the
+    /// window that the `--full` pass did not see (`full_seen`). Counted in
+    /// [`WriteStats::purged`](crate::WriteStats::purged). Same parameters as
+    /// [`purge_owned`](Self::purge_owned); run after it (it needs the owner rows).
+    pub purge: String,
 }
 
 impl TableSql {
@@ -645,22 +689,81 @@ impl TableSql {
                 differs.join(" OR ")
             )
         };
-        let key_expr = if table.key.is_empty() {
-            "''".to_owned()
-        } else {
-            table
-                .key
-                .iter()
-                .map(|k| format!("CAST({k} AS TEXT)"))
-                .collect::<Vec<_>>()
-                .join(" || '|' || ")
-        };
+        let (purge_owned, purge) = purge_sql(table, dialect);
         Self {
             insert,
             update,
-            key_expr,
+            key_expr: key_expr(table, None),
+            purge_owned,
+            purge,
         }
     }
+}
+
+/// The key of a row of `table` as one text (see [`TableSql::key_expr`]), its columns
+/// qualified by `alias` when given.
+fn key_expr(table: &TableDef, alias: Option<&str>) -> String {
+    if table.key.is_empty() {
+        return "''".to_owned();
+    }
+    table
+        .key
+        .iter()
+        .map(|k| match alias {
+            Some(a) => format!("CAST({a}.{k} AS TEXT)"),
+            None => format!("CAST({k} AS TEXT)"),
+        })
+        .collect::<Vec<_>>()
+        .join(" || '|' || ")
+}
+
+/// [`TableSql::purge_owned`] and [`TableSql::purge`] of `table`.
+fn purge_sql(table: &TableDef, dialect: Dialect) -> (Vec<String>, String) {
+    let (user, start, end, name) = (
+        dialect.param(1),
+        dialect.param(2),
+        dialect.param(3),
+        dialect.param(4),
+    );
+    let time = table.time.unwrap_or(USER_COLUMN);
+    // Whether the row `alias` of `table` was seen by the `--full` pass.
+    let seen = |alias: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM full_seen s WHERE s.table_name = {name} \
+             AND s.user_id = {user} AND s.row_key = {})",
+            key_expr(table, Some(alias))
+        )
+    };
+    let purge = format!(
+        "DELETE FROM {t} WHERE {USER_COLUMN} = {user} AND {time} >= {start} AND {time} <= {end} \
+         AND NOT {seen}",
+        t = table.name,
+        seen = seen(table.name),
+    );
+    let owned = TableDef::all()
+        .filter_map(|child| {
+            let owner = child.owner.filter(|o| o.table.name == table.name)?;
+            let at = format!("{}.{}", child.name, child.time?);
+            let (o_start, o_end) = (owner.start, owner.end);
+            // Held by owner row `alias`: the owned row's time lies in its [start, end).
+            let held =
+                |alias: &str| format!("{at} >= {alias}.{o_start} AND {at} < {alias}.{o_end}");
+            Some(format!(
+                "DELETE FROM {c} WHERE {USER_COLUMN} = {user} \
+                 AND EXISTS (SELECT 1 FROM {t} o WHERE o.{USER_COLUMN} = {user} \
+                 AND o.{time} >= {start} AND o.{time} <= {end} AND NOT {seen_o} AND {held_o}) \
+                 AND NOT EXISTS (SELECT 1 FROM {t} k WHERE k.{USER_COLUMN} = {user} AND {held_k} \
+                 AND (k.{time} < {start} OR k.{time} > {end} OR {seen_k}))",
+                c = child.name,
+                t = table.name,
+                seen_o = seen("o"),
+                held_o = held("o"),
+                held_k = held("k"),
+                seen_k = seen("k"),
+            ))
+        })
+        .collect();
+    (owned, purge)
 }
 
 /// The key of `values` (a row of `table`, without user) as [`TableSql::key_expr`] computes it

@@ -433,16 +433,14 @@ fn apply(conn: &mut Connection, inner: &Inner, batch: Batch) -> Result<WriteStat
                         .sql
                         .get(table.name)
                         .ok_or_else(|| Error::Corrupt(format!("no table {}", table.name)))?;
-                    let time = table.time.unwrap_or(USER_COLUMN);
-                    let delete = format!(
-                        "DELETE FROM {t} WHERE {USER_COLUMN} = ?1 AND {time} >= ?2 AND {time} <= ?3 \
-                         AND NOT EXISTS (SELECT 1 FROM full_seen s WHERE s.table_name = ?4 \
-                         AND s.user_id = ?1 AND s.row_key = {key})",
-                        t = table.name,
-                        key = sql.key_expr,
-                    );
+                    // The owned rows first: their statements find the purged rows by
+                    // the same test the purge itself uses.
+                    for owned in &sql.purge_owned {
+                        stats.deleted +=
+                            st.execute(owned, params![user, start, end, table.name])? as u64;
+                    }
                     stats.purged +=
-                        st.execute(&delete, params![user, start, end, table.name])? as u64;
+                        st.execute(&sql.purge, params![user, start, end, table.name])? as u64;
                     st.execute(
                         "DELETE FROM full_seen WHERE table_name = ?1 AND user_id = ?2",
                         params![table.name, user],

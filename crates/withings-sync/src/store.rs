@@ -127,7 +127,10 @@ pub enum Op {
     /// Starts a `--full` pass over `table`: forgets the keys the previous one saw.
     BeginFull(&'static TableDef),
     /// Ends a `--full` pass: deletes the rows of `table` in `[start, end]` (its time column)
-    /// that the pass did not see.
+    /// that the pass did not see, and first the rows other tables hold for them (a purged
+    /// night's sleep segments, see [`TableDef::owner`]). The SQL is generated per dialect:
+    /// [`TableSql::purge_owned`](crate::schema::TableSql::purge_owned), then
+    /// [`TableSql::purge`](crate::schema::TableSql::purge).
     PurgeUnseen {
         /// The table.
         table: &'static TableDef,
@@ -189,7 +192,8 @@ pub struct WriteStats {
     pub updated: u64,
     /// Rows written again with the same values (left untouched).
     pub unchanged: u64,
-    /// Rows deleted by [`Op::Replace`].
+    /// Rows deleted by [`Op::Replace`], and by [`Op::PurgeUnseen`] with the rows it purges
+    /// (a purged night's segments).
     pub deleted: u64,
     /// Rows deleted by [`Op::PurgeUnseen`] (gone from Withings).
     pub purged: u64,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use withings::jiff::{SignedDuration, Timestamp};
-use withings_sync::schema::MEASURES;
+use withings_sync::schema::{HEART, MEASURES, SLEEP_SEGMENTS, SLEEP_SUMMARIES};
 use withings_sync::{
     Batch, DataType, FullWindow, HookPoint, Op, Rejected, Report, SqliteStore, Store, Sync,
     SyncOptions, TableDef, Value,
@@ -355,4 +355,174 @@ async fn intraday_is_fetched_for_the_days_that_changed_only_when_asked() {
     let again: Vec<_> = sandbox.calls().into_iter().skip(n).collect();
     assert_eq!(again.len(), 1, "{again:#?}");
     let _ = Mutex::new(());
+}
+
+/// A night Withings no longer returns goes with its segments; a segment also held by a night
+/// that stays (the same night stored under two keys) is kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_sync_deletes_the_segments_of_the_nights_it_purges() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let sandbox = sandbox().await;
+    let sleep =
+        || SyncOptions::new(now()).only([DataType::SleepSummaries, DataType::SleepSegments]);
+    run_on(&sandbox, &store, sleep()).await.unwrap();
+    let nights = dump(&store, &SLEEP_SUMMARIES);
+    let segments = dump(&store, &SLEEP_SEGMENTS);
+    let user = user_of(&store);
+    let window_start = crate::support::NOW - 20 * 86_400;
+    // The latest night: inside the window.
+    let real = nights
+        .iter()
+        .max_by_key(|r| r[5].as_int().unwrap())
+        .unwrap();
+    let (start, end) = (real[5].as_int().unwrap(), real[6].as_int().unwrap());
+    assert!(start > window_start);
+    let held = |lo: i64, hi: i64, rows: &[Vec<Value>]| {
+        rows.iter()
+            .filter(|s| (lo..hi).contains(&s[2].as_int().unwrap()))
+            .count()
+    };
+    assert!(held(start, end, &segments) > 0, "the night has segments");
+    let night = |key: &str, start: i64, end: i64| {
+        let mut values = real[1..].to_vec();
+        values[0] = Value::Text(key.into());
+        values[1] = Value::Null;
+        values[4] = Value::Int(start);
+        values[5] = Value::Int(end);
+        withings_sync::Row {
+            table: &SLEEP_SUMMARIES,
+            values,
+        }
+    };
+    let segment = |at: i64| {
+        let mut values = segments[0][1..].to_vec();
+        values[1] = Value::Int(at);
+        values[2] = Value::Int(at + 600);
+        withings_sync::Row {
+            table: &SLEEP_SEGMENTS,
+            values,
+        }
+    };
+    // A nap deleted in the app (two segments), the latest night stored again under a key
+    // Withings no longer sends, and a deleted nap outside the window (kept, with its
+    // segment).
+    let nap = start - 10 * 3_600;
+    let old_nap = window_start - 2 * 86_400;
+    let mut batch = Batch::new(user, 1);
+    for row in [
+        night("id:999001", nap, nap + 3_600),
+        segment(nap),
+        segment(nap + 1_800),
+        night("id:999002", start, end),
+        night("id:999003", old_nap, old_nap + 3_600),
+        segment(old_nap),
+    ] {
+        batch.upsert(row);
+    }
+    store.write(batch).await.unwrap();
+
+    let window = FullWindow {
+        from: Timestamp::from_second(window_start).unwrap(),
+        to: now(),
+    };
+    let report = run_on(&sandbox, &store, sleep().full(window))
+        .await
+        .unwrap();
+    let stats = report.total().stats;
+    assert_eq!(stats.purged, 2, "{report:?}");
+    assert_eq!(stats.deleted, 2, "the nap's two segments: {report:?}");
+    let keys: Vec<String> = dump(&store, &SLEEP_SUMMARIES)
+        .iter()
+        .map(|r| r[1].as_text().unwrap().to_owned())
+        .collect();
+    assert!(!keys.contains(&"id:999001".to_owned()));
+    assert!(!keys.contains(&"id:999002".to_owned()));
+    assert!(keys.contains(&"id:999003".to_owned()), "outside the window");
+    let after = dump(&store, &SLEEP_SEGMENTS);
+    assert_eq!(
+        held(nap, nap + 3_600, &after),
+        0,
+        "the nap's segments are gone"
+    );
+    assert_eq!(
+        held(start, end, &after),
+        held(start, end, &segments),
+        "the night that stays keeps its segments"
+    );
+    assert_eq!(held(old_nap, old_nap + 3_600, &after), 1);
+    assert_eq!(after.len(), segments.len() + 1);
+}
+
+/// `heart list` has no `lastupdate`: an incremental pass reads the last
+/// [`SyncOptions::heart_reread`] again, so a record Withings changed in that window is
+/// caught even when it is older than the latest record; one changed before the window is
+/// caught by `--full` only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn heart_records_changed_in_the_reread_window_are_caught_older_ones_by_full() {
+    const DAY: i64 = 86_400;
+    let store = SqliteStore::open_in_memory().unwrap();
+    let sandbox = sandbox().await;
+    let options = |days: i64| {
+        SyncOptions::new(now())
+            .only([DataType::Heart])
+            .heart_reread(SignedDuration::from_secs(days * DAY))
+    };
+    run_on(&sandbox, &store, options(20)).await.unwrap();
+    let user = user_of(&store);
+    let synced = dump(&store, &HEART);
+    // taken_at is column 2 (after user_id and record_key). The sandbox's records of the
+    // last 20 days: one 3 days old (the latest), one 17 days old.
+    let taken = |r: &Vec<Value>| r[2].as_int().unwrap();
+    let latest = synced.iter().map(taken).max().unwrap();
+    let cursor = store.cursor(&user, DataType::Heart).await.unwrap().unwrap();
+    assert_eq!(
+        cursor.lastupdate,
+        latest - 3_600,
+        "the latest recording minus the overlap"
+    );
+    let older = synced
+        .iter()
+        .find(|r| (crate::support::NOW - 20 * DAY..latest - 3_600).contains(&taken(r)))
+        .expect("a record of the last 20 days older than the latest")
+        .clone();
+    // As if Withings had revised its classification since: the stored copy differs from
+    // what it returns.
+    let revise = || async {
+        let mut values = older[1..].to_vec();
+        values[6] = Value::Int(9);
+        let mut batch = Batch::new(user.clone(), 1);
+        batch.upsert(withings_sync::Row {
+            table: &HEART,
+            values,
+        });
+        store.write(batch).await.unwrap();
+        assert!(!dump(&store, &HEART).contains(&older));
+    };
+
+    // Inside the re-read window, before the latest record (which a cursor at the latest
+    // recording time minus the overlap would start after): caught, in one call.
+    revise().await;
+    let n = sandbox.calls().len();
+    let report = run_on(&sandbox, &store, options(20)).await.unwrap();
+    assert_eq!(report.total().stats.updated, 1, "{report:?}");
+    assert_eq!(sandbox.calls().len() - n, 1, "one heart list call");
+    assert_eq!(dump(&store, &HEART), synced);
+
+    // With a 10-day window the 17-day-old record is not read again.
+    revise().await;
+    let report = run_on(&sandbox, &store, options(10)).await.unwrap();
+    assert_eq!(report.total().stats.written(), 0, "{report:?}");
+    assert!(
+        !dump(&store, &HEART).contains(&older),
+        "not caught incrementally"
+    );
+    let full = FullWindow {
+        from: Timestamp::from_second(crate::support::NOW - 60 * DAY).unwrap(),
+        to: now(),
+    };
+    let report = run_on(&sandbox, &store, options(10).full(full))
+        .await
+        .unwrap();
+    assert_eq!(report.total().stats.updated, 1, "{report:?}");
+    assert_eq!(dump(&store, &HEART), synced, "--full catches it");
 }

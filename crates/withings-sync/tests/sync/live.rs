@@ -8,6 +8,7 @@ use std::time::Duration;
 use withings::jiff::Timestamp;
 use withings::{AppCredentials, CallbackUrl, Client, ManualClock, MemoryTokenStore, Scope};
 use withings_sandbox::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, RunningSandbox, Sandbox};
+use withings_sync::schema::{ACTIVITY, INTRADAY};
 use withings_sync::{DataType, Report, SqliteStore, Store, Sync, SyncOptions, TableDef};
 
 use crate::support::{dump, now};
@@ -234,4 +235,77 @@ async fn an_access_token_expiring_mid_sync_is_refreshed_and_the_sync_finishes() 
         assert!(of(&report, t).calls > 0, "{t} not synced after the refresh");
     }
     assert!(crate::support::count(&store, "sleep_summaries") > 0);
+}
+
+async fn sync_with(client: &Client, user: &str, store: &SqliteStore, options: SyncOptions) {
+    Sync::new(client.clone(), store.clone(), user.to_owned(), options)
+        .run(|_| {})
+        .await
+        .unwrap();
+}
+
+/// `getintradayactivity` calls the sandbox answered since its `n`-th call.
+fn intraday_calls(sandbox: &RunningSandbox, n: usize) -> usize {
+    sandbox
+        .calls()
+        .iter()
+        .skip(n)
+        .filter(|c| c.get("action") == Some("getintradayactivity"))
+        .count()
+}
+
+/// Intraday turned on after activity was synced without it — first ever, or again after a
+/// day off — fills the same tables as having had it on all along, fetching the days it
+/// lacks and, once caught up, nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn intraday_turned_on_later_gives_the_database_of_having_it_on_from_the_start() {
+    let on = |at| {
+        SyncOptions::new(at)
+            .only([DataType::Activity])
+            .intraday(true)
+    };
+    let off = |at| SyncOptions::new(at).only([DataType::Activity]);
+    let tables = |s: &SqliteStore| (dump(s, &ACTIVITY), dump(s, &INTRADAY));
+
+    let always = builder().no_app_limit().build().start().await.unwrap();
+    let (ac, au) = authorized(&always, always.manual_clock().unwrap()).await;
+    let reference = SqliteStore::open_in_memory().unwrap();
+    sync_with(&ac, &au, &reference, on(always.now())).await;
+
+    let sandbox = builder().no_app_limit().build().start().await.unwrap();
+    let (client, user) = authorized(&sandbox, sandbox.manual_clock().unwrap()).await;
+    let store = SqliteStore::open_in_memory().unwrap();
+    sync_with(&client, &user, &store, off(sandbox.now())).await;
+    assert_eq!(dump(&store, &INTRADAY).len(), 0);
+    let n = sandbox.calls().len();
+    sync_with(&client, &user, &store, on(sandbox.now())).await;
+    let days = dump(&store, &ACTIVITY).len();
+    assert!(
+        intraday_calls(&sandbox, n) >= days,
+        "every stored day fetched: {} calls for {days} days",
+        intraday_calls(&sandbox, n)
+    );
+    assert!(!dump(&store, &INTRADAY).is_empty());
+    assert_eq!(tables(&store), tables(&reference));
+
+    // Caught up: the next run with intraday on queues nothing more.
+    let n = sandbox.calls().len();
+    sync_with(&client, &user, &store, on(sandbox.now())).await;
+    assert_eq!(intraday_calls(&sandbox, n), 0);
+
+    // A day with intraday off, then on again: the days from the oldest one written while it
+    // was off are fetched (a late edit of an old day moves that back: not every day), and
+    // the tables are again the reference's.
+    always.advance(DAY).unwrap();
+    sync_with(&ac, &au, &reference, on(always.now())).await;
+    sandbox.advance(DAY).unwrap();
+    sync_with(&client, &user, &store, off(sandbox.now())).await;
+    let n = sandbox.calls().len();
+    sync_with(&client, &user, &store, on(sandbox.now())).await;
+    let fetched = intraday_calls(&sandbox, n);
+    assert!(
+        fetched >= 1 && fetched < days,
+        "{fetched} days fetched again of {days}"
+    );
+    assert_eq!(tables(&store), tables(&reference));
 }

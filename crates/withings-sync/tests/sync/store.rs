@@ -434,3 +434,35 @@ async fn rejected_records_count_their_tries_and_are_forgotten_once_accepted() {
     assert_eq!(count(&store, "rejected"), 0);
     let _ = &ACTIVITY;
 }
+
+/// The purge's SQL comes from the schema for both dialects: only nights own rows (their
+/// segments), and the PostgreSQL text has its own placeholders only.
+#[test]
+fn the_purge_sql_is_generated_for_each_dialect_from_the_owner_relation() {
+    use withings_sync::TableDef;
+    use withings_sync::schema::{Dialect, SLEEP_SEGMENTS, SLEEP_SUMMARIES, TableSql};
+    for table in TableDef::all() {
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let sql = TableSql::new(table, dialect);
+            let owned = if table.name == SLEEP_SUMMARIES.name {
+                1
+            } else {
+                0
+            };
+            assert_eq!(sql.purge_owned.len(), owned, "{}", table.name);
+            for s in sql.purge_owned.iter().chain([&sql.purge]) {
+                let other = if dialect == Dialect::Postgres {
+                    "?"
+                } else {
+                    "$"
+                };
+                assert!(!s.contains(other), "{dialect:?}: {s}");
+            }
+        }
+    }
+    let owner = SLEEP_SEGMENTS.owner.unwrap();
+    assert_eq!(owner.table.name, "sleep_summaries");
+    let pg = TableSql::new(&SLEEP_SUMMARIES, Dialect::Postgres);
+    assert!(pg.purge_owned[0].starts_with("DELETE FROM sleep_segments WHERE user_id = $1"));
+    println!("{}\n{}", pg.purge_owned[0], pg.purge);
+}

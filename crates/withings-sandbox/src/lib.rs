@@ -1,7 +1,8 @@
 //! An offline stand-in of the Withings API on loopback.
 //!
 //! The sandbox serves the OAuth flow and every public data endpoint for one invented demo
-//! user, in the exact wire shapes of the real API, quirks included. It is for:
+//! user (or many, for a fleet's load test: see [Many users](#many-users)), in the exact wire
+//! shapes of the real API, quirks included. It is for:
 //! - **demos**: `withings demo` starts one in-process and runs the whole flow against it, so a
 //!   newcomer without a Withings account, or a machine without internet, sees it work;
 //!   `withings sandbox` serves one in the foreground for any client to use;
@@ -139,10 +140,81 @@
 //! # }
 //! ```
 //!
+//! # Many users
+//! [`SandboxBuilder::users`] gives the sandbox several accounts, for a fleet that onboards
+//! and syncs many people. The first is the demo user, byte for byte as above whatever the
+//! count; the others have the next user ids (`10203041`, `10203042`…;
+//! [`RunningSandbox::user_ids`]), their own data (the same kind of living account, from a
+//! seed of their own, record ids shifted by a billion per account so none is shared) and
+//! their own tokens: an access token reads its own account only. The authorize page approves
+//! as the account the sandbox-only parameter `sandbox_user=<userid>` names (default the
+//! first; [`RunningSandbox::approve_as`] in-process), and [`RunningSandbox::issue_tokens`]
+//! mints a pair without any flow. Days are generated when first read, as for one user: keep
+//! [`SandboxBuilder::history_days`] to a few weeks and 200 accounts that each sync their
+//! history take a few tens of megabytes. Everything a load test checks is counted:
+//! refreshes per user ([`RunningSandbox::refresh_count`]) and refreshes with a rotated or
+//! dead refresh token ([`RunningSandbox::dead_refreshes`], zero when workers share tokens
+//! correctly), the application limit's 601s and its busiest window
+//! ([`RunningSandbox::app_limit_stats`], all users together, measured on arrival times),
+//! and the measure groups an account holds ([`RunningSandbox::ground_truth`]).
+//! [`SandboxBuilder::access_token_lifetime`] makes tokens expire within a run.
+//!
+//! # Notifications
+//! `notify subscribe|list|get|update|revoke` keep each user's subscriptions. A callback URL
+//! the sandbox can reach, `http://` on loopback (allowed here as in Withings' restricted
+//! mode), is probed with HEAD first when [`SandboxBuilder::probe_callbacks`] is on (off by
+//! default, so existing clients' tests may subscribe URLs nothing listens on): anything but
+//! a 2xx within [`notify_timeout`](SandboxBuilder::notify_timeout) refuses the subscription
+//! with status 293. Such URLs receive what Withings sends: form POSTs
+//! (`userid=…&appli=…&startdate=…&enddate=…`, `action=unlink` for appli 46) when data
+//! appears, one per distinct URL subscribed for that user and appli. An answer of 400 or
+//! more, a timeout or a refused connection is retried on Withings' schedule (again 10 s,
+//! 1 min, 1 h and 4 h after each failure; [`SandboxBuilder::notify_retry_scale`] compresses
+//! it), five attempts at most; [`RunningSandbox::deliveries`] lists every attempt. Data
+//! appears on request, deterministically: [`RunningSandbox::add_weigh_in`] (a measure group
+//! and an appli-1 notification), [`RunningSandbox::notify`] (a notification alone, any
+//! appli), [`RunningSandbox::unlink`] (tokens revoked, appli 46). The living account's own
+//! new records, as the clock moves, notify nobody. Other callback URLs (https, another host)
+//! are kept unprobed and never contacted: the sandbox stays on loopback.
+//!
+//! ```
+//! use std::time::Duration;
+//! use withings_sandbox::Sandbox;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), withings_sandbox::Error> {
+//! let sandbox = Sandbox::builder()
+//!     .users(200)
+//!     .history_days(21)
+//!     .access_token_lifetime(Duration::from_secs(30))
+//!     .app_limit(120, Duration::from_secs(1))
+//!     .notify_retry_scale(0.001)
+//!     .probe_callbacks(true)
+//!     .build()
+//!     .start()
+//!     .await?;
+//! let users = sandbox.user_ids();
+//! let pair = sandbox.issue_tokens(&users[199])?;
+//! assert_eq!((pair.userid.as_str(), pair.expires_in), ("10203239", 30));
+//! // … the fleet stores the pair and subscribes `http://127.0.0.1:<port>/notify/<secret>` …
+//! let grpid = sandbox.add_weigh_in(&users[199], sandbox.now())?;
+//! // … the fleet's workers fetch on the notification and store the group; then:
+//! sandbox.deliveries_settled(Duration::from_secs(10)).await;
+//! let truth = sandbox.ground_truth(&users[199], sandbox.now(), sandbox.now())?;
+//! assert_eq!(truth[0].grpid, grpid);
+//! let limit = sandbox.app_limit_stats();
+//! assert!(limit.refused == 0 && limit.max_in_window <= 120);
+//! assert_eq!(sandbox.dead_refreshes(), 0);
+//! sandbox.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! Not reproduced: scope checks (every token may call every endpoint), HMAC signatures (any
 //! `nonce`/`signature` is accepted), the legacy `access_token` form parameter (only the
-//! `Authorization: Bearer` header authenticates), callback probing and notification delivery,
-//! partner services.
+//! `Authorization: Bearer` header authenticates), notifications for the living account's own
+//! changes, the probe of `update`'s new callback URL, subscriptions dropped after failed
+//! deliveries, partner services.
 //!
 //! The server runs on tokio: [`Sandbox::start`] and [`Sandbox::serve`] must be called inside a
 //! tokio runtime (with the `net` and `time` drivers enabled).
@@ -169,6 +241,7 @@
 
 mod api;
 mod data;
+mod deliver;
 mod inventory;
 mod json;
 mod rng;
@@ -176,7 +249,8 @@ mod server;
 mod state;
 
 pub use api::AUTHORIZE_PATH;
-pub use inventory::Inventory;
+pub use deliver::{Delivery, DeliveryAttempt};
+pub use inventory::{AppLimitStats, GroupTruth, Inventory, IssuedTokens};
 pub use server::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_TIME_ZONE, DEMO_USER_ID, Error, RunningSandbox,
     Sandbox, SandboxBuilder,

@@ -21,8 +21,9 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 
-use crate::api::{AUTHORIZE_PATH, Config, Incoming, Inner, Method, Outgoing};
+use crate::api::{AUTHORIZE_PATH, Account, Config, Incoming, Inner, Method, Outgoing};
 use crate::data::DemoData;
+use crate::deliver::{Deliveries, Notice};
 use crate::state::State;
 use withings_http::{Clock, ManualClock, SystemClock};
 
@@ -38,6 +39,10 @@ pub const DEMO_TIME_ZONE: &str = crate::data::TIME_ZONE_NAME;
 
 /// Largest request body read; Withings forms are a few hundred bytes.
 const MAX_BODY: usize = 64 * 1024;
+/// The most accounts a sandbox holds: their record ids are shifted by a billion each.
+const MAX_USERS: usize = 100_000;
+/// Every scope: what [`RunningSandbox::issue_tokens`] grants.
+const ALL_SCOPES: &str = "user.info,user.metrics,user.activity,user.sleepevents";
 
 /// Why the sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +73,12 @@ pub enum Error {
     /// The bound socket could not tell its own address.
     #[error("cannot read the address the sandbox listens on")]
     LocalAddr(#[source] std::io::Error),
+    /// A user id that names no account of the sandbox (see [`SandboxBuilder::users`]).
+    #[error("no account of the sandbox has the user id `{userid}`")]
+    UnknownUser {
+        /// The user id asked for.
+        userid: String,
+    },
     /// [`RunningSandbox::approve`] was given a URL the authorize page does not accept.
     #[error("the authorize page refused the request (HTTP {status}): {message}")]
     Refused {
@@ -112,6 +123,11 @@ pub struct SandboxBuilder {
     seed: u64,
     history_days: u32,
     manual: Option<ManualClock>,
+    users: usize,
+    access_lifetime: i64,
+    notify_retry_scale: f64,
+    notify_timeout: Duration,
+    probe_callbacks: bool,
 }
 
 impl fmt::Debug for SandboxBuilder {
@@ -125,6 +141,11 @@ impl fmt::Debug for SandboxBuilder {
             .field("app_limit", &self.app_limit)
             .field("seed", &self.seed)
             .field("history_days", &self.history_days)
+            .field("users", &self.users)
+            .field("access_lifetime", &self.access_lifetime)
+            .field("notify_retry_scale", &self.notify_retry_scale)
+            .field("notify_timeout", &self.notify_timeout)
+            .field("probe_callbacks", &self.probe_callbacks)
             .finish_non_exhaustive()
     }
 }
@@ -143,6 +164,11 @@ impl Default for SandboxBuilder {
             seed: 0x5eed_5a4d_b0c5_0001,
             history_days: crate::data::HISTORY_DAYS as u32,
             manual: None,
+            users: 1,
+            access_lifetime: crate::state::ACCESS_LIFETIME,
+            notify_retry_scale: 1.0,
+            notify_timeout: Duration::from_secs(5),
+            probe_callbacks: false,
         }
     }
 }
@@ -256,12 +282,93 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many accounts the sandbox holds (default 1: the demo user alone; at least 1, at
+    /// most 100,000). The first is the demo user ([`DEMO_USER_ID`], the same data as
+    /// always); the others have the user ids that follow it (`10203041`, `10203042`…, see
+    /// [`RunningSandbox::user_ids`]), their own tokens and their own data, generated from
+    /// the seed and the account's rank, with record ids shifted by a billion per account so
+    /// no two accounts share an id. Every account has the same history length and time
+    /// zone; days are generated when first read, so idle accounts cost nothing.
+    ///
+    /// The authorize page approves as the first account unless the sandbox-only parameter
+    /// `sandbox_user=<userid>` names another ([`RunningSandbox::approve_as`] does it for
+    /// you); [`RunningSandbox::issue_tokens`] skips the page altogether.
+    #[must_use]
+    pub fn users(mut self, n: usize) -> Self {
+        self.users = n.clamp(1, MAX_USERS);
+        self
+    }
+
+    /// How long an access token lives, in time of the sandbox's clock (default 3 hours, as
+    /// Withings; whole seconds, at least 1): the `expires_in` of token responses. A load test
+    /// on the system clock makes tokens expire during its run with a few seconds.
+    #[must_use]
+    pub fn access_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.access_lifetime = i64::try_from(lifetime.as_secs()).unwrap_or(i64::MAX).max(1);
+        self
+    }
+
+    /// Multiplies the delays of Withings' notification retry schedule (default 1: retries
+    /// 10 s, 1 min, 1 h and 4 h after the previous failed attempt). Tests compress it:
+    /// `0.001` retries after 10 ms, 60 ms, 3.6 s and 14.4 s. Negative or non-finite values
+    /// count as 0 (retries at once).
+    #[must_use]
+    pub fn notify_retry_scale(mut self, scale: f64) -> Self {
+        self.notify_retry_scale = if scale.is_finite() {
+            scale.max(0.0)
+        } else {
+            0.0
+        };
+        self
+    }
+
+    /// How long a callback URL may take to answer the HEAD probe or a notification before
+    /// the attempt counts as failed (default 5 s: Withings asks for an answer within a few
+    /// seconds).
+    #[must_use]
+    pub fn notify_timeout(mut self, timeout: Duration) -> Self {
+        self.notify_timeout = timeout;
+        self
+    }
+
+    /// Whether `notify subscribe` probes a callback URL the sandbox can reach (`http://` on
+    /// loopback) with a HEAD request first, as Withings does, and refuses the subscription
+    /// with status 293 unless it answers 2xx within
+    /// [`notify_timeout`](Self::notify_timeout) (default false: subscriptions are recorded
+    /// unprobed, so a client's test may subscribe a URL nothing listens on). A fleet's test
+    /// turns it on to check its callback route answers the probe. Other URLs are never
+    /// probed.
+    #[must_use]
+    pub fn probe_callbacks(mut self, on: bool) -> Self {
+        self.probe_callbacks = on;
+        self
+    }
+
     /// Fixes the start at the clock's current time and returns the sandbox. Nothing is
     /// generated yet: each day is made the first time a request needs it.
     #[must_use]
     pub fn build(self) -> Sandbox {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let data = DemoData::new(self.seed, clock.now(), i64::from(self.history_days));
+        let start = clock.now();
+        let accounts = (0..self.users)
+            .map(|user| {
+                let rank = user as i64;
+                let seed = if user == 0 {
+                    self.seed
+                } else {
+                    crate::rng::mix(self.seed ^ crate::rng::mix(user as u64 ^ 0x0acc_0a17))
+                };
+                // The demo user's id, then the numbers that follow it.
+                let id = if user == 0 {
+                    crate::api::USER_ID.to_owned()
+                } else {
+                    (crate::api::USER_NUMBER + rank).to_string()
+                };
+                let data = DemoData::new(seed, start, i64::from(self.history_days))
+                    .with_ids(rank * 1_000_000_000);
+                Account { id, data }
+            })
+            .collect();
         let config = Config {
             client_id: self.client_id,
             client_secret: self.client_secret,
@@ -269,13 +376,21 @@ impl SandboxBuilder {
             page_size: self.page_size,
             rate_limit: self.rate_limit,
             app_limit: self.app_limit,
+            notify_retry_scale: self.notify_retry_scale,
+            notify_timeout: self.notify_timeout,
+            probe_callbacks: self.probe_callbacks,
         };
         let inner = Inner {
             config,
             clock,
             manual: self.manual,
-            data,
-            state: Mutex::new(State::new(self.seed)),
+            accounts,
+            state: Mutex::new(State::with_accounts(
+                self.seed,
+                self.users,
+                self.access_lifetime,
+            )),
+            deliveries: Deliveries::new(),
         };
         Sandbox {
             inner: Arc::new(inner),
@@ -358,6 +473,9 @@ impl Sandbox {
     /// open then finish their current request and close. The listener is the caller's: get
     /// one from [`listen`](Self::listen) to keep the sandbox on loopback.
     pub async fn serve_until(self, listener: TcpListener, shutdown: impl Future<Output = ()>) {
+        self.inner
+            .deliveries
+            .set_runtime(tokio::runtime::Handle::current());
         let (closing, closed) = watch::channel(());
         let mut shutdown = pin!(shutdown);
         loop {
@@ -388,7 +506,23 @@ impl Sandbox {
         }
         // Wakes every connection's `closed.changed()`.
         drop(closing);
+        // Notifications still waiting for a retry are dropped with the server.
+        self.inner.deliveries.stop();
     }
+}
+
+/// The distinct callback URLs of `subscriptions`, in the order first subscribed: a URL
+/// subscribed twice gets one notification.
+fn callback_urls<'a>(
+    subscriptions: impl Iterator<Item = &'a crate::state::Subscription>,
+) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    for s in subscriptions {
+        if !urls.contains(&s.callbackurl) {
+            urls.push(s.callbackurl.clone());
+        }
+    }
+    urls
 }
 
 /// Refuses an address that is not loopback: 127.0.0.0/8, `::1`, or `::ffff:127.x.y.z`.
@@ -431,7 +565,7 @@ impl RunningSandbox {
         self.addr
     }
 
-    /// What became of the refresh requests so far.
+    /// What became of the refresh requests so far, all accounts together.
     #[must_use]
     pub fn refresh_counts(&self) -> crate::RefreshCounts {
         self.inner.state().refreshes
@@ -463,7 +597,7 @@ impl RunningSandbox {
     /// built. The odd records and the first day's changes are placed relative to it.
     #[must_use]
     pub fn started_at(&self) -> Timestamp {
-        Timestamp::from_second(self.inner.data.origin).unwrap_or(Timestamp::UNIX_EPOCH)
+        Timestamp::from_second(self.inner.demo().origin).unwrap_or(Timestamp::UNIX_EPOCH)
     }
 
     /// The sandbox's clock when it is a [`ManualClock`] (built with
@@ -504,22 +638,22 @@ impl RunningSandbox {
         Ok(clock.now())
     }
 
-    /// What the account holds now, counted as a store keeps it: compare a sync's tables
-    /// with it.
+    /// What the first account (the demo user's) holds now, counted as a store keeps it:
+    /// compare a sync's tables with it.
     #[must_use]
     pub fn inventory(&self) -> crate::Inventory {
         self.inner
-            .data
+            .demo()
             .inventory(self.inner.clock.now().as_second(), None)
     }
 
-    /// What a `lastupdate=since` call to each list endpoint returns now: the records
-    /// created or modified after `since`. A sync that resumes from a cursor at `since`
+    /// What a `lastupdate=since` call to each list endpoint returns now for the first
+    /// account: the records created or modified after `since`. A sync that resumes from a cursor at `since`
     /// should fetch exactly these.
     #[must_use]
     pub fn updated_since(&self, since: Timestamp) -> crate::Inventory {
         self.inner
-            .data
+            .demo()
             .inventory(self.inner.clock.now().as_second(), Some(since.as_second()))
     }
 
@@ -529,7 +663,7 @@ impl RunningSandbox {
     #[must_use]
     pub fn deleted_since(&self, since: Timestamp) -> Vec<i64> {
         self.inner
-            .data
+            .demo()
             .deleted_between(since.as_second(), self.inner.clock.now().as_second())
     }
 
@@ -563,6 +697,22 @@ impl RunningSandbox {
     /// [`Error::Refused`] when the URL is not the authorize page or a parameter is wrong
     /// (the message names it, as the page would).
     pub fn approve(&self, authorize_url: &str) -> Result<String, Error> {
+        self.approve_with(authorize_url, None)
+    }
+
+    /// [`approve`](Self::approve) as the account `userid` (one of
+    /// [`user_ids`](Self::user_ids)): the `sandbox_user` parameter of the URL, if any, is
+    /// replaced by it.
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id; [`Error::Refused`] as
+    /// [`approve`](Self::approve).
+    pub fn approve_as(&self, userid: &str, authorize_url: &str) -> Result<String, Error> {
+        self.account(userid)?;
+        self.approve_with(authorize_url, Some(userid))
+    }
+
+    fn approve_with(&self, authorize_url: &str, user: Option<&str>) -> Result<String, Error> {
         let rest = authorize_url
             .split_once("://")
             .map_or(authorize_url, |(_, after_scheme)| after_scheme);
@@ -575,6 +725,16 @@ impl RunningSandbox {
         };
         let target = target.split_once('#').map_or(target, |(t, _)| t);
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let query = match user {
+            None => query.to_owned(),
+            Some(userid) => form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(
+                    form_urlencoded::parse(query.as_bytes())
+                        .filter(|(k, _)| k != crate::api::SANDBOX_USER),
+                )
+                .append_pair(crate::api::SANDBOX_USER, userid)
+                .finish(),
+        };
         if path.trim_end_matches('/') != AUTHORIZE_PATH {
             return Err(Error::Refused {
                 status: 404,
@@ -584,7 +744,7 @@ impl RunningSandbox {
         let incoming = Incoming {
             method: Method::Get,
             path,
-            query,
+            query: &query,
             body: b"",
             authorization: None,
         };
@@ -594,11 +754,278 @@ impl RunningSandbox {
                 status,
                 message: message.trim().to_owned(),
             }),
-            Outgoing::Json(_) => Err(Error::Refused {
+            Outgoing::Json(_) | Outgoing::Probe(_) => Err(Error::Refused {
                 status: 200,
                 message: "the authorize page answered with JSON instead of a redirect".into(),
             }),
         }
+    }
+
+    /// The index of the account `userid`.
+    fn account(&self, userid: &str) -> Result<usize, Error> {
+        self.inner
+            .user_index(userid)
+            .ok_or_else(|| Error::UnknownUser {
+                userid: userid.to_owned(),
+            })
+    }
+
+    /// The user ids of the accounts, first the demo user's ([`DEMO_USER_ID`]); as many as
+    /// [`SandboxBuilder::users`] asked for.
+    #[must_use]
+    pub fn user_ids(&self) -> Vec<String> {
+        self.inner.accounts.iter().map(|a| a.id.clone()).collect()
+    }
+
+    /// Mints a valid token pair for `userid` with every scope, as if the user had gone
+    /// through the authorize page and the code had been exchanged (no 601 rule, no
+    /// application-limit request is spent): a load test's 200 users need no browser flow.
+    /// The tokens behave like any other: the access token expires, the refresh token
+    /// rotates.
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id.
+    pub fn issue_tokens(&self, userid: &str) -> Result<crate::IssuedTokens, Error> {
+        let user = self.account(userid)?;
+        let now = self.inner.clock.now();
+        let issued = self
+            .inner
+            .state()
+            .issue_tokens(now, user, ALL_SCOPES.to_owned(), None);
+        Ok(crate::IssuedTokens {
+            userid: userid.to_owned(),
+            access_token: issued.access_token,
+            refresh_token: issued.refresh_token,
+            expires_in: issued.expires_in,
+            scope: issued.scope,
+        })
+    }
+
+    /// How many refreshes of `userid`'s tokens succeeded (0 for an unknown user). A fleet
+    /// that shares tokens correctly refreshes once per expiry, whatever its worker count.
+    #[must_use]
+    pub fn refresh_count(&self, userid: &str) -> u64 {
+        self.inner
+            .user_index(userid)
+            .map_or(0, |user| self.inner.state().refresh_count(user))
+    }
+
+    /// How many refresh requests, all accounts together, presented a refresh token that had
+    /// already been rotated (used once) or was dead, whether the rotation grace let them
+    /// through or not: two workers racing on one token. Stays 0 in a correct fleet. (A
+    /// worker killed between the refresh and storing its result leaves the next one to
+    /// refresh with the rotated token, which the grace accepts:
+    /// [`refresh_counts`](Self::refresh_counts)`().reused` counts those.)
+    #[must_use]
+    pub fn dead_refreshes(&self) -> u64 {
+        self.inner.state().dead_refreshes
+    }
+
+    /// How many authenticated calls (data and `notify`) were made with `userid`'s tokens (0
+    /// for an unknown user). Calls the 601 rules refused, and token calls, are not counted.
+    #[must_use]
+    pub fn api_calls(&self, userid: &str) -> u64 {
+        self.inner
+            .user_index(userid)
+            .map_or(0, |user| self.inner.state().call_count(user))
+    }
+
+    /// The application-wide limit as the sandbox saw it: requests, 601s sent, and the
+    /// largest number of requests that arrived in any window of the period.
+    #[must_use]
+    pub fn app_limit_stats(&self) -> crate::AppLimitStats {
+        let state = self.inner.state();
+        crate::AppLimitStats {
+            requests: state.app_requests,
+            refused: state.app_refused,
+            max_in_window: state.app_max_in_window,
+            limit: self
+                .inner
+                .config
+                .app_limit
+                .map(|(n, period)| (u32::try_from(n).unwrap_or(u32::MAX), period)),
+        }
+    }
+
+    /// The `notify` subscriptions of `userid`: (appli, callback URL), in the order made.
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id.
+    pub fn subscriptions(&self, userid: &str) -> Result<Vec<(i64, String)>, Error> {
+        let user = self.account(userid)?;
+        Ok(self
+            .inner
+            .state()
+            .subscriptions
+            .iter()
+            .filter(|s| s.user == user)
+            .map(|s| (s.appli, s.callbackurl.clone()))
+            .collect())
+    }
+
+    /// Makes a weigh-in appear on `userid`'s account: a measure group dated `at` (weight and
+    /// fat ratio from the Body+), uploaded now (its `created` and `modified` are the
+    /// sandbox's "now", so `getmeas` with `lastupdate` returns it), and a notification for
+    /// appli 1 with the window `at − 60 s … at + 60 s` to every callback URL the user
+    /// subscribed for appli 1. Returns the group's `grpid` (unique in the sandbox).
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id.
+    pub fn add_weigh_in(&self, userid: &str, at: Timestamp) -> Result<i64, Error> {
+        let user = self.account(userid)?;
+        let now = self.inner.clock.now().as_second();
+        let at = at.as_second();
+        let account = self
+            .inner
+            .accounts
+            .get(user)
+            .ok_or_else(|| Error::UnknownUser {
+                userid: userid.to_owned(),
+            })?;
+        let grpid = account.data.add_weigh_in(now, at);
+        self.send(user, 1, Some((at - 60, at + 60)), None);
+        Ok(grpid)
+    }
+
+    /// Sends a notification for `appli` with the window `start … end` to every callback URL
+    /// `userid` subscribed for it, without changing any data (a load test's other
+    /// categories: 44 for sleep, 16 for activity…). Returns how many deliveries started
+    /// (callback URLs the sandbox cannot reach are skipped: see [`deliveries`](Self::deliveries)).
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id.
+    pub fn notify(
+        &self,
+        userid: &str,
+        appli: i64,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<usize, Error> {
+        let user = self.account(userid)?;
+        Ok(self.send(
+            user,
+            appli,
+            Some((start.as_second(), end.as_second())),
+            None,
+        ))
+    }
+
+    /// Plays the user removing the application from their Withings account: every token of
+    /// `userid` dies (calls answer 401, refreshes 503), their subscriptions go, and
+    /// `userid=…&appli=46&action=unlink` is POSTed to the callback URLs they had subscribed
+    /// for appli 46. Returns how many deliveries started.
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id.
+    pub fn unlink(&self, userid: &str) -> Result<usize, Error> {
+        let user = self.account(userid)?;
+        let gone = self.inner.state().revoke_user(user);
+        let urls = callback_urls(gone.iter().filter(|s| s.appli == 46));
+        Ok(self.deliver(user, 46, None, Some("unlink"), &urls))
+    }
+
+    /// Every notification sent so far (one per callback URL), oldest first, with its
+    /// attempts: a delivery that failed is retried on Withings' schedule (scaled by
+    /// [`SandboxBuilder::notify_retry_scale`]), at most five attempts in all. Only `http://`
+    /// callback URLs on loopback are contacted; subscriptions to any other URL are kept but
+    /// receive nothing.
+    #[must_use]
+    pub fn deliveries(&self) -> Vec<crate::Delivery> {
+        self.inner.deliveries.records()
+    }
+
+    /// Waits until every delivery is finished (delivered or out of retries), at most
+    /// `timeout`; returns whether they all are.
+    pub async fn deliveries_settled(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            if self.inner.deliveries.in_flight() == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The measure groups `userid` has now, dated from `start` to `end` (both included):
+    /// generated and added ones, each `grpid` once, sorted by `grpid`. What a store that
+    /// synced the window should hold, to compare with its rows.
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id.
+    pub fn ground_truth(
+        &self,
+        userid: &str,
+        start: Timestamp,
+        end: Timestamp,
+    ) -> Result<Vec<crate::GroupTruth>, Error> {
+        let user = self.account(userid)?;
+        let now = self.inner.clock.now().as_second();
+        Ok(self.inner.accounts.get(user).map_or_else(Vec::new, |a| {
+            a.data
+                .groups_between(start.as_second(), end.as_second(), now)
+        }))
+    }
+
+    /// The weigh-ins [`add_weigh_in`](Self::add_weigh_in) made on `userid`'s account, as
+    /// they are now, sorted by `grpid`: exactly the records the appli-1 notifications
+    /// announced.
+    ///
+    /// # Errors
+    /// [`Error::UnknownUser`] when no account has this id.
+    pub fn added_weigh_ins(&self, userid: &str) -> Result<Vec<crate::GroupTruth>, Error> {
+        let user = self.account(userid)?;
+        let now = self.inner.clock.now().as_second();
+        Ok(self
+            .inner
+            .accounts
+            .get(user)
+            .map_or_else(Vec::new, |a| a.data.added_truth(now)))
+    }
+
+    /// Sends a notification of `user` to the callback URLs subscribed for `appli`.
+    fn send(
+        &self,
+        user: usize,
+        appli: i64,
+        window: Option<(i64, i64)>,
+        action: Option<&'static str>,
+    ) -> usize {
+        let urls = {
+            let state = self.inner.state();
+            callback_urls(
+                state
+                    .subscriptions
+                    .iter()
+                    .filter(|s| s.user == user && s.appli == appli),
+            )
+        };
+        self.deliver(user, appli, window, action, &urls)
+    }
+
+    fn deliver(
+        &self,
+        user: usize,
+        appli: i64,
+        window: Option<(i64, i64)>,
+        action: Option<&'static str>,
+        urls: &[String],
+    ) -> usize {
+        let notice = Notice {
+            userid: self.inner.user_id(user).to_owned(),
+            appli,
+            window,
+            action,
+        };
+        let config = &self.inner.config;
+        self.inner.deliveries.send(
+            &notice,
+            urls,
+            config.notify_retry_scale,
+            config.notify_timeout,
+        )
     }
 
     /// Stops accepting connections and waits for the server task to end.
@@ -642,7 +1069,11 @@ async fn handle(
             .get(hyper::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
     };
-    Ok(match inner.respond(&incoming) {
+    let outgoing = match inner.respond(&incoming) {
+        Outgoing::Probe(probe) => crate::api::finish_probe(&inner, probe).await,
+        other => other,
+    };
+    Ok(match outgoing {
         Outgoing::Json(json) => {
             let mut resp = Response::new(Full::new(Bytes::from(json)));
             resp.headers_mut()
@@ -665,6 +1096,11 @@ async fn handle(
         Outgoing::Text(status, body) => text(
             StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
             body,
+        ),
+        // `finish_probe` answered it above; never reached.
+        Outgoing::Probe(_) => text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The subscription was not probed.\n".into(),
         ),
     })
 }

@@ -9,7 +9,8 @@ use crate::rng::Rng;
 
 /// An authorization code lives 30 seconds and is single use (API notes §3.1, §12.2).
 pub(crate) const CODE_LIFETIME: SignedDuration = SignedDuration::from_secs(30);
-/// `expires_in` of every access token: 3 hours (API notes §3.3).
+/// `expires_in` of an access token unless the builder says otherwise: 3 hours (API notes
+/// §3.3).
 pub(crate) const ACCESS_LIFETIME: i64 = 10_800;
 /// A refresh token lives a year (API notes §3.3).
 const REFRESH_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 365);
@@ -26,6 +27,8 @@ pub(crate) struct CodeGrant {
     pub(crate) scope: String,
     pub(crate) issued: Timestamp,
     pub(crate) used: bool,
+    /// The account (index) the user approved as.
+    pub(crate) user: usize,
 }
 
 #[derive(Debug)]
@@ -35,6 +38,8 @@ struct AccessToken {
     /// The refresh token this one was obtained with, until this token is first used: that
     /// use ends the old refresh token's grace period.
     parent: Option<String>,
+    /// The account (index) it reads.
+    user: usize,
 }
 
 #[derive(Debug)]
@@ -45,11 +50,15 @@ struct RefreshToken {
     superseded: Option<Timestamp>,
     /// A successor's access token was used.
     dead: bool,
+    /// The account (index) it refreshes.
+    user: usize,
 }
 
 /// A notification subscription (`notify subscribe`).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Subscription {
+    /// The account (index) whose token subscribed: subscriptions are per user.
+    pub(crate) user: usize,
     pub(crate) appli: i64,
     pub(crate) callbackurl: String,
     pub(crate) comment: String,
@@ -62,6 +71,10 @@ pub(crate) struct Issued {
     pub(crate) refresh_token: String,
     pub(crate) scope: String,
     pub(crate) csrf_token: String,
+    /// The account (index) the tokens are for.
+    pub(crate) user: usize,
+    /// Seconds the access token lives.
+    pub(crate) expires_in: i64,
 }
 
 /// Why a token request is refused: the text after "Invalid Params: ".
@@ -91,6 +104,20 @@ pub(crate) struct State {
     pub(crate) app_requests: u64,
     /// What became of the refresh requests.
     pub(crate) refreshes: RefreshCounts,
+    /// `expires_in` of the access tokens issued.
+    access_lifetime: i64,
+    /// Successful refreshes, by account.
+    refresh_by_user: Vec<u64>,
+    /// Authenticated calls, by account.
+    calls_by_user: Vec<u64>,
+    /// Refresh requests that presented a refresh token already rotated (used once before)
+    /// or dead, whether the grace period let them through or not.
+    pub(crate) dead_refreshes: u64,
+    /// When the requests of the last period arrived, refused ones included, oldest first:
+    /// the sliding window [`State::app_max_in_window`] is measured on.
+    app_arrivals: std::collections::VecDeque<std::time::Instant>,
+    /// The most requests that arrived in any window of the period so far.
+    pub(crate) app_max_in_window: u64,
 }
 
 /// What became of the refresh requests a sandbox answered.
@@ -144,6 +171,15 @@ impl State {
     ) -> Option<i64> {
         self.app_requests += 1;
         while self
+            .app_arrivals
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= period)
+        {
+            self.app_arrivals.pop_front();
+        }
+        self.app_arrivals.push_back(now);
+        self.app_max_in_window = self.app_max_in_window.max(self.app_arrivals.len() as u64);
+        while self
             .app_window
             .front()
             .is_some_and(|t| now.duration_since(*t) >= period)
@@ -172,7 +208,15 @@ impl State {
         self.calls.push_back(call);
     }
 
+    /// The state of a sandbox with one account and 3-hour access tokens.
+    #[cfg(test)]
     pub(crate) fn new(seed: u64) -> Self {
+        Self::with_accounts(seed, 1, ACCESS_LIFETIME)
+    }
+
+    /// The state of a sandbox with `users` accounts whose access tokens live
+    /// `access_lifetime` seconds.
+    pub(crate) fn with_accounts(seed: u64, users: usize, access_lifetime: i64) -> Self {
         Self {
             seed,
             counter: 0,
@@ -186,7 +230,23 @@ impl State {
             app_refused: 0,
             app_requests: 0,
             refreshes: RefreshCounts::default(),
+            access_lifetime: access_lifetime.max(1),
+            refresh_by_user: vec![0; users],
+            calls_by_user: vec![0; users],
+            dead_refreshes: 0,
+            app_arrivals: std::collections::VecDeque::new(),
+            app_max_in_window: 0,
         }
+    }
+
+    /// Successful refreshes of an account's tokens.
+    pub(crate) fn refresh_count(&self, user: usize) -> u64 {
+        self.refresh_by_user.get(user).copied().unwrap_or(0)
+    }
+
+    /// Authenticated calls made with an account's tokens.
+    pub(crate) fn call_count(&self, user: usize) -> u64 {
+        self.calls_by_user.get(user).copied().unwrap_or(0)
     }
 
     /// A fresh 40-hex value. Generated from a counter and the seed rather than the OS RNG so
@@ -197,7 +257,13 @@ impl State {
         Rng::stream(self.seed, TAG_TOKEN, self.counter).hex(len)
     }
 
-    pub(crate) fn issue_code(&mut self, now: Timestamp, redirect_uri: &str, scope: &str) -> String {
+    pub(crate) fn issue_code(
+        &mut self,
+        now: Timestamp,
+        redirect_uri: &str,
+        scope: &str,
+        user: usize,
+    ) -> String {
         self.codes
             .retain(|_, c| now.duration_since(c.issued) < CODE_LIFETIME * 4);
         let code = self.fresh(40);
@@ -206,6 +272,7 @@ impl State {
             scope: scope.to_owned(),
             issued: now,
             used: false,
+            user,
         };
         self.codes.insert(code.clone(), grant);
         code
@@ -227,8 +294,8 @@ impl State {
             return Err(Refused::RedirectUri);
         }
         grant.used = true;
-        let scope = grant.scope.clone();
-        Ok(self.issue_tokens(now, scope, None))
+        let (scope, user) = (grant.scope.clone(), grant.user);
+        Ok(self.issue_tokens(now, user, scope, None))
     }
 
     /// Refreshes: a new access token and a new refresh token; the old refresh token keeps
@@ -241,6 +308,9 @@ impl State {
         let in_grace = old
             .superseded
             .is_none_or(|at| now.duration_since(at) < ROTATION_GRACE);
+        if old.dead || old.superseded.is_some() {
+            self.dead_refreshes += 1;
+        }
         if old.dead || now >= old.expires || !in_grace {
             self.refreshes.refused += 1;
             return Err(Refused::RefreshToken);
@@ -250,13 +320,17 @@ impl State {
         }
         self.refreshes.ok += 1;
         old.superseded.get_or_insert(now);
-        let scope = old.scope.clone();
-        Ok(self.issue_tokens(now, scope, Some(token.to_owned())))
+        let (scope, user) = (old.scope.clone(), old.user);
+        if let Some(count) = self.refresh_by_user.get_mut(user) {
+            *count += 1;
+        }
+        Ok(self.issue_tokens(now, user, scope, Some(token.to_owned())))
     }
 
     pub(crate) fn issue_tokens(
         &mut self,
         now: Timestamp,
+        user: usize,
         scope: String,
         parent: Option<String>,
     ) -> Issued {
@@ -265,7 +339,7 @@ impl State {
         self.counter += 1;
         let csrf_token = Rng::stream(self.seed, TAG_TOKEN, self.counter).alnum(34);
         let expires = now
-            .checked_add(SignedDuration::from_secs(ACCESS_LIFETIME))
+            .checked_add(SignedDuration::from_secs(self.access_lifetime))
             .unwrap_or(Timestamp::MAX);
         self.access.insert(
             access_token.clone(),
@@ -273,6 +347,7 @@ impl State {
                 scope: scope.clone(),
                 expires,
                 parent,
+                user,
             },
         );
         let expires = now.checked_add(REFRESH_LIFETIME).unwrap_or(Timestamp::MAX);
@@ -283,6 +358,7 @@ impl State {
                 expires,
                 superseded: None,
                 dead: false,
+                user,
             },
         );
         Issued {
@@ -290,17 +366,23 @@ impl State {
             refresh_token,
             scope,
             csrf_token,
+            user,
+            expires_in: self.access_lifetime,
         }
     }
 
     /// Checks an access token; its first use ends the grace period of the refresh token it
-    /// was obtained with. Returns the granted scope.
-    pub(crate) fn authenticate(&mut self, now: Timestamp, token: &str) -> Option<String> {
+    /// was obtained with. Returns the granted scope and the account the token reads.
+    pub(crate) fn authenticate(&mut self, now: Timestamp, token: &str) -> Option<(String, usize)> {
         let access = self.access.get_mut(token)?;
         if now >= access.expires {
             return None;
         }
         let scope = access.scope.clone();
+        let user = access.user;
+        if let Some(count) = self.calls_by_user.get_mut(user) {
+            *count += 1;
+        }
         if let Some(old) = access
             .parent
             .take()
@@ -308,15 +390,21 @@ impl State {
         {
             old.dead = true;
         }
-        Some(scope)
+        Some((scope, user))
     }
 
-    /// `oauth2 revoke`: every token dies and subscriptions go (API notes §3.3, §8).
-    pub(crate) fn revoke_all(&mut self) {
-        self.access.clear();
-        self.refresh.clear();
-        self.codes.clear();
-        self.subscriptions.clear();
+    /// `oauth2 revoke` (or the user unlinking the app): every token and pending code of the
+    /// account dies and its subscriptions go (API notes §3.3, §8). Returns the subscriptions
+    /// removed.
+    pub(crate) fn revoke_user(&mut self, user: usize) -> Vec<Subscription> {
+        self.access.retain(|_, t| t.user != user);
+        self.refresh.retain(|_, t| t.user != user);
+        self.codes.retain(|_, c| c.user != user);
+        let (gone, kept) = std::mem::take(&mut self.subscriptions)
+            .into_iter()
+            .partition(|s| s.user == user);
+        self.subscriptions = kept;
+        gone
     }
 
     pub(crate) fn nonce(&mut self) -> String {
@@ -349,7 +437,7 @@ mod tests {
     #[test]
     fn a_code_is_single_use_and_dies_after_30_seconds() {
         let mut st = State::new(0);
-        let code = st.issue_code(at(0), "https://a.example/cb", "user.metrics");
+        let code = st.issue_code(at(0), "https://a.example/cb", "user.metrics", 0);
         assert_eq!(
             st.redeem_code(at(1), &code, "https://b.example/cb")
                 .unwrap_err(),
@@ -364,7 +452,7 @@ mod tests {
                 .unwrap_err(),
             Refused::Code
         );
-        let late = st.issue_code(at(0), "https://a.example/cb", "user.metrics");
+        let late = st.issue_code(at(0), "https://a.example/cb", "user.metrics", 0);
         assert_eq!(
             st.redeem_code(at(30), &late, "https://a.example/cb")
                 .unwrap_err(),
@@ -375,7 +463,7 @@ mod tests {
     #[test]
     fn the_old_refresh_token_dies_when_the_new_access_token_is_used() {
         let mut st = State::new(0);
-        let first = st.issue_tokens(at(0), "user.metrics".into(), None);
+        let first = st.issue_tokens(at(0), 0, "user.metrics".into(), None);
         let second = st.refresh(at(10), &first.refresh_token).unwrap();
         // Not used yet: the old refresh token still works (the client may have lost the new pair).
         let third = st.refresh(at(20), &first.refresh_token).unwrap();
@@ -391,7 +479,7 @@ mod tests {
     #[test]
     fn the_old_refresh_token_dies_8_hours_after_rotation() {
         let mut st = State::new(0);
-        let first = st.issue_tokens(at(0), "s".into(), None);
+        let first = st.issue_tokens(at(0), 0, "s".into(), None);
         st.refresh(at(0), &first.refresh_token).unwrap();
         assert!(st.refresh(at(8 * 3600 - 1), &first.refresh_token).is_ok());
         assert!(st.refresh(at(8 * 3600), &first.refresh_token).is_err());
@@ -400,7 +488,7 @@ mod tests {
     #[test]
     fn access_tokens_expire_after_expires_in() {
         let mut st = State::new(0);
-        let t = st.issue_tokens(at(0), "s".into(), None);
+        let t = st.issue_tokens(at(0), 0, "s".into(), None);
         assert!(
             st.authenticate(at(ACCESS_LIFETIME - 1), &t.access_token)
                 .is_some()
@@ -410,6 +498,47 @@ mod tests {
                 .is_none()
         );
         assert!(st.authenticate(at(0), "nope").is_none());
+    }
+
+    #[test]
+    fn tokens_belong_to_their_account_and_refreshes_are_counted_per_account() {
+        let mut st = State::with_accounts(0, 3, 60);
+        let a = st.issue_tokens(at(30), 0, "s".into(), None);
+        let c = st.issue_tokens(at(0), 2, "s".into(), None);
+        assert_eq!((a.expires_in, c.user), (60, 2));
+        assert_eq!(
+            st.authenticate(at(1), &c.access_token),
+            Some(("s".into(), 2))
+        );
+        assert_eq!(st.authenticate(at(60), &c.access_token), None);
+        let c2 = st.refresh(at(61), &c.refresh_token).unwrap();
+        assert_eq!(c2.user, 2);
+        assert_eq!((st.refresh_count(2), st.refresh_count(0)), (1, 0));
+        assert_eq!(st.dead_refreshes, 0);
+        // Rotated but still in grace: accepted, counted.
+        st.refresh(at(62), &c.refresh_token).unwrap();
+        assert_eq!(st.dead_refreshes, 1);
+        assert_eq!(st.call_count(2), 1);
+        // Revoking one account leaves the others alone.
+        st.revoke_user(2);
+        assert!(st.refresh(at(63), &c2.refresh_token).is_err());
+        assert!(st.authenticate(at(63), &a.access_token).is_some());
+    }
+
+    #[test]
+    fn the_busiest_window_counts_refused_requests_too() {
+        let mut st = State::new(0);
+        let t0 = std::time::Instant::now();
+        let period = std::time::Duration::from_secs(1);
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(st.app_request(t0, 2, period), None);
+        assert_eq!(st.app_request(t0 + ms(100), 2, period), None);
+        assert_eq!(st.app_request(t0 + ms(200), 2, period), Some(1));
+        assert_eq!(st.app_max_in_window, 3);
+        // A second later the window holds only the new request.
+        assert_eq!(st.app_request(t0 + ms(1200), 2, period), None);
+        assert_eq!(st.app_max_in_window, 3);
+        assert_eq!((st.app_requests, st.app_refused), (4, 1));
     }
 
     #[test]

@@ -24,15 +24,15 @@ const MAX_SPAN: i64 = 86_400;
 
 pub(super) fn handle(
     inner: &Inner,
+    d: &DemoData,
     now: Timestamp,
     service: Service,
     action: &str,
     p: &Params,
 ) -> Result<J, ApiError> {
-    let d = &inner.data;
     let at = now.as_second();
     route! { service, action;
-        GetMeas => getmeas(inner, now, p),
+        GetMeas => getmeas(inner, d, now, p),
         GetActivity => {
             let window = DateWindow::parse(p)?;
             let fields = p.list("data_fields");
@@ -182,7 +182,7 @@ fn paged_with<T>(
         .into())
 }
 
-fn getmeas(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, ApiError> {
+fn getmeas(inner: &Inner, d: &DemoData, now: Timestamp, p: &Params) -> Result<J, ApiError> {
     let mut types: Vec<i64> = Vec::new();
     if let Some(t) = p.int("meastype")? {
         types.push(t);
@@ -200,16 +200,17 @@ fn getmeas(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, ApiError> {
     }
     let window = TimeWindow::parse(p)?;
     let at = now.as_second();
-    let d = &inner.data;
     let days = match &window {
         TimeWindow::Range(start, end) => d.days_between(*start, *end, at),
         TimeWindow::LastUpdate(_) => d.history(at),
     };
+    let added = d.added_groups(at);
     // Newest first, the whole history when no window is given (API notes §4.1).
-    let groups: Vec<&Group> = days
+    let mut groups: Vec<&Group> = days
         .iter()
         .rev()
         .flat_map(|day| &day.groups)
+        .chain(&added)
         .filter(|g| {
             g.visible(at)
                 && category.is_none_or(|c| c == g.category)
@@ -217,6 +218,10 @@ fn getmeas(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, ApiError> {
                 && g.has_types(types.as_deref())
         })
         .collect();
+    if !added.is_empty() {
+        // Stable: the generated groups keep their order among themselves.
+        groups.sort_by_key(|g| std::cmp::Reverse(g.date));
+    }
     let (slice, more, next) = page(&groups, p.offset()?, inner.config.meas_page_size);
     let page: Vec<J> = slice
         .iter()

@@ -23,7 +23,9 @@ mod data;
 mod notify;
 mod oauth;
 
-pub(crate) use oauth::USER_ID;
+pub(crate) use notify::finish_probe;
+
+pub(crate) use oauth::{SANDBOX_USER, USER_ID, USER_NUMBER};
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -51,6 +53,19 @@ pub(crate) struct Config {
     /// The application-wide limit: at most this many requests in any window of the period,
     /// all users and endpoints together; `None`: no limit.
     pub(crate) app_limit: Option<(usize, std::time::Duration)>,
+    /// The delays of Withings' notification retry schedule are multiplied by this.
+    pub(crate) notify_retry_scale: f64,
+    /// How long a callback may take to answer a probe or a delivery.
+    pub(crate) notify_timeout: std::time::Duration,
+    /// Whether `notify subscribe` probes a reachable callback URL with HEAD first.
+    pub(crate) probe_callbacks: bool,
+}
+
+/// One account of the sandbox: its user id and its data.
+#[derive(Debug)]
+pub(crate) struct Account {
+    pub(crate) id: String,
+    pub(crate) data: DemoData,
 }
 
 /// Everything a request handler needs, shared by all connections.
@@ -59,8 +74,11 @@ pub(crate) struct Inner {
     pub(crate) clock: Arc<dyn Clock>,
     /// The same clock when it is a [`ManualClock`]: tests move it through the sandbox.
     pub(crate) manual: Option<ManualClock>,
-    pub(crate) data: DemoData,
+    /// At least one: the first is the demo user.
+    pub(crate) accounts: Vec<Account>,
     pub(crate) state: Mutex<State>,
+    /// Notifications sent to callback URLs, and the tasks sending them.
+    pub(crate) deliveries: crate::deliver::Deliveries,
 }
 
 impl std::fmt::Debug for Inner {
@@ -98,6 +116,24 @@ pub(crate) enum Outgoing {
     Redirect(String),
     /// A plain-text page with this HTTP status.
     Text(u16, String),
+    /// A subscription waiting for its callback URL to answer the HEAD probe: the async glue
+    /// probes, then [`finish_probe`] answers.
+    Probe(Probe),
+}
+
+/// A `notify subscribe` whose callback URL the sandbox can reach (http on loopback): it is
+/// only recorded once the URL answers a HEAD request with 2xx, as Withings does (§8).
+#[derive(Debug, PartialEq)]
+pub(crate) struct Probe {
+    pub(crate) subscription: crate::state::Subscription,
+    pub(crate) target: crate::deliver::Target,
+}
+
+/// What an authenticated handler answers: a body, or a subscription to probe first.
+#[derive(Debug)]
+pub(crate) enum Answer {
+    Body(J),
+    Probe(Probe),
 }
 
 /// A non-zero `status`, its `error` text and its body.
@@ -246,6 +282,22 @@ pub(crate) fn page<T>(items: &[T], offset: usize, size: usize) -> (&[T], bool, u
 }
 
 impl Inner {
+    /// The first account: the demo user, whose data the single-user readers show.
+    pub(crate) fn demo(&self) -> &DemoData {
+        // `SandboxBuilder::build` always makes at least one account.
+        &self.accounts[0].data
+    }
+
+    /// The index of the account with this user id.
+    pub(crate) fn user_index(&self, userid: &str) -> Option<usize> {
+        self.accounts.iter().position(|a| a.id == userid)
+    }
+
+    /// The user id of an account.
+    pub(crate) fn user_id(&self, user: usize) -> &str {
+        self.accounts.get(user).map_or("", |a| a.id.as_str())
+    }
+
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave the state half-written in a way that
         // matters for a demo server; keep serving.
@@ -304,14 +356,15 @@ impl Inner {
         }
         let result = match service {
             None => Err(ApiError::not_implemented()),
-            Some(Service::OAuth2) => oauth::oauth2(self, now, &params),
-            Some(Service::Signature) => oauth::signature(self, &params),
+            Some(Service::OAuth2) => oauth::oauth2(self, now, &params).map(Answer::Body),
+            Some(Service::Signature) => oauth::signature(self, &params).map(Answer::Body),
             Some(service) => self.authenticated(now, token, service, &params),
         };
-        Outgoing::Json(match result {
-            Ok(body) => ok_envelope(body),
-            Err(e) => e.envelope(),
-        })
+        match result {
+            Ok(Answer::Body(body)) => Outgoing::Json(ok_envelope(body)),
+            Ok(Answer::Probe(probe)) => Outgoing::Probe(probe),
+            Err(e) => Outgoing::Json(e.envelope()),
+        }
     }
 
     fn authenticated(
@@ -320,15 +373,20 @@ impl Inner {
         token: Option<&str>,
         service: Service,
         p: &Params,
-    ) -> Result<J, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let token = token.ok_or_else(ApiError::invalid_token)?;
-        self.state()
+        let (_, user) = self
+            .state()
             .authenticate(now, token)
+            .ok_or_else(ApiError::invalid_token)?;
+        let account = self
+            .accounts
+            .get(user)
             .ok_or_else(ApiError::invalid_token)?;
         let action = p.get("action").unwrap_or("");
         match service {
-            Service::Notify => notify::handle(self, service, action, p),
-            _ => data::handle(self, now, service, action, p),
+            Service::Notify => notify::handle(self, user, service, action, p),
+            _ => data::handle(self, &account.data, now, service, action, p).map(Answer::Body),
         }
     }
 
@@ -366,6 +424,11 @@ mod tests {
         assert!(p.ymd("bad").is_err());
         assert!(p.int("d").is_err());
         assert_eq!(p.int("missing").unwrap(), None);
+    }
+
+    #[test]
+    fn the_user_number_is_the_demo_user_id() {
+        assert_eq!(USER_NUMBER.to_string(), USER_ID);
     }
 
     #[test]

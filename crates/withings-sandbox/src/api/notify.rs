@@ -1,10 +1,13 @@
-//! `/notify`: an in-memory subscription list (API notes §5.12, §8). The sandbox never calls
-//! the callback URLs: it neither probes them with HEAD nor sends notifications.
+//! `/notify`: an in-memory subscription list per user (API notes §5.12, §8). A callback URL
+//! the sandbox can reach (`http://` on loopback) receives the notifications
+//! (`crate::deliver`), and is probed with HEAD before the subscription is recorded when the
+//! builder asks for it; any other URL is recorded as it is and never contacted, so the
+//! sandbox stays on loopback.
 
 use withings_model::Service;
 use withings_model::notify::{NotifyGet, NotifyList, Revoke, Subscribe, Update};
 
-use super::{ApiError, Inner, Params};
+use super::{Answer, ApiError, Inner, Outgoing, Params, Probe, ok_envelope};
 use crate::json::{J, Obj};
 use crate::state::Subscription;
 
@@ -33,24 +36,62 @@ fn callback(p: &Params, key: &str) -> Result<String, ApiError> {
     Ok(url.to_owned())
 }
 
+/// Answers a subscription once its callback URL's HEAD probe is over: recorded on a 2xx,
+/// otherwise status 293 (API notes §8, §9.2).
+pub(crate) async fn finish_probe(inner: &Inner, probe: Probe) -> Outgoing {
+    let outcome =
+        crate::deliver::exchange(&probe.target, "HEAD", None, inner.config.notify_timeout).await;
+    Outgoing::Json(match outcome {
+        Ok(status) if (200..300).contains(&status) => {
+            inner.state().subscriptions.push(probe.subscription);
+            ok_envelope(Obj::new().into())
+        }
+        Ok(status) => ApiError::new(
+            293,
+            format!("Invalid Params: the callback URL answered the HEAD probe with HTTP {status}"),
+        )
+        .envelope(),
+        Err(why) => ApiError::new(
+            293,
+            format!("Invalid Params: the callback URL did not answer the HEAD probe: {why}"),
+        )
+        .envelope(),
+    })
+}
+
+/// The empty body of a successful change.
+fn done() -> Result<Answer, ApiError> {
+    Ok(Answer::Body(Obj::new().into()))
+}
+
 pub(super) fn handle(
     inner: &Inner,
+    user: usize,
     service: Service,
     action: &str,
     p: &Params,
-) -> Result<J, ApiError> {
+) -> Result<Answer, ApiError> {
     route! { service, action;
         Subscribe => {
             let callbackurl = callback(p, "callbackurl")?;
             let appli =
                 read_appli(p, "appli")?.ok_or_else(|| ApiError::invalid("missing appli"))?;
             let comment = p.get("comment").unwrap_or("").to_owned();
-            inner.state().subscriptions.push(Subscription {
+            let subscription = Subscription {
+                user,
                 appli,
                 callbackurl,
                 comment,
-            });
-            Ok(Obj::new().into())
+            };
+            let target = crate::deliver::Target::parse(&subscription.callbackurl)
+                .filter(|_| inner.config.probe_callbacks);
+            match target {
+                Some(target) => Ok(Answer::Probe(Probe { subscription, target })),
+                None => {
+                    inner.state().subscriptions.push(subscription);
+                    done()
+                }
+            }
         },
         NotifyList => {
             let filter = read_appli(p, "appli")?;
@@ -58,7 +99,7 @@ pub(super) fn handle(
                 .state()
                 .subscriptions
                 .iter()
-                .filter(|s| filter.is_none_or(|a| a == s.appli))
+                .filter(|s| s.user == user && filter.is_none_or(|a| a == s.appli))
                 .map(|s| {
                     Obj::new()
                         .put("appli", s.appli)
@@ -68,7 +109,7 @@ pub(super) fn handle(
                         .into()
                 })
                 .collect();
-            Ok(Obj::new().put("profiles", profiles).into())
+            Ok(Answer::Body(Obj::new().put("profiles", profiles).into()))
         },
         NotifyGet => {
             let url = p.required("callbackurl")?;
@@ -79,15 +120,17 @@ pub(super) fn handle(
                 .subscriptions
                 .iter()
                 .rev()
-                .find(|s| s.callbackurl == url && s.appli == appli)
+                .find(|s| s.user == user && s.callbackurl == url && s.appli == appli)
                 .ok_or_else(|| {
                     ApiError::new(343, "No notification matching the criteria was found")
                 })?;
-            Ok(Obj::new()
-                .put("appli", s.appli)
-                .put("callbackurl", s.callbackurl.as_str())
-                .put("comment", s.comment.as_str())
-                .into())
+            Ok(Answer::Body(
+                Obj::new()
+                    .put("appli", s.appli)
+                    .put("callbackurl", s.callbackurl.as_str())
+                    .put("comment", s.comment.as_str())
+                    .into(),
+            ))
         },
         Update => {
             let url = p.required("callbackurl")?;
@@ -112,7 +155,7 @@ pub(super) fn handle(
             let s = state
                 .subscriptions
                 .iter_mut()
-                .find(|s| s.callbackurl == url && s.appli == appli)
+                .find(|s| s.user == user && s.callbackurl == url && s.appli == appli)
                 .ok_or_else(|| ApiError::new(286, "No such subscription was found"))?;
             if let Some(u) = new_url {
                 s.callbackurl = u;
@@ -123,7 +166,7 @@ pub(super) fn handle(
             if let Some(c) = comment {
                 s.comment = c;
             }
-            Ok(Obj::new().into())
+            done()
         },
         Revoke => {
             let url = p.required("callbackurl")?;
@@ -132,11 +175,13 @@ pub(super) fn handle(
             let before = state.subscriptions.len();
             state
                 .subscriptions
-                .retain(|s| !(s.callbackurl == url && appli.is_none_or(|a| a == s.appli)));
+                .retain(|s| {
+                    !(s.user == user && s.callbackurl == url && appli.is_none_or(|a| a == s.appli))
+                });
             if state.subscriptions.len() == before {
                 return Err(ApiError::new(294, "No such subscription could be deleted"));
             }
-            Ok(Obj::new().into())
+            done()
         },
         ; else => Err(ApiError::not_implemented()),
     }

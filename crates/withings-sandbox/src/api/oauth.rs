@@ -8,10 +8,12 @@ use withings_model::signature::GetNonce;
 
 use super::{ApiError, Inner, Outgoing, Params};
 use crate::json::{J, Obj};
-use crate::state::{ACCESS_LIFETIME, Issued, Refused};
+use crate::state::{Issued, Refused};
 
 /// The demo user's id: invented, sent as a string like the support article shows (§3.2).
 pub(crate) const USER_ID: &str = "10203040";
+/// [`USER_ID`] as a number: the other accounts of a sandbox have the ids that follow it.
+pub(crate) const USER_NUMBER: i64 = 10_203_040;
 
 /// The scopes the authorize page knows (API notes §3.1).
 const SCOPES: &[&str] = &[
@@ -27,6 +29,10 @@ fn bad_request(param: &str, why: &str) -> Outgoing {
         format!("Invalid request: parameter `{param}` {why}.\n"),
     )
 }
+
+/// The sandbox-only parameter of the authorize page that names the account approving
+/// (default: the first, the demo user).
+pub(crate) const SANDBOX_USER: &str = "sandbox_user";
 
 /// `GET /oauth2_user/authorize2`: the user approves at once; the browser is sent back to
 /// `redirect_uri?code=…&state=…`.
@@ -73,7 +79,14 @@ pub(crate) fn authorize(inner: &Inner, now: Timestamp, query: &str) -> Outgoing 
     if p.get("mode").is_some_and(|m| m != "demo") {
         return bad_request("mode", "can only be `demo`");
     }
-    let code = inner.state().issue_code(now, redirect_uri, scope);
+    let user = match p.get(SANDBOX_USER) {
+        None => 0,
+        Some(id) => match inner.user_index(id) {
+            Some(user) => user,
+            None => return bad_request(SANDBOX_USER, "names no account of this sandbox"),
+        },
+    };
+    let code = inner.state().issue_code(now, redirect_uri, scope, user);
     let (base, fragment) = redirect_uri
         .split_once('#')
         .map_or((redirect_uri, None), |(b, f)| (b, Some(f)));
@@ -104,12 +117,12 @@ fn check_signed(p: &Params) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn token_body(t: Issued) -> J {
+fn token_body(inner: &Inner, t: Issued) -> J {
     Obj::new()
-        .put("userid", USER_ID)
+        .put("userid", inner.user_id(t.user))
         .put("access_token", t.access_token)
         .put("refresh_token", t.refresh_token)
-        .put("expires_in", ACCESS_LIFETIME)
+        .put("expires_in", t.expires_in)
         .put("scope", t.scope)
         .put("csrf_token", t.csrf_token)
         .put("token_type", "Bearer")
@@ -146,15 +159,15 @@ pub(crate) fn oauth2(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, Api
                 let token = p.required("refresh_token")?;
                 inner.state().refresh(now, token)
             };
-            issued.map(token_body).map_err(refused)
+            issued.map(|t| token_body(inner, t)).map_err(refused)
         },
         Revoke => {
             check_client(inner, p)?;
             check_signed(p)?;
-            if p.required("userid")? != USER_ID {
-                return Err(ApiError::invalid("invalid userid"));
-            }
-            inner.state().revoke_all();
+            let user = inner
+                .user_index(p.required("userid")?)
+                .ok_or_else(|| ApiError::invalid("invalid userid"))?;
+            inner.state().revoke_user(user);
             Ok(Obj::new().into())
         },
         GetDemoAccess => {
@@ -164,7 +177,8 @@ pub(crate) fn oauth2(inner: &Inner, now: Timestamp, p: &Params) -> Result<J, Api
                 .get("scope_oauth2")
                 .unwrap_or("user.info,user.metrics,user.activity")
                 .to_owned();
-            Ok(token_body(inner.state().issue_tokens(now, scope, None)))
+            let issued = inner.state().issue_tokens(now, 0, scope, None);
+            Ok(token_body(inner, issued))
         },
         ; else => Err(ApiError::not_implemented()),
     }

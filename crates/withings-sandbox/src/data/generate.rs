@@ -194,7 +194,7 @@ impl DemoData {
         let ratio = ratio_curve(x) + r.noise(0.3);
         let grams = (weight * 1000.0).round() as i64;
         let ratio_milli = (ratio * 1000.0).round() as i64;
-        let base_id = 5_000_000_000 + ord * 8;
+        let base_id = self.ids + 5_000_000_000 + ord * 8;
 
         if day == self.start_day {
             // Height typed in at account creation: a manual group, no device (§5.1, §12.10).
@@ -293,7 +293,7 @@ impl DemoData {
         let grams = ((weight_curve(x) + 0.7 + r.noise(0.2)) * 1000.0).round() as i64;
         let ratio_milli = ((ratio_curve(x) + r.noise(0.3)) * 1000.0).round() as i64;
         groups.push(group(
-            5_000_000_000 + ord * 8 + 5,
+            self.ids + 5_000_000_000 + ord * 8 + 5,
             3,
             at,
             created,
@@ -340,7 +340,7 @@ impl DemoData {
             )
         };
         let mut g = group(
-            5_000_000_000 + ord * 8 + if guest { 6 } else { 7 },
+            self.ids + 5_000_000_000 + ord * 8 + if guest { 6 } else { 7 },
             1,
             at,
             created,
@@ -409,7 +409,7 @@ impl DemoData {
                 });
             }
         }
-        let base_id = 5_100_000_000 + ord * 4;
+        let base_id = self.ids + 5_100_000_000 + ord * 4;
         for (i, measures) in [body, cardio, nerve, segmental].into_iter().enumerate() {
             groups.push(group(
                 base_id + i as i64,
@@ -531,7 +531,7 @@ impl DemoData {
         let created = t + r.range(5, 30) * 60;
         let hr_base = r.range(52, 60);
         Some(Night {
-            id: 2_600_000_000 + ord,
+            id: self.ids + 2_600_000_000 + ord,
             start,
             end: t,
             date: day,
@@ -555,7 +555,7 @@ impl DemoData {
             let end = start + 1800 + r.range(0, 900);
             let null = || J::Null;
             out.push(WorkoutRec {
-                id: 3_900_000_000 + ord * 4 + 2,
+                id: self.ids + 3_900_000_000 + ord * 4 + 2,
                 category: 1,
                 model: 1055,
                 startdate: start,
@@ -652,7 +652,7 @@ impl DemoData {
             _ => (0, 0.0, 0, 0, 0, 0),
         };
         out.push(WorkoutRec {
-            id: 3_900_000_000 + ord * 4,
+            id: self.ids + 3_900_000_000 + ord * 4,
             category,
             model: WATCH.model_id,
             startdate: start,
@@ -764,7 +764,7 @@ impl DemoData {
             self.late_edit(TAG_EDIT_NIGHT, ord, day, 0.1, 1, 10, 12)
         };
         Some(Night {
-            id: 2_500_000_000 + ord,
+            id: self.ids + 2_500_000_000 + ord,
             start: bed,
             end,
             date: day,
@@ -956,7 +956,7 @@ impl DemoData {
             // The BPM Core records an ECG along with its blood-pressure reading.
             let bp = bp_reading(self.seed, &self.tz, day)?;
             out.push(EcgRec {
-                signalid: 170_000_000 + ord * 2,
+                signalid: self.ids + 170_000_000 + ord * 2,
                 device: BPM,
                 afib: 0,
                 bloodpressure: Some((bp.diastole, bp.systole)),
@@ -974,7 +974,7 @@ impl DemoData {
             let mut r = Rng::stream(self.seed, TAG_ECG, ord);
             let at = local(&self.tz, day, 21, 5)? + r.range(0, 1800);
             out.push(EcgRec {
-                signalid: 170_000_000 + ord * 2 + 1,
+                signalid: self.ids + 170_000_000 + ord * 2 + 1,
                 device: WATCH,
                 // Inconclusive 17 days before the start; the monthly ones are negative.
                 afib: if back == 17 { 2 } else { 0 },

@@ -42,6 +42,10 @@ impl DemoData {
 
     /// Whether a measure group with this id exists at `now`.
     pub(crate) fn has_group(&self, grpid: i64, now: i64) -> bool {
+        if self.added_groups(now).iter().any(|g| g.grpid == grpid) {
+            return true;
+        }
+        let grpid = grpid - self.ids;
         // Ids encode the day: 5_000_000_000 + day × 8 + k, Body Scan 5_100_000_000 + day × 4 + k.
         let ord = if grpid >= 5_100_000_000 {
             (grpid - 5_100_000_000).div_euclid(4)
@@ -58,7 +62,7 @@ impl DemoData {
     /// The ECG with this signal id, when it exists at `now`.
     pub(crate) fn ecg(&self, signalid: i64, now: i64) -> Option<EcgRec> {
         // Ids encode the day: 170_000_000 + day × 2 (+ 1 for the watch's).
-        let ord = (signalid - 170_000_000).div_euclid(2);
+        let ord = (signalid - self.ids - 170_000_000).div_euclid(2);
         let day = self.day_by_ordinal(ord, now)?;
         day.ecgs
             .iter()
@@ -166,8 +170,42 @@ impl DemoData {
                 .filter(|e| e.visible(now) && fresh(e.modified))
                 .count();
         }
+        for g in self.added_groups(now) {
+            if fresh(g.modified_at(now)) && grpids.insert(g.grpid) {
+                inv.measures += g.measures.len();
+            }
+        }
         inv.measure_groups = grpids.len();
         inv
+    }
+
+    /// The added weigh-ins that exist at `now`, by `grpid`.
+    pub(crate) fn added_truth(&self, now: i64) -> Vec<crate::GroupTruth> {
+        let mut out: Vec<crate::GroupTruth> = self
+            .added_groups(now)
+            .iter()
+            .map(|g| truth(g, now))
+            .collect();
+        out.sort_by_key(|g| g.grpid);
+        out
+    }
+
+    /// The measure groups that exist at `now` dated in `[start, end]` (unix seconds), added
+    /// weigh-ins included, each `grpid` once, by `grpid`: the ground truth a store's rows are
+    /// compared with.
+    pub(crate) fn groups_between(&self, start: i64, end: i64, now: i64) -> Vec<crate::GroupTruth> {
+        let mut out: Vec<crate::GroupTruth> = Vec::new();
+        let days = self.days_between(Some(start), Some(end), now);
+        let added = self.added_groups(now);
+        let generated = days.iter().flat_map(|day| day.groups.iter());
+        for g in generated.chain(added.iter()) {
+            if g.visible(now) && !g.twin && (start..=end).contains(&g.date) {
+                out.push(truth(g, now));
+            }
+        }
+        out.sort_by_key(|g| g.grpid);
+        out.dedup_by_key(|g| g.grpid);
+        out
     }
 
     /// The measure groups that existed at `since` and were deleted by `now`, oldest first:
@@ -202,5 +240,16 @@ impl DemoData {
             Some(e) => self.date_of(e).unwrap_or_else(|| self.today(now)),
         };
         self.days(from, to, now)
+    }
+}
+
+/// A group as the ground truth lists it.
+fn truth(g: &super::Group, now: i64) -> crate::GroupTruth {
+    crate::GroupTruth {
+        grpid: g.grpid,
+        date: g.date,
+        modified: g.modified_at(now),
+        attrib: g.attrib_at(now),
+        measures: g.measures.len(),
     }
 }

@@ -58,6 +58,11 @@ const TIME_ZONE_RULE: &str = "CET-1CEST,M3.5.0,M10.5.0/3";
 pub(crate) const DEMO_DAYS: i64 = 120;
 /// Days of history by default, the start's day included: five years.
 pub(crate) const HISTORY_DAYS: i64 = 5 * 365 + 1;
+/// The stream of the added weigh-ins' values (the generator's tags stop at 19).
+const TAG_ADDED: u64 = 20;
+/// The added weigh-ins' ids start after this (plus the account's id shift): far from the
+/// generated groups' `5_000_000_000 + day × 8` and `5_100_000_000 + day × 4`.
+const ADDED_IDS: i64 = 5_900_000_000;
 /// Length of an intraday sample slot.
 pub(crate) const INTRADAY_SLOT: i64 = 600;
 
@@ -594,6 +599,12 @@ pub(crate) struct DemoData {
     quiet_from: i64,
     /// The days generated so far, by ordinal.
     days: Mutex<HashMap<i64, Arc<Day>>>,
+    /// Added to every record id, so that the accounts of one sandbox never share an id
+    /// (0 for the first account: the demo user's ids are what they always were).
+    pub(crate) ids: i64,
+    /// Weigh-ins added on request ([`DemoData::add_weigh_in`]), oldest first: the load
+    /// tests' deterministic way of making data appear.
+    added: Mutex<Vec<Group>>,
 }
 
 impl DemoData {
@@ -617,8 +628,68 @@ impl DemoData {
             first,
             quiet_from,
             days: Mutex::new(HashMap::new()),
+            ids: 0,
+            added: Mutex::new(Vec::new()),
             tz,
         }
+    }
+
+    /// The same account with every record id shifted by `ids` (a sandbox's second and later
+    /// accounts).
+    pub(crate) fn with_ids(mut self, ids: i64) -> Self {
+        self.ids = ids;
+        self
+    }
+
+    /// Adds a weigh-in taken at `at` and uploaded at `now` (its `created` and `modified`):
+    /// weight and fat ratio from the Body+, values from the seed and the weigh-in's rank.
+    /// Returns its `grpid`, in a range no generated group uses.
+    pub(crate) fn add_weigh_in(&self, now: i64, at: i64) -> i64 {
+        let mut added = self.added.lock().unwrap_or_else(PoisonError::into_inner);
+        let rank = added.len() as i64 + 1;
+        let mut r = Rng::stream(self.seed, TAG_ADDED, rank);
+        let grams = 76_000 + r.range(0, 4_000);
+        let ratio = 20_000 + r.range(0, 4_000);
+        let grpid = self.ids + ADDED_IDS + rank;
+        added.push(Group {
+            grpid,
+            attrib: 0,
+            date: at,
+            created: now,
+            modified: now,
+            category: 1,
+            device: Some(SCALE),
+            measures: vec![
+                Meas {
+                    value: grams,
+                    kind: 1,
+                    unit: -3,
+                    algo: 3,
+                    fm: 3,
+                    position: None,
+                },
+                Meas {
+                    value: ratio,
+                    kind: 6,
+                    unit: -3,
+                    algo: 3,
+                    fm: 3,
+                    position: None,
+                },
+            ],
+            edit: None,
+            deleted: None,
+            twin: false,
+        });
+        grpid
+    }
+
+    /// The added weigh-ins that exist at `now`, newest first (as `getmeas` sends groups).
+    pub(crate) fn added_groups(&self, now: i64) -> Vec<Group> {
+        let added = self.added.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut groups: Vec<Group> = added.iter().filter(|g| g.visible(now)).cloned().collect();
+        groups.sort_by_key(|g| std::cmp::Reverse(g.date));
+        groups
     }
 
     /// The local date of `now`, clamped to the history.

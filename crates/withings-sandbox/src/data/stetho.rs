@@ -47,7 +47,7 @@ impl EcgRec {
 impl DemoData {
     /// The ECG a stethoscope signal id was taken with, when it exists at `now`.
     pub(crate) fn stetho(&self, signalid: i64, now: i64) -> Option<EcgRec> {
-        if !STETHO_IDS.contains(&signalid) {
+        if !STETHO_IDS.contains(&(signalid - self.ids)) {
             return None;
         }
         self.ecg(signalid - STETHO_SHIFT, now)

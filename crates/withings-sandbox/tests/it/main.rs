@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod endpoints;
+mod fleet;
 mod harness;
 mod living;
 mod oauth;

@@ -136,6 +136,17 @@ pub(crate) enum Command {
     Chart(crate::chart::ChartArgs),
     /// Write one self-contained HTML page of charts and latest values, offline.
     Report(crate::chart::ReportArgs),
+    /// The fleet's web server: user onboarding (/connect, /oauth/callback), Withings'
+    /// notification callback, /healthz and /readyz, until SIGTERM/SIGINT. Reads the fleet's
+    /// --config file (TOML) and WITHINGS_* variables; -v shows one line per request.
+    Serve(crate::fleet_serve::ServeArgs),
+    /// A fleet worker: claims jobs from the shared PostgreSQL queue and syncs the users they
+    /// name, until SIGTERM/SIGINT (then finishes or releases its jobs). Reads the fleet's
+    /// --config file (TOML) and WITHINGS_* variables.
+    Worker(crate::fleet_worker::WorkerArgs),
+    /// The fleet's job queue: jobs with their state, attempts and last error (parked jobs need
+    /// a person), or --counts per state.
+    Jobs(crate::fleet_worker::JobsArgs),
 }
 
 /// `withings auth`.

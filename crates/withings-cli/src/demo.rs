@@ -19,7 +19,7 @@ use crate::cli::{ActivityArgs, Global, MeasArgs, SleepSummaryArgs, WindowArgs};
 use crate::data;
 use crate::error::Failure;
 use crate::output::Format;
-use crate::serve::EXAMPLE_REDIRECT;
+use crate::sandbox::EXAMPLE_REDIRECT;
 
 fn since(hours: i64) -> WindowArgs {
     WindowArgs {

@@ -23,11 +23,13 @@ mod data;
 mod demo;
 mod error;
 mod export;
+mod fleet_serve;
+mod fleet_worker;
 mod logging;
 mod oauth2;
 mod output;
 mod raw;
-mod serve;
+mod sandbox;
 mod sync;
 mod window;
 
@@ -133,7 +135,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let result = match cli.command {
-        Command::Sandbox(args) => serve::run(&args, &mut out).await,
+        Command::Sandbox(args) => sandbox::run(&args, &mut out).await,
+        Command::Serve(args) => fleet_serve::run(g.config.as_deref(), &args, &mut out).await,
+        Command::Worker(args) => fleet_worker::worker(g.config.as_deref(), &args, &mut out).await,
+        Command::Jobs(args) => {
+            fleet_worker::jobs(
+                g.config.as_deref(),
+                &args,
+                g.tz.as_ref(),
+                g.format,
+                &mut out,
+            )
+            .await
+        }
         Command::Demo(_) => demo::run(&g, now(), &mut out).await,
         Command::Export(args) => export::run(&args, g.format, now(), &mut out).await,
         Command::Chart(args) => {
@@ -238,7 +252,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 | Command::OAuth2(_)
                 | Command::Export(_)
                 | Command::Chart(_)
-                | Command::Report(_) => {
+                | Command::Report(_)
+                | Command::Serve(_)
+                | Command::Worker(_)
+                | Command::Jobs(_) => {
                     return Err(Failure::other("unreachable command dispatch"));
                 }
             };

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
+use std::time::Duration;
+
+use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use tokio_postgres::NoTls;
 
 use crate::{Error, Result, fleet_schema};
@@ -11,6 +13,11 @@ use crate::{Error, Result, fleet_schema};
 /// The advisory lock every process takes to migrate: five processes starting at once run
 /// each migration exactly once. ("withings" in ASCII.)
 const MIGRATE_LOCK: i64 = 0x7769_7468_696e_6773;
+
+/// The longest a task waits for a free connection of the pool.
+const POOL_WAIT: Duration = Duration::from_secs(30);
+/// The longest opening a new connection may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A set of tables migrated on its own, with its version in `schema_versions`.
 struct Track {
@@ -74,6 +81,11 @@ impl Database {
         );
         let pool = Pool::builder(manager)
             .max_size(max_connections.max(1))
+            // Bounded waits: an exhausted pool or an unreachable server is an error the
+            // caller can report and retry, never a task parked forever.
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(|e| Error::Config(e.to_string()))?;
         let db = Self { pool, shown };

@@ -13,10 +13,26 @@
 //! - [`testing`]: the throwaway cluster every PostgreSQL test runs against.
 #![doc(test(attr(deny(warnings))))]
 
+mod cipher;
 mod db;
 mod error;
+mod fleet;
 pub mod fleet_schema;
+mod limiter;
+mod oauth_state;
+mod queue;
+mod store;
 pub mod testing;
+mod tokens;
+mod users;
 
 pub use db::Database;
 pub use error::{Error, Result};
+
+pub use cipher::Cipher;
+pub use fleet::Fleet;
+pub use limiter::PgLimiter;
+pub use queue::{Enqueued, Job, JobFilter, JobKind, JobQueue, JobRow, JobState, NewJob};
+pub use store::PgStore;
+pub use tokens::PgTokenStore;
+pub use users::UserStatus;

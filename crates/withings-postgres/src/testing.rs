@@ -120,40 +120,69 @@ impl TestCluster {
         let mut last = String::new();
         for _ in 0..3 {
             let port = free_port()?;
-            let options = format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-                 -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
-                cluster.dir.display()
-            );
-            let log = cluster.dir.join("server.log");
-            match cluster.pg(
-                "pg_ctl",
-                &[
-                    "-D",
-                    &data.to_string_lossy(),
-                    "-l",
-                    &log.to_string_lossy(),
-                    "-o",
-                    &options,
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                ],
-            ) {
+            match cluster.pg_start(port) {
                 Ok(()) => {
                     cluster.port = port;
                     return Ok(cluster);
                 }
-                Err(e) => {
-                    last = format!(
-                        "{e}\nserver log:\n{}",
-                        std::fs::read_to_string(&log).unwrap_or_default()
-                    );
-                }
+                Err(e) => last = e.to_string(),
             }
         }
         Err(Error::Cluster(last))
+    }
+
+    /// Starts the server of the initialised cluster on `port`.
+    fn pg_start(&self, port: u16) -> Result<()> {
+        let data = self.dir.join("data");
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
+             -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            self.dir.display()
+        );
+        let log = self.dir.join("server.log");
+        self.pg(
+            "pg_ctl",
+            &[
+                "-D",
+                &data.to_string_lossy(),
+                "-l",
+                &log.to_string_lossy(),
+                "-o",
+                &options,
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+        )
+        .map_err(|e| {
+            Error::Cluster(format!(
+                "{e}\nserver log:\n{}",
+                std::fs::read_to_string(&log).unwrap_or_default()
+            ))
+        })
+    }
+
+    /// Stops the server (fast shutdown: open connections are cut), keeping its data: for
+    /// tests of what happens while the database is unavailable. [`resume`](Self::resume)
+    /// starts it again on the same port.
+    ///
+    /// # Errors
+    /// [`Error::Cluster`] when `pg_ctl stop` fails.
+    pub fn pause(&self) -> Result<()> {
+        let data = self.dir.join("data");
+        self.pg(
+            "pg_ctl",
+            &["-D", &data.to_string_lossy(), "-m", "fast", "-w", "stop"],
+        )
+    }
+
+    /// Starts the server again after [`pause`](Self::pause), on the same port.
+    ///
+    /// # Errors
+    /// [`Error::Cluster`] when it does not start (the port was taken meanwhile, say).
+    pub fn resume(&self) -> Result<()> {
+        self.pg_start(self.port)
     }
 
     /// The port the server listens on (127.0.0.1).
@@ -245,7 +274,7 @@ pub fn find_bin() -> Option<PathBuf> {
             Some((major, e.path().join("bin")))
         })
         .collect();
-    versions.sort_by(|a, b| b.0.cmp(&a.0));
+    versions.sort_by_key(|v| std::cmp::Reverse(v.0));
     if let Some((_, d)) = versions.into_iter().find(|(_, d)| has(d)) {
         return Some(d);
     }

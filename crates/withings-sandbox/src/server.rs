@@ -821,6 +821,14 @@ impl RunningSandbox {
         self.inner.state().dead_refreshes
     }
 
+    /// How many requests the identical-request rule refused with status 601 (the same
+    /// request, token included, less than 10 s after the first; the other 601 rule,
+    /// the application limit, is in [`app_limit_stats`](Self::app_limit_stats)).
+    #[must_use]
+    pub fn same_request_refusals(&self) -> u64 {
+        self.inner.state().same_refused
+    }
+
     /// How many authenticated calls (data and `notify`) were made with `userid`'s tokens (0
     /// for an unknown user). Calls the 601 rules refused, and token calls, are not counted.
     #[must_use]

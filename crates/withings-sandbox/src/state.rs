@@ -94,6 +94,8 @@ pub(crate) struct State {
     refresh: HashMap<String, RefreshToken>,
     pub(crate) subscriptions: Vec<Subscription>,
     recent: HashMap<String, Timestamp>,
+    /// Requests refused because the same one came less than 10 s before.
+    pub(crate) same_refused: u64,
     /// The latest data calls, oldest first, at most [`CALL_LOG`].
     pub(crate) calls: std::collections::VecDeque<RecordedCall>,
     /// When the requests inside the current application-limit window arrived, oldest first.
@@ -225,6 +227,7 @@ impl State {
             refresh: HashMap::new(),
             subscriptions: Vec::new(),
             recent: HashMap::new(),
+            same_refused: 0,
             calls: std::collections::VecDeque::new(),
             app_window: std::collections::VecDeque::new(),
             app_refused: 0,
@@ -418,6 +421,7 @@ impl State {
         self.recent
             .retain(|_, at| now.duration_since(*at) < SAME_REQUEST_WINDOW);
         if let Some(at) = self.recent.get(&key) {
+            self.same_refused += 1;
             let left = SAME_REQUEST_WINDOW - now.duration_since(*at);
             return Some(left.as_secs_f64().ceil().max(1.0) as i64);
         }

@@ -9,6 +9,7 @@ mod commands;
 mod data;
 mod errors;
 mod flags;
+mod fleet_load;
 mod harness;
 mod latest_units;
 mod raw_notify;

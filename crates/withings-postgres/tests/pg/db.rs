@@ -105,3 +105,30 @@ async fn a_bad_url_and_an_unreachable_server_are_named() {
     assert!(matches!(err, Error::Connect(_)), "{err}");
     assert!(err.to_string().contains("127.0.0.1:1/x"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_cluster_refuses_then_serves_again_with_its_data() {
+    let Some(pg) = TestCluster::start() else {
+        return;
+    };
+    let url = pg.database("pause").unwrap();
+    let db = Database::connect(&url, 2).await.unwrap();
+    db.migrate().await.unwrap();
+    pg.pause().unwrap();
+    let err = db.ready().await.unwrap_err();
+    assert!(
+        matches!(err, Error::Connect(_) | Error::Database { .. }),
+        "{err}"
+    );
+    pg.resume().unwrap();
+    // The pool drops the dead connections and opens new ones; the tables are still there.
+    let mut ok = false;
+    for _ in 0..20 {
+        if db.ready().await.is_ok() {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok, "the database did not come back");
+}

@@ -1,0 +1,80 @@
+//! The handle on the fleet's shared state: one [`Database`] and the [`Cipher`] that seals
+//! tokens, from which the server and the workers reach users, tokens, the shared rate
+//! limit, the job queue and the OAuth states.
+
+use std::time::Duration;
+
+use crate::limiter::PgLimiter;
+use crate::queue::JobQueue;
+use crate::tokens::PgTokenStore;
+use crate::{Cipher, Database};
+
+/// The database clock, exact (numeric unix seconds), for a statement's `WITH t AS (SELECT
+/// … AS x)`: every instant of the fleet comes from it, never from a worker's clock.
+/// Instants that say when something happened are stored as `floor(x)`; deadlines
+/// ("not before", "valid until") as `ceil(x + duration)`, so they never come early.
+macro_rules! now_x {
+    () => {
+        "extract(epoch from clock_timestamp())"
+    };
+}
+pub(crate) use now_x;
+
+/// A duration as seconds for SQL (`float8`), saturating.
+pub(crate) fn seconds(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
+
+/// The fleet's shared state in PostgreSQL. Cheap to clone (clones share the pool).
+///
+/// Users and OAuth states are methods here; tokens, the limiter and the queue are handles
+/// made here ([`token_store`](Self::token_store), [`limiter`](Self::limiter),
+/// [`queue`](Self::queue)).
+///
+/// Pool size: a token refresh holds one connection from the re-read to the write, across
+/// its HTTP call, and that call waits for the limiter, which books on another connection of
+/// the same pool; workers of the same user wait for the row on a connection each. Give the
+/// pool at least twice as many connections as the process runs jobs at once, plus two (one
+/// for claims and heartbeats, one spare): with fewer, every connection may be held by
+/// refreshes that wait for one more, and the process stalls.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    pub(crate) db: Database,
+    pub(crate) cipher: Cipher,
+}
+
+impl Fleet {
+    /// The fleet state in `db` (migrated: [`Database::migrate`]), sealing tokens with
+    /// `cipher`.
+    #[must_use]
+    pub fn new(db: Database, cipher: Cipher) -> Self {
+        Self { db, cipher }
+    }
+
+    /// The database underneath (for the sync store and readiness checks).
+    #[must_use]
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The token store of `userid`, for a `withings::Client` working for that user: its
+    /// refreshes are serialized across the whole fleet by a row lock.
+    #[must_use]
+    pub fn token_store(&self, userid: &str) -> PgTokenStore {
+        PgTokenStore::new(self.db.clone(), self.cipher.clone(), userid)
+    }
+
+    /// The application-wide rate limit: at most `requests` in any window of `period`, for
+    /// every process sharing this database. Give the same limiter (or one made with the same
+    /// numbers) to every client; tune the safety margin with [`PgLimiter::with_margin`].
+    #[must_use]
+    pub fn limiter(&self, requests: u32, period: Duration) -> PgLimiter {
+        PgLimiter::new(self.db.clone(), requests, period)
+    }
+
+    /// The durable job queue.
+    #[must_use]
+    pub fn queue(&self) -> JobQueue {
+        JobQueue::new(self.db.clone())
+    }
+}

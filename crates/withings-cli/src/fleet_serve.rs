@@ -47,7 +47,7 @@ pub(crate) async fn run(
 }
 
 /// An error and its causes on one line.
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
@@ -61,7 +61,7 @@ fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
-fn failure(e: &withings_fleet::Error) -> Failure {
+pub(crate) fn failure(e: &withings_fleet::Error) -> Failure {
     match e {
         withings_fleet::Error::Config(_) | withings_fleet::Error::Io { .. } => {
             Failure::config(describe(e))
@@ -71,7 +71,7 @@ fn failure(e: &withings_fleet::Error) -> Failure {
 }
 
 /// Resolves on SIGTERM or SIGINT (Ctrl-C). If a handler cannot be installed, on the other.
-async fn stop_signal() {
+pub(crate) async fn stop_signal() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -14,6 +14,7 @@ use withings_fleet::FleetConfig;
 use withings_fleet::jobs::{JobFilter, JobRow, JobState, Listing};
 
 use crate::error::Failure;
+use crate::fleet_serve::{failure, stop_signal};
 use crate::output::{Cell, Format, Table, col, extra};
 
 /// `withings worker`.
@@ -52,30 +53,6 @@ fn parse_state(s: &str) -> Result<JobState, String> {
     })
 }
 
-/// An error and its causes on one line.
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
-fn failure(e: &withings_fleet::Error) -> Failure {
-    match e {
-        withings_fleet::Error::Config(_) | withings_fleet::Error::Io { .. } => {
-            Failure::config(describe(e))
-        }
-        _ => Failure::other(describe(e)),
-    }
-}
-
 fn load(config: Option<&Path>) -> Result<FleetConfig, Failure> {
     FleetConfig::load(config).map_err(|e| failure(&e))
 }
@@ -89,29 +66,6 @@ fn default_id() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "worker".to_owned());
     format!("{host}-{}", std::process::id())
-}
-
-/// Resolves on SIGTERM or SIGINT (Ctrl-C). If a handler cannot be installed, on the other.
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
 
 /// `withings worker`: runs until SIGTERM/SIGINT, then finishes or releases its jobs.

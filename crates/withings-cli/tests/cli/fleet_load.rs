@@ -28,6 +28,10 @@
     clippy::print_stderr,
     reason = "the load test reports its figures on stderr (run with --nocapture)"
 )]
+#![allow(
+    clippy::disallowed_methods,
+    reason = "real time is the point: processes, a sandbox on the system clock, tokens expiring"
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpListener;
@@ -99,7 +103,6 @@ impl Drop for Processes {
 struct Harness {
     dir: TempDir,
     env: Vec<(&'static str, String)>,
-    public_url: String,
 }
 
 impl Harness {
@@ -285,7 +288,6 @@ async fn run(pg: &TestCluster, scale: &Scale) {
     let public_url = format!("http://127.0.0.1:{port}");
     let h = Harness {
         dir: TempDir::new(),
-        public_url: public_url.clone(),
         env: vec![
             ("WITHINGS_DATABASE_URL", url.clone()),
             ("WITHINGS_DATABASE_MAX_CONNECTIONS", "8".into()),

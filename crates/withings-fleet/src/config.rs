@@ -47,6 +47,7 @@
 //! max_attempts = 8            # then the job is parked with its error
 //! catchup_every = "24h"       # a full incremental sync per user, for notifications lost
 //! refresh_margin = "5m"       # an access token this close to expiry is refreshed first
+//! cooldown = "10s"            # from the end of a user's job to their next (Withings: 601 on a repeat within 10 s)
 //! purge_on_unlink = false     # delete a user's data when they unlink the app
 //! jobs_in_flight = 4          # jobs one worker process runs at once
 //! ```
@@ -87,6 +88,7 @@
 //! | `WITHINGS_WORKER_POLL` | `worker.poll` |
 //! | `WITHINGS_WORKER_MAX_ATTEMPTS` | `worker.max_attempts` |
 //! | `WITHINGS_WORKER_REFRESH_MARGIN` | `worker.refresh_margin` |
+//! | `WITHINGS_WORKER_COOLDOWN` | `worker.cooldown` |
 //! | `WITHINGS_WORKER_CATCHUP_EVERY` | `worker.catchup_every` |
 //! | `WITHINGS_WORKER_PURGE_ON_UNLINK` | `worker.purge_on_unlink` (`true`/`false`) |
 //! | `WITHINGS_WORKER_JOBS_IN_FLIGHT` | `worker.jobs_in_flight` |
@@ -230,6 +232,10 @@ pub struct WorkerConfig {
     /// client's default; tests with tokens of seconds shrink it with them). Subscriptions are
     /// reconciled in each user's catch-up sync, so they need no interval of their own.
     pub refresh_margin: Duration,
+    /// The least time from the end of a user's job to the start of their next: the
+    /// requests of a sync repeat those of the previous one when nothing changed, and
+    /// Withings refuses a request repeated within 10 s (status 601). Also merges bursts.
+    pub cooldown: Duration,
     /// Whether an unlink deletes the user's data.
     pub purge_on_unlink: bool,
     /// Jobs one worker process runs at once.
@@ -394,6 +400,7 @@ struct FileWorker {
     max_attempts: Option<i32>,
     catchup_every: Option<DurationText>,
     refresh_margin: Option<DurationText>,
+    cooldown: Option<DurationText>,
     purge_on_unlink: Option<bool>,
     jobs_in_flight: Option<usize>,
 }
@@ -739,6 +746,12 @@ impl FleetConfig {
                 "worker.refresh_margin",
             )?
             .unwrap_or(Duration::from_secs(300)),
+            cooldown: dur(
+                "WITHINGS_WORKER_COOLDOWN",
+                file.worker.cooldown,
+                "worker.cooldown",
+            )?
+            .unwrap_or(withings_postgres::DEFAULT_COOLDOWN),
             purge_on_unlink: pick(
                 l,
                 "WITHINGS_WORKER_PURGE_ON_UNLINK",

@@ -85,6 +85,20 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 /// cannot be bound; [`Error::Config`].
 pub async fn serve(config: FleetConfig, shutdown: impl Future<Output = ()>) -> Result<()> {
     let fleet = config.open_fleet().await?;
+    check_subscriptions_after_outage(&fleet, config.queue_cap).await?;
+    // Marks the callback alive while this server runs (any replica will do).
+    let alive = {
+        let fleet = fleet.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(ALIVE_EVERY).await;
+                if let Err(e) = fleet.mark_alive(ALIVE_NAME).await {
+                    tracing::warn!(error = %e, "cannot record that the server is alive");
+                }
+            }
+        })
+    };
+    let _stop_marking = AbortOnDrop(alive);
     let listener = TcpListener::bind(config.server.listen)
         .await
         .map_err(|source| Error::Io {
@@ -96,6 +110,48 @@ pub async fn serve(config: FleetConfig, shutdown: impl Future<Output = ()>) -> R
         .serve(listener, shutdown)
         .await;
     Ok(())
+}
+
+/// How often a running server records that the callback is alive.
+const ALIVE_EVERY: Duration = Duration::from_secs(60);
+/// The name of that record in `fleet_alive`.
+const ALIVE_NAME: &str = "serve";
+/// A callback unreachable for longer than this may have lost subscriptions: Withings
+/// retries a failed delivery for hours and drops a subscription after repeated failures
+/// (API notes §8), and a check costs one `notify list` per user.
+pub const RECONCILE_AFTER_DOWN: Duration = Duration::from_secs(10 * 60);
+
+/// Stops a background task when the server returns.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// At start: when no server of the fleet ran for more than [`RECONCILE_AFTER_DOWN`],
+/// notifications may have failed often enough for Withings to drop subscriptions, so every
+/// active user gets a subscription check (a `Reconcile` job for the workers). Returns the
+/// gap, `None` on the very first start.
+///
+/// # Errors
+/// [`Error::Postgres`].
+pub async fn check_subscriptions_after_outage(
+    fleet: &Fleet,
+    queue_cap: i64,
+) -> Result<Option<Duration>> {
+    let gap = fleet.mark_alive(ALIVE_NAME).await?;
+    if let Some(down) = gap.filter(|g| *g > RECONCILE_AFTER_DOWN) {
+        let queued = crate::jobs::reconcile_all(fleet, queue_cap).await?;
+        tracing::warn!(
+            down_s = down.as_secs(),
+            queued = queued.queued,
+            merged = queued.merged,
+            "no server answered notifications for a while: every user's subscriptions will be checked"
+        );
+    }
+    Ok(gap)
 }
 
 /// The server: configuration, shared state and the pre-checked URLs. Cheap to clone.

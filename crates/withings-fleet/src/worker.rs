@@ -146,6 +146,9 @@ pub struct Settings {
     pub max_backoff: Duration,
     /// How close to its expiry an access token is refreshed before a call.
     pub refresh_margin: Duration,
+    /// The least time between the end of a user's job and the start of their next
+    /// ([`JobQueue::with_cooldown`](withings_postgres::JobQueue::with_cooldown)).
+    pub cooldown: Duration,
 }
 
 impl fmt::Debug for Settings {
@@ -202,6 +205,7 @@ impl Settings {
             max_backoff: Duration::from_secs(3600),
             // The client's own default: refreshed 5 minutes before expiry.
             refresh_margin: Duration::from_secs(300),
+            cooldown: withings_postgres::DEFAULT_COOLDOWN,
         }
     }
 
@@ -236,6 +240,7 @@ impl Settings {
             (c.catchup_every / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
         s.purge_on_unlink = c.purge_on_unlink;
         s.refresh_margin = c.refresh_margin;
+        s.cooldown = c.cooldown;
         s.grace = config.shutdown_grace;
         Ok(s)
     }
@@ -402,7 +407,8 @@ impl Worker {
             inner: Arc::new(Inner {
                 queue: fleet
                     .queue()
-                    .with_backoff(settings.backoff, settings.max_backoff),
+                    .with_backoff(settings.backoff, settings.max_backoff)
+                    .with_cooldown(settings.cooldown),
                 store: PgStore::new(fleet.database().clone()),
                 limiter: Arc::new(limiter),
                 settings,

@@ -492,3 +492,39 @@ async fn serve_listens_where_configured_and_returns_on_shutdown() {
     // The listener is closed.
     assert!(tokio::net::TcpStream::connect(&listen).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_after_a_long_outage_checks_every_users_subscriptions() {
+    let Some(pg) = TestCluster::start() else {
+        return;
+    };
+    let h = Harness::start(&pg, "outage", &[]).await;
+    let users = h.sandbox.user_ids();
+    for u in &users[..2] {
+        h.add_user(u).await;
+    }
+    let check = |fleet| withings_fleet::server::check_subscriptions_after_outage(fleet, 50);
+    // The first start ever: nothing to check.
+    assert_eq!(check(&h.fleet).await.unwrap(), None);
+    let reconciles = |rows: &[withings_postgres::JobRow]| {
+        rows.iter()
+            .filter(|r| r.kind == JobKind::Reconcile && r.state == JobState::Queued)
+            .count()
+    };
+    let listed = h.fleet.queue().list(&Default::default()).await.unwrap();
+    assert_eq!(reconciles(&listed), 0);
+    // No server for an hour.
+    h.fleet
+        .database()
+        .client()
+        .await
+        .unwrap()
+        .execute("UPDATE fleet_alive SET seen_at = seen_at - 3600", &[])
+        .await
+        .unwrap();
+    let gap = check(&h.fleet).await.unwrap().unwrap();
+    assert!(gap.as_secs() >= 3600, "{gap:?}");
+    let listed = h.fleet.queue().list(&Default::default()).await.unwrap();
+    assert_eq!(reconciles(&listed), 2, "{listed:?}");
+    h.stop().await;
+}

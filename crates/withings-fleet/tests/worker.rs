@@ -87,6 +87,9 @@ impl Env {
         s.poll = Duration::from_millis(50);
         s.backoff = Duration::ZERO;
         s.max_backoff = Duration::ZERO;
+        // These tests run a user's jobs back to back on purpose (retries, redeliveries); the
+        // cooldown is tested with the queue and in the load test.
+        s.cooldown = Duration::ZERO;
         s
     }
 
@@ -286,6 +289,7 @@ async fn a_job_redelivered_after_its_lease_expired_changes_nothing() {
     let dead = env
         .fleet
         .queue()
+        .with_cooldown(Duration::ZERO)
         .claim("dead-worker", Duration::from_secs(1))
         .await
         .unwrap()

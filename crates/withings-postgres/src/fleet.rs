@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::Result;
 use crate::limiter::PgLimiter;
 use crate::queue::JobQueue;
 use crate::tokens::PgTokenStore;
@@ -76,5 +77,32 @@ impl Fleet {
     #[must_use]
     pub fn queue(&self) -> JobQueue {
         JobQueue::new(self.db.clone())
+    }
+
+    /// Records that a process of kind `name` (e.g. `"serve"`) is alive now, and returns how
+    /// long it had not been, by the database clock: `None` the first time ever. Any process
+    /// of that kind refreshes the same mark, so with several servers the gap is the time
+    /// during which none was running.
+    ///
+    /// # Errors
+    /// [`Error::Database`](crate::Error::Database) and [`Error::Connect`](crate::Error::Connect).
+    pub async fn mark_alive(&self, name: &str) -> Result<Option<Duration>> {
+        let client = self.db.client().await?;
+        let row = client
+            .query_one(
+                concat!(
+                    "WITH t AS (SELECT floor(",
+                    now_x!(),
+                    ")::bigint AS now), \
+                     prev AS (SELECT seen_at FROM fleet_alive WHERE name = $1), \
+                     up AS (INSERT INTO fleet_alive (name, seen_at) SELECT $1, t.now FROM t \
+                     ON CONFLICT (name) DO UPDATE SET seen_at = EXCLUDED.seen_at) \
+                     SELECT (SELECT t.now - prev.seen_at FROM t, prev)"
+                ),
+                &[&name],
+            )
+            .await?;
+        let gap: Option<i64> = row.try_get(0)?;
+        Ok(gap.map(|s| Duration::from_secs(u64::try_from(s).unwrap_or(0))))
     }
 }

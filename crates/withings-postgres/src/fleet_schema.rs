@@ -6,7 +6,7 @@
 
 /// The migrations of the fleet tables, in order: `MIGRATIONS[v]` takes them from version
 /// `v` to `v + 1`. Frozen once released; a change is a new entry.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Version 1.
 ///
@@ -70,4 +70,19 @@ CREATE TABLE fleet_oauth_states (
     expires_at BIGINT NOT NULL,
     return_to TEXT
 );
+";
+
+/// Version 2:
+/// - `fleet_alive`: when each kind of process was last seen alive, so a server starting
+///   after an outage knows its callback was unreachable and has the subscriptions checked
+///   (Withings drops them after repeated failed deliveries, API notes §8);
+/// - `fleet_users.last_ran_at`: when the user's last job ended (unix seconds, exact: a
+///   cooldown of zero must not wait for the next whole second), for the queue's per-user
+///   cooldown (Withings refuses the same request within 10 s with 601).
+const V2: &str = r"
+CREATE TABLE fleet_alive (
+    name TEXT PRIMARY KEY,
+    seen_at BIGINT NOT NULL
+);
+ALTER TABLE fleet_users ADD COLUMN last_ran_at DOUBLE PRECISION;
 ";

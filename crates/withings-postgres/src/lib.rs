@@ -32,7 +32,9 @@ pub use error::{Error, Result};
 pub use cipher::Cipher;
 pub use fleet::Fleet;
 pub use limiter::PgLimiter;
-pub use queue::{Enqueued, Job, JobFilter, JobKind, JobQueue, JobRow, JobState, NewJob};
+pub use queue::{
+    DEFAULT_COOLDOWN, Enqueued, Job, JobFilter, JobKind, JobQueue, JobRow, JobState, NewJob,
+};
 pub use store::PgStore;
 pub use tokens::PgTokenStore;
 pub use users::UserStatus;

@@ -181,6 +181,14 @@ pub enum Enqueued {
     Capped,
 }
 
+/// The default per-user cooldown ([`JobQueue::with_cooldown`]): Withings' window for
+/// identical requests.
+pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(10);
+
+/// The first key of the advisory locks that serialize claims per user (the second is a
+/// hash of the user id); distinct from the limiter's and the migrations' keys.
+const USER_CLAIM_LOCKS: i32 = 0x7769_7468; // "with"
+
 /// A claimed job, for the worker that runs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -303,6 +311,7 @@ pub struct JobQueue {
     db: Database,
     backoff: Duration,
     max_backoff: Duration,
+    cooldown: Duration,
 }
 
 impl JobQueue {
@@ -311,6 +320,7 @@ impl JobQueue {
             db,
             backoff: Duration::from_secs(30),
             max_backoff: Duration::from_secs(3600),
+            cooldown: DEFAULT_COOLDOWN,
         }
     }
 
@@ -320,6 +330,17 @@ impl JobQueue {
     pub fn with_backoff(mut self, base: Duration, max: Duration) -> Self {
         self.backoff = base;
         self.max_backoff = max;
+        self
+    }
+
+    /// The least time between the end of a user's job and the start of their next one
+    /// (10 s by default). A notification arriving while a user's job runs queues the next
+    /// sync at once; run straight away, its requests would repeat the ones just sent, and
+    /// Withings refuses a request repeated within 10 s with status 601. Waiting also lets
+    /// a burst of notifications merge into that one queued job.
+    #[must_use]
+    pub fn with_cooldown(mut self, cooldown: Duration) -> Self {
+        self.cooldown = cooldown;
         self
     }
 
@@ -416,51 +437,106 @@ impl JobQueue {
     /// until `lease` from now, its attempts counted. `None` when there is nothing to do (or
     /// every candidate is being claimed by someone else at this instant).
     ///
-    /// A user's jobs run one at a time: a job is not handed out while another job of the
-    /// same user runs under a live lease. Two syncs of one user at once would send the same
+    /// A user's jobs run one at a time, [`cooldown`](Self::with_cooldown) apart: a job is
+    /// not handed out while another job of the same user runs under a live lease, nor
+    /// within the cooldown after the user's last job ended. A job whose lease expired counts
+    /// as running for one cooldown more (and is only then claimed again): its worker may be
+    /// alive but stalled, its requests still going. Two syncs of one user at once would send the same
     /// requests (Withings refuses a repeat within 10 s with 601) and spend the budget twice.
-    /// Two claims at the very same instant may still both pass that check (each sees the
-    /// other's claim only once committed): harmless, since every effect is idempotent, and
-    /// rare, since the check is on committed state a few milliseconds old.
+    /// Claims of one user's jobs are serialized by an advisory lock on the user and the
+    /// check is made again under it, so two workers claiming at the same instant never both
+    /// get a job of the same user.
     ///
     /// # Errors
     /// [`Error::Database`]; [`Error::Corrupt`] for a row this build cannot read.
     pub async fn claim(&self, worker: &str, lease: Duration) -> Result<Option<Job>> {
-        let client = self.db.client().await?;
-        let row = client
-            .query_opt(
-                concat!(
-                    "WITH t AS (SELECT ",
-                    now_x!(),
-                    " AS x), \
-                     next AS (SELECT j.id FROM fleet_jobs j, t \
-                     WHERE ((j.state = 'queued' AND j.run_after <= t.x) \
-                     OR (j.state = 'running' AND j.lease_until <= t.x)) \
-                     AND NOT EXISTS (SELECT 1 FROM fleet_jobs r WHERE r.userid = j.userid \
-                     AND r.state = 'running' AND r.lease_until > t.x AND r.id <> j.id) \
-                     ORDER BY j.run_after, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED) \
-                     UPDATE fleet_jobs SET state = 'running', worker = $1, \
-                     lease_until = ceil(t.x + $2::float8)::bigint, attempts = attempts + 1, \
-                     updated_at = floor(t.x)::bigint \
-                     FROM t, next WHERE fleet_jobs.id = next.id \
-                     RETURNING fleet_jobs.id, userid, kind, appli, start_at, end_at, attempts, \
-                     merged, lease_until"
-                ),
-                &[&worker, &seconds(lease)],
+        let mut client = self.db.client().await?;
+        let cooldown = seconds(self.cooldown);
+        // A candidate another claimer took for the same user a moment ago is given up and the
+        // next one tried; a handful of tries covers any realistic race.
+        for _ in 0..4 {
+            let tx = client.transaction().await?;
+            let Some(candidate) = tx
+                .query_opt(
+                    concat!(
+                        "WITH t AS (SELECT ",
+                        now_x!(),
+                        " AS x) \
+                         SELECT j.id, j.userid FROM fleet_jobs j, t \
+                         WHERE ((j.state = 'queued' AND j.run_after <= t.x) \
+                         OR (j.state = 'running' AND j.lease_until <= t.x - $1::float8)) \
+                         AND NOT EXISTS (SELECT 1 FROM fleet_jobs r WHERE r.userid = j.userid \
+                         AND r.state = 'running' AND r.lease_until > t.x - $1::float8 AND r.id <> j.id) \
+                         AND NOT EXISTS (SELECT 1 FROM fleet_users u WHERE u.userid = j.userid \
+                         AND u.last_ran_at > t.x - $1::float8) \
+                         ORDER BY j.run_after, j.id LIMIT 1 FOR UPDATE OF j SKIP LOCKED"
+                    ),
+                    &[&cooldown],
+                )
+                .await?
+            else {
+                return Ok(None);
+            };
+            let id: i64 = candidate.try_get(0)?;
+            let userid: &str = candidate.try_get(1)?;
+            // One claim per user at a time across the fleet, then the check again with a
+            // fresh snapshot: a claimer that took another job of this user while we chose
+            // ours has committed by now, and we see it.
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                &[&USER_CLAIM_LOCKS, &userid],
             )
             .await?;
-        let Some(r) = row else { return Ok(None) };
-        Ok(Some(Job {
-            id: r.try_get(0)?,
-            userid: r.try_get(1)?,
-            kind: r.try_get::<_, &str>(2)?.parse()?,
-            appli: r.try_get(3)?,
-            start: r.try_get(4)?,
-            end: r.try_get(5)?,
-            attempts: r.try_get(6)?,
-            merged: r.try_get(7)?,
-            lease_until: r.try_get(8)?,
-        }))
+            let busy: bool = tx
+                .query_one(
+                    concat!(
+                        "WITH t AS (SELECT ",
+                        now_x!(),
+                        " AS x) \
+                         SELECT EXISTS (SELECT 1 FROM fleet_jobs r, t WHERE r.userid = $1 \
+                         AND r.state = 'running' AND r.lease_until > t.x - $3::float8 AND r.id <> $2) \
+                         OR EXISTS (SELECT 1 FROM fleet_users u, t WHERE u.userid = $1 \
+                         AND u.last_ran_at > t.x - $3::float8)"
+                    ),
+                    &[&userid, &id, &cooldown],
+                )
+                .await?
+                .try_get(0)?;
+            if busy {
+                // Dropping the transaction rolls it back and frees the row.
+                continue;
+            }
+            let r = tx
+                .query_one(
+                    concat!(
+                        "WITH t AS (SELECT ",
+                        now_x!(),
+                        " AS x) \
+                         UPDATE fleet_jobs SET state = 'running', worker = $2, \
+                         lease_until = ceil(t.x + $3::float8)::bigint, attempts = attempts + 1, \
+                         updated_at = floor(t.x)::bigint \
+                         FROM t WHERE fleet_jobs.id = $1 \
+                         RETURNING fleet_jobs.id, userid, kind, appli, start_at, end_at, attempts, \
+                         merged, lease_until"
+                    ),
+                    &[&id, &worker, &seconds(lease)],
+                )
+                .await?;
+            let job = Job {
+                id: r.try_get(0)?,
+                userid: r.try_get(1)?,
+                kind: r.try_get::<_, &str>(2)?.parse()?,
+                appli: r.try_get(3)?,
+                start: r.try_get(4)?,
+                end: r.try_get(5)?,
+                attempts: r.try_get(6)?,
+                merged: r.try_get(7)?,
+                lease_until: r.try_get(8)?,
+            };
+            tx.commit().await?;
+            return Ok(Some(job));
+        }
+        Ok(None)
     }
 
     /// Extends the lease of job `id` to `lease` from now; `false` when `worker` no longer
@@ -497,9 +573,14 @@ impl JobQueue {
         let n = client
             .execute(
                 concat!(
-                    "UPDATE fleet_jobs SET state = 'done', lease_until = NULL, updated_at = floor(",
+                    "WITH t AS (SELECT ",
                     now_x!(),
-                    ")::bigint WHERE id = $1 AND worker = $2 AND state = 'running'"
+                    " AS x), \
+                     done AS (UPDATE fleet_jobs SET state = 'done', lease_until = NULL, \
+                     updated_at = floor(t.x)::bigint FROM t \
+                     WHERE id = $1 AND worker = $2 AND state = 'running' RETURNING userid) \
+                     UPDATE fleet_users SET last_ran_at = t.x FROM t, done \
+                     WHERE fleet_users.userid = done.userid"
                 ),
                 &[&id, &worker],
             )
@@ -578,6 +659,16 @@ impl JobQueue {
         if job.state != JobState::Running || job.worker.as_deref() != Some(worker) {
             return Ok(job.state);
         }
+        // The job ends here (for now): the user's cooldown starts.
+        tx.execute(
+            concat!(
+                "UPDATE fleet_users SET last_ran_at = ",
+                now_x!(),
+                " WHERE userid = $1"
+            ),
+            &[&userid],
+        )
+        .await?;
         let (error, attempts, delay) = match how {
             Requeue::Release => (None, job.attempts.saturating_sub(1).max(0), Duration::ZERO),
             Requeue::Fail {

@@ -23,7 +23,9 @@
 //! 5. a burst of POSTs answered 2xx (p50/p99 latency reported);
 //! 6. the database stopped for a moment: notifications in that moment get a non-2xx, the
 //!    sandbox retries as Withings does, none is lost;
-//! 7. forged POSTs for unknown users: all acknowledged, zero API calls, zero jobs.
+//! 7. forged POSTs for unknown users: all acknowledged, zero API calls, zero jobs;
+//! 8. an `unlink` notification: the user is marked unlinked, their jobs stop, later
+//!    notifications for them are dropped.
 #![allow(
     clippy::print_stderr,
     reason = "the load test reports its figures on stderr (run with --nocapture)"
@@ -290,7 +292,8 @@ async fn run(pg: &TestCluster, scale: &Scale) {
         dir: TempDir::new(),
         env: vec![
             ("WITHINGS_DATABASE_URL", url.clone()),
-            ("WITHINGS_DATABASE_MAX_CONNECTIONS", "8".into()),
+            // At least twice the jobs in flight plus two (withings_postgres::Fleet's pool rule).
+            ("WITHINGS_DATABASE_MAX_CONNECTIONS", "16".into()),
             ("WITHINGS_CLIENT_ID", CLIENT_ID.into()),
             ("WITHINGS_CLIENT_SECRET", SECRET.into()),
             ("WITHINGS_BASE_URL", sandbox.base_url().into()),
@@ -305,7 +308,7 @@ async fn run(pg: &TestCluster, scale: &Scale) {
             // Loopback jitter is well under this; the sandbox counts on arrival.
             ("WITHINGS_RATE_MARGIN", "50ms".into()),
             ("WITHINGS_QUEUE_CAP", "50".into()),
-            ("WITHINGS_WORKER_LEASE", "4s".into()),
+            ("WITHINGS_WORKER_LEASE", "6s".into()),
             ("WITHINGS_WORKER_HEARTBEAT", "1s".into()),
             ("WITHINGS_WORKER_POLL", "100ms".into()),
             ("WITHINGS_WORKER_MAX_ATTEMPTS", "8".into()),
@@ -606,6 +609,37 @@ async fn run(pg: &TestCluster, scale: &Scale) {
     );
     assert_eq!(job_counts(&db).await.values().sum::<i64>(), jobs_before);
 
+    // 8. A user removes the app: Withings sends appli 46 `unlink`; that user's jobs stop and
+    // a later notification for them is acknowledged and dropped.
+    let gone = users[1].clone();
+    sandbox.unlink(&gone).unwrap();
+    assert!(sandbox.deliveries_settled(Duration::from_secs(60)).await);
+    wait_until(Duration::from_secs(120), "the unlink", || async {
+        fleet.user_status(&gone).await.unwrap() == Some(withings_postgres::UserStatus::Unlinked)
+    })
+    .await;
+    let status = http(
+        port,
+        "POST",
+        &format!("/notify/{NOTIFY_SECRET}"),
+        &format!("userid={gone}&appli=1&startdate=1&enddate=2"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    let waiting: i64 = db
+        .client()
+        .await
+        .unwrap()
+        .query_one(
+            "SELECT count(*) FROM fleet_jobs WHERE userid = $1 AND state IN ('queued', 'running')",
+            &[&gone],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(waiting, 0, "an unlinked user still has jobs");
+
     let limit = sandbox.app_limit_stats();
     assert_eq!(limit.refused, 0, "601s: {limit:?}");
     assert!(limit.max_in_window <= u64::from(REQUESTS), "{limit:?}");
@@ -626,7 +660,7 @@ async fn run(pg: &TestCluster, scale: &Scale) {
          - token refreshes: {refreshes} (lifetime {life:?}), reused {reused}, refused 0\n\
          - burst of {burst} POSTs: {burst_time:.1?}, p50 {p50:.1?}, p99 {p99:.1?}\n\
          - database outage: POST answered {status_down}, {retried} deliveries retried, none lost\n\
-         - {forged} forged POSTs: {forged_time:.1?}, 0 API calls, 0 jobs\n\
+         - {forged} forged POSTs: {forged_time:.1?}, 0 API calls, 0 jobs; an unlink stopped its user\n\
          - data calls by action (whole run so far): {by_action:?}\n\
          - whole test: {whole:.1?}",
         users = scale.users,

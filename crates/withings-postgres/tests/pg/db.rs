@@ -132,3 +132,32 @@ async fn a_paused_cluster_refuses_then_serves_again_with_its_data() {
     }
     assert!(ok, "the database did not come back");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_kind_knows_how_long_none_of_it_was_alive() {
+    let Some(pg) = TestCluster::start() else {
+        return;
+    };
+    let url = pg.database("alive").unwrap();
+    let db = Database::connect(&url, 2).await.unwrap();
+    db.migrate().await.unwrap();
+    let fleet = withings_postgres::Fleet::new(
+        db.clone(),
+        withings_postgres::Cipher::from_key(&[9; 32]).unwrap(),
+    );
+    assert_eq!(fleet.mark_alive("serve").await.unwrap(), None);
+    // Back-date the mark: an outage of an hour.
+    db.client()
+        .await
+        .unwrap()
+        .execute(
+            "UPDATE fleet_alive SET seen_at = seen_at - 3600 WHERE name = 'serve'",
+            &[],
+        )
+        .await
+        .unwrap();
+    let gap = fleet.mark_alive("serve").await.unwrap().unwrap();
+    assert!((3600..3610).contains(&gap.as_secs()), "{gap:?}");
+    assert!(fleet.mark_alive("serve").await.unwrap().unwrap().as_secs() < 5);
+    assert_eq!(fleet.mark_alive("worker").await.unwrap(), None);
+}

@@ -51,7 +51,10 @@ async fn forged_or_stale_notifications_write_nothing() {
         return;
     };
     let (fleet, _) = setup(&pg, "q_unknown", &["1", "2"]).await;
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     assert_eq!(
         q.enqueue(NewJob::notify("999", 1, Some(1), Some(2)), CAP)
             .await
@@ -78,7 +81,10 @@ async fn a_burst_merges_into_one_job_with_the_widest_window() {
         return;
     };
     let (fleet, _) = setup(&pg, "q_merge", &["1"]).await;
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     let Enqueued::Queued(id) = q
         .enqueue(NewJob::notify("1", 1, Some(100), Some(200)), CAP)
         .await
@@ -138,6 +144,8 @@ async fn a_burst_merges_into_one_job_with_the_widest_window() {
         tasks.push(tokio::spawn(async move {
             let f = connect(&url).await;
             f.queue()
+                .with_cooldown(Duration::ZERO)
+                .with_cooldown(Duration::ZERO)
                 .enqueue(NewJob::notify("7", 16, Some(i), Some(i + 10)), CAP)
                 .await
                 .unwrap()
@@ -164,7 +172,10 @@ async fn a_user_with_cap_queued_jobs_gets_no_more_but_still_merges() {
         return;
     };
     let (fleet, _) = setup(&pg, "q_cap", &["1", "2"]).await;
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     for appli in [1, 4, 16] {
         assert!(matches!(
             q.enqueue(NewJob::notify("1", appli, None, None), 3)
@@ -219,6 +230,8 @@ async fn claimers_in_several_processes_never_get_the_same_job() {
         for appli in [1, 16, 44] {
             match fleet0
                 .queue()
+                .with_cooldown(Duration::ZERO)
+                .with_cooldown(Duration::ZERO)
                 .enqueue(NewJob::notify(u.clone(), appli, Some(1), Some(2)), CAP)
                 .await
                 .unwrap()
@@ -230,7 +243,11 @@ async fn claimers_in_several_processes_never_get_the_same_job() {
     }
     let mut tasks = Vec::new();
     for p in 0..3 {
-        let q = connect(&url).await.queue();
+        let q = connect(&url)
+            .await
+            .queue()
+            .with_cooldown(Duration::ZERO)
+            .with_cooldown(Duration::ZERO);
         for w in 0..4 {
             let q = q.clone();
             let worker = format!("worker-{p}-{w}");
@@ -264,7 +281,12 @@ async fn claimers_in_several_processes_never_get_the_same_job() {
     assert_eq!(unique.len(), seen.len(), "a job was claimed twice");
     assert_eq!(unique, expected);
     assert_eq!(
-        fleet0.queue().counts().await.unwrap(),
+        fleet0
+            .queue()
+            .with_cooldown(Duration::ZERO)
+            .counts()
+            .await
+            .unwrap(),
         vec![(JobState::Done, 60)]
     );
 }
@@ -275,7 +297,10 @@ async fn a_dead_workers_job_is_claimed_again_when_its_lease_expires() {
         return;
     };
     let (fleet, url) = setup(&pg, "q_lease", &["1"]).await;
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     let other = fleet_queue(&url).await;
     q.enqueue(NewJob::notify("1", 1, Some(10), Some(20)), CAP)
         .await
@@ -342,7 +367,11 @@ async fn a_dead_workers_job_is_claimed_again_when_its_lease_expires() {
 }
 
 async fn fleet_queue(url: &str) -> JobQueue {
-    connect(url).await.queue()
+    connect(url)
+        .await
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -351,7 +380,10 @@ async fn a_failing_job_backs_off_then_is_parked_after_max_attempts() {
         return;
     };
     let (fleet, _) = setup(&pg, "q_fail", &["1", "2"]).await;
-    let fast = fleet.queue().with_backoff(Duration::ZERO, Duration::ZERO);
+    let fast = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_backoff(Duration::ZERO, Duration::ZERO);
     fast.enqueue(NewJob::notify("1", 1, None, None), CAP)
         .await
         .unwrap();
@@ -391,7 +423,10 @@ async fn a_failing_job_backs_off_then_is_parked_after_max_attempts() {
     assert_eq!(parked[0].attempts, 3);
 
     // With the default backoff, a failed job is not due again right away.
-    let slow = fleet.queue();
+    let slow = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     slow.enqueue(NewJob::notify("2", 1, None, None), CAP)
         .await
         .unwrap();
@@ -433,7 +468,10 @@ async fn a_released_job_is_due_again_without_counting_the_attempt() {
         return;
     };
     let (fleet, _) = setup(&pg, "q_release", &["1"]).await;
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     q.enqueue(NewJob::notify("1", 1, Some(100), Some(200)), CAP)
         .await
         .unwrap();
@@ -481,7 +519,10 @@ async fn unlinking_cancels_the_users_queued_and_running_jobs() {
         return;
     };
     let (fleet, _) = setup(&pg, "q_cancel", &["1", "2"]).await;
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     for appli in [1, 44] {
         q.enqueue(NewJob::notify("1", appli, None, None), CAP)
             .await
@@ -525,7 +566,10 @@ async fn catchups_are_scheduled_once_per_period_for_active_users() {
         .set_user_status("3", UserStatus::Unlinked, "test")
         .await
         .unwrap();
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     assert_eq!(
         q.schedule_catchups(Duration::from_secs(3600))
             .await
@@ -559,7 +603,10 @@ async fn a_users_jobs_run_one_at_a_time_others_users_meanwhile() {
         return;
     };
     let (fleet, _) = setup(&pg, "q_per_user", &["1", "2"]).await;
-    let q = fleet.queue();
+    let q = fleet
+        .queue()
+        .with_cooldown(Duration::ZERO)
+        .with_cooldown(Duration::ZERO);
     // Two jobs of user 1 (different applis: not merged) and one of user 2.
     for (u, appli) in [("1", 1), ("1", 44), ("2", 1)] {
         assert!(matches!(
@@ -579,4 +626,35 @@ async fn a_users_jobs_run_one_at_a_time_others_users_meanwhile() {
     q.complete(first.id, "w1").await.unwrap();
     let third = q.claim("w3", lease).await.unwrap().unwrap();
     assert_eq!((third.userid.as_str(), third.appli), ("1", Some(44)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_next_job_waits_the_cooldown_after_the_last_one_ended() {
+    let Some(pg) = TestCluster::start() else {
+        return;
+    };
+    let (fleet, _) = setup(&pg, "q_cooldown", &["1", "2"]).await;
+    let q = fleet.queue().with_cooldown(Duration::from_secs(2));
+    let lease = Duration::from_secs(60);
+    q.enqueue(NewJob::notify("1", 1, Some(1), Some(2)), CAP)
+        .await
+        .unwrap();
+    let first = q.claim("w1", lease).await.unwrap().unwrap();
+    // A notification while it runs: queued, not merged into the running job.
+    q.enqueue(NewJob::notify("1", 1, Some(3), Some(4)), CAP)
+        .await
+        .unwrap();
+    q.complete(first.id, "w1").await.unwrap();
+    // Another user is not held back.
+    q.enqueue(NewJob::notify("2", 1, Some(1), Some(2)), CAP)
+        .await
+        .unwrap();
+    assert_eq!(q.claim("w2", lease).await.unwrap().unwrap().userid, "2");
+    assert!(
+        q.claim("w2", lease).await.unwrap().is_none(),
+        "user 1 within the cooldown"
+    );
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let next = q.claim("w2", lease).await.unwrap().unwrap();
+    assert_eq!((next.userid.as_str(), next.start), ("1", Some(3)));
 }

@@ -9,7 +9,9 @@
 //! run once to warm the page cache, then N times, interleaved (A B C D A B C D …) so that the
 //! machine's noise falls on all of them alike. Wall time is measured here around the process;
 //! peak memory is the kernel's `ru_maxrss` of the child, as `/usr/bin/time -v` reports it
-//! ("Maximum resident set size"), or as `bench-peak-rss` does where GNU time is absent.
+//! ("Maximum resident set size"), or as `bench-peak-rss` does where GNU time is absent, and so
+//! is its CPU time (user + system), a second figure that the other processes of a shared
+//! machine disturb less than the wall time (GNU time gives it to the hundredth of a second).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::ffi::OsString;
@@ -29,7 +31,7 @@ pub const USAGE: &str = "  bench-decode [--runs N] [--groups N] [--python PATH] 
                                 serde_json parse, the full decode, and the anchors of xtask/bench-anchors
                                 (Go, if installed; Python, if --python PATH, target/bench-anchors/pyvenv
                                 or python3 can import withings_api); prints a markdown table of median
-                                wall time, ratio and peak RSS. --no-gnu-time: read peak RSS with
+                                wall time, CPU time, ratios and peak RSS. --no-gnu-time: read peak RSS with
                                 bench-peak-rss even where /usr/bin/time exists";
 
 /// Writes the benchmark input `getmeas-<groups>.json` into `dir`; its path and size.
@@ -136,6 +138,9 @@ impl RssTool {
 struct Sample {
     wall: Duration,
     rss_kib: u64,
+    /// User and system CPU time of the child: less sensitive than wall time to the other
+    /// processes of a shared machine (`None` where the report has no such lines).
+    cpu: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -335,7 +340,14 @@ fn sample(p: &Process, rss: &RssTool, scratch: &Path) -> Result<(Sample, String)
         )
     })?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    Ok((Sample { wall, rss_kib }, stdout))
+    Ok((
+        Sample {
+            wall,
+            rss_kib,
+            cpu: cpu_seconds(&text),
+        },
+        stdout,
+    ))
 }
 
 fn tail(text: &str, max: usize) -> &str {
@@ -344,6 +356,18 @@ fn tail(text: &str, max: usize) -> &str {
         start += 1;
     }
     &text[start..]
+}
+
+/// "User time (seconds)" plus "System time (seconds)" of a `time -v` report.
+fn cpu_seconds(report: &str) -> Option<f64> {
+    let field = |name: &str| {
+        report.lines().find_map(|l| {
+            l.trim()
+                .strip_prefix(name)
+                .and_then(|n| n.trim().parse::<f64>().ok())
+        })
+    };
+    Some(field("User time (seconds):")? + field("System time (seconds):")?)
 }
 
 /// "Maximum resident set size (kbytes): N" of a `time -v` report.
@@ -500,6 +524,16 @@ impl Row {
         median(self.samples.iter().map(mib).collect())
     }
 
+    /// The median CPU time, `NaN` when a run did not report it.
+    fn median_cpu(&self) -> f64 {
+        median(
+            self.samples
+                .iter()
+                .map(|s| s.cpu.unwrap_or(f64::NAN))
+                .collect(),
+        )
+    }
+
     fn wall_range(&self) -> (f64, f64) {
         let walls = self.samples.iter().map(|s| s.wall.as_secs_f64());
         (
@@ -536,21 +570,26 @@ impl Report {
         );
         out.push_str(
             "| process | median wall | fastest–slowest | ratio to minimal parse (median) | \
-             peak RSS (median) | peak RSS / input |\n|---|---|---|---|---|---|\n",
+             CPU, user+sys (median) | CPU ratio | peak RSS (median) | peak RSS / input |\n\
+             |---|---|---|---|---|---|---|---|\n",
         );
         let base = self.rows.first().map_or(f64::NAN, Row::median_wall);
+        let base_cpu = self.rows.first().map_or(f64::NAN, Row::median_cpu);
         for row in &self.rows {
             let wall = row.median_wall();
             let (fast, slow) = row.wall_range();
             let rss = row.median_rss_mib();
+            let cpu = row.median_cpu();
             let _ = writeln!(
                 out,
-                "| {} | {} | {}–{} | {:.2}× | {rss:.1} MiB | {:.2}× |",
+                "| {} | {} | {}–{} | {:.2}× | {} | {:.2}× | {rss:.1} MiB | {:.2}× |",
                 row.label,
                 seconds(wall),
                 seconds(fast),
                 seconds(slow),
                 wall / base,
+                seconds(cpu),
+                cpu / base_cpu,
                 rss / input_mib,
             );
         }
@@ -626,6 +665,9 @@ mod tests {
         let report = "\tCommand being timed: \"x\"\n\tMaximum resident set size (kbytes): 39104\n\
                       \tAverage resident set size (kbytes): 0\n";
         assert_eq!(max_rss_kib(report), Some(39_104));
+        let times = "\tUser time (seconds): 0.15\n\tSystem time (seconds): 0.03\n";
+        assert!((cpu_seconds(times).unwrap() - 0.18).abs() < 1e-9);
+        assert_eq!(cpu_seconds(report), None);
         assert_eq!(
             max_rss_kib("\tAverage resident set size (kbytes): 0\n"),
             None
@@ -644,6 +686,9 @@ mod tests {
                 .map(|&ms| Sample {
                     wall: Duration::from_millis(ms),
                     rss_kib,
+                    // Half the wall time: the figures below are exact to the third decimal.
+                    #[allow(clippy::cast_precision_loss)]
+                    cpu: Some(ms as f64 / 2000.0),
                 })
                 .collect(),
         }
@@ -677,15 +722,21 @@ mod tests {
             "{md}"
         );
         assert!(
-            md.contains("| minimal | 0.210 s | 0.200 s–0.900 s | 1.00× | 3.0 MiB | 1.50× |"),
+            md.contains(
+                "| minimal | 0.210 s | 0.200 s–0.900 s | 1.00× | 0.105 s | 1.00× | 3.0 MiB | 1.50× |"
+            ),
             "{md}"
         );
         assert!(
-            md.contains("| full | 0.320 s | 0.300 s–0.330 s | 1.52× | 6.0 MiB | 3.00× |"),
+            md.contains(
+                "| full | 0.320 s | 0.300 s–0.330 s | 1.52× | 0.160 s | 1.52× | 6.0 MiB | 3.00× |"
+            ),
             "{md}"
         );
         assert!(
-            md.contains("| go | 1.290 s | 1.280 s–1.300 s | 6.14× | 12.0 MiB | 6.00× |"),
+            md.contains(
+                "| go | 1.290 s | 1.280 s–1.300 s | 6.14× | 0.645 s | 6.14× | 12.0 MiB | 6.00× |"
+            ),
             "{md}"
         );
         assert!(

@@ -209,27 +209,27 @@ pub(crate) fn meas_table(
     for g in groups {
         let at = match &ctx.tz {
             Some(tz) => g.taken_at.to_zoned_datetime(tz.clone()),
-            None => g.local.clone(),
+            None => g.local(),
         };
         for v in &g.measures {
-            if !types.is_empty() && !types.contains(&v.kind) {
+            if !types.is_empty() && !types.contains(&v.kind()) {
                 continue;
             }
-            let [value, unit, exact] = measure_cells(v.value, v.unit, units);
+            let [value, unit, exact] = measure_cells(v.value(), v.unit(), units);
             t.push(vec![
                 Cell::Time(at.clone()),
                 Cell::text(zone_name(&at)),
-                name(v.kind),
+                name(v.kind()),
                 value,
                 unit,
-                Cell::Int(v.kind.code()),
-                Cell::opt(v.position, name),
+                Cell::Int(v.kind().code()),
+                Cell::opt(v.position(), name),
                 Cell::Int(g.grpid),
                 name(g.category),
                 Cell::opt(g.attrib, name),
                 Cell::Bool(g.manual),
                 Cell::opt(g.model.as_ref(), name),
-                Cell::opt_text(g.device_id.clone()),
+                Cell::opt_text(g.device_id.as_deref()),
                 exact,
             ]);
         }

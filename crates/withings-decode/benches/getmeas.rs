@@ -85,3 +85,18 @@ fn full_decode() -> usize {
     };
     meas.groups.iter().map(|g| g.measures.len()).sum()
 }
+
+/// What a caller pays for what the decode no longer does up front: every group's local time
+/// (`MeasureGroup::local`, computed from the response's zone when asked for).
+#[divan::bench(sample_count = 20)]
+fn local_times_of_every_group(bencher: divan::Bencher<'_, '_>) {
+    let Reply::Ok(meas) = decode_reply::<GetMeasBody>(&INPUT).unwrap() else {
+        panic!("status")
+    };
+    bencher.bench(|| {
+        meas.groups
+            .iter()
+            .map(|g| i64::from(g.local().day()))
+            .sum::<i64>()
+    });
+}

@@ -21,9 +21,11 @@
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt;
+use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ZonedDateTime};
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use withings_model::codes::{Attrib, Category, DeviceModel, NameOrCode, Position};
 use withings_model::measure::{self as wire, AfibClassification, GetMeasBody, MeasureType};
@@ -31,7 +33,10 @@ use withings_model::measure::{self as wire, AfibClassification, GetMeasBody, Mea
 use crate::time::{opt_timestamp, time_zone, timestamp};
 use crate::{Decimal, Decode, DecodeError, Rejected, Reply};
 
+mod build;
 mod one_pass;
+
+use build::{GroupList, Interner};
 
 /// The physical unit a measure type is expressed in (after applying `10^unit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,7 +191,7 @@ impl Measurements {
         self.groups.iter().flat_map(move |g| {
             g.measures
                 .iter()
-                .filter(move |m| m.kind == kind)
+                .filter(move |m| m.kind() == kind)
                 .map(move |m| (g, m))
         })
     }
@@ -194,7 +199,8 @@ impl Measurements {
     /// Takes in the next page of the same listing: its groups are appended, except that a
     /// group whose `grpid` is already here is merged into it, as within one response (the
     /// pair of API notes §12.14 can straddle two pages); the later `updated` is kept, and
-    /// both pages' rejected groups. The time zone stays this page's.
+    /// both pages' rejected groups. The `timezone` field stays this page's (each group keeps
+    /// the zone of its own page for [`MeasureGroup::local`]).
     pub fn append(&mut self, next: Measurements) {
         self.updated = self.updated.max(next.updated);
         self.rejected.extend(next.rejected);
@@ -221,7 +227,12 @@ impl Measurements {
 }
 
 /// The measures taken by one device (or entered once by hand) at one time.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Its local time is computed when asked for ([`MeasureGroup::local`]) from the response's
+/// zone, which every group of a response shares, and its device ids are shared by every group
+/// of the response that names the same device, as are model names: a group holds no text of
+/// its own.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MeasureGroup {
     /// Group id (`grpid`).
@@ -239,19 +250,20 @@ pub struct MeasureGroup {
     pub category: Category,
     /// When the measures were taken (`date`).
     pub taken_at: Timestamp,
-    /// `taken_at` in the user's time zone (the body's `timezone`).
-    pub local: ZonedDateTime,
+    /// The user's time zone (the body's `timezone`), shared by the groups of a response.
+    zone: TimeZone,
     /// When Withings stored the group (`created`); `None` when the payload leaves it out
     /// (metadata).
     pub created: Option<Timestamp>,
     /// When it was last modified (`modified`; absent in older payloads).
     pub modified: Option<Timestamp>,
-    /// Device id (`deviceid`); `None` for manual entries.
-    pub device_id: Option<String>,
-    /// Hashed device id (`hash_deviceid`); `None` for manual entries.
-    pub hash_device_id: Option<String>,
-    /// Device model name (or code, in one observed payload).
-    pub model: Option<NameOrCode>,
+    /// Device id (`deviceid`); `None` for manual entries. One shared copy per device and
+    /// response.
+    pub device_id: Option<Arc<str>>,
+    /// Hashed device id (`hash_deviceid`); `None` for manual entries. Shared as `device_id`.
+    pub hash_device_id: Option<Arc<str>>,
+    /// Device model name (or code, in one observed payload); a name is shared as `device_id`.
+    pub model: Option<ModelName>,
     /// Device model code (`modelid`).
     pub model_id: Option<DeviceModel>,
     /// Probability that the group is the user's (partner feature; rarely present).
@@ -264,7 +276,7 @@ impl MeasureGroup {
     /// The first measure of `kind` (for segmental types 173–175, see [`MeasureGroup::get_at`]).
     #[must_use]
     pub fn get(&self, kind: MeasureType) -> Option<&Measurement> {
-        self.measures.iter().find(|m| m.kind == kind)
+        self.measures.iter().find(|m| m.kind() == kind)
     }
 
     /// The measure of `kind` at `position` (`None`: a measure without a position).
@@ -272,34 +284,183 @@ impl MeasureGroup {
     pub fn get_at(&self, kind: MeasureType, position: Option<Position>) -> Option<&Measurement> {
         self.measures
             .iter()
-            .find(|m| m.kind == kind && m.position == position)
+            .find(|m| m.kind() == kind && m.position() == position)
+    }
+
+    /// `taken_at` in the user's time zone (the body's `timezone`).
+    #[must_use]
+    pub fn local(&self) -> ZonedDateTime {
+        self.taken_at.to_zoned_datetime(self.zone.clone())
+    }
+
+    /// The user's time zone (the body's `timezone`), in which [`MeasureGroup::local`] is.
+    #[must_use]
+    pub const fn time_zone(&self) -> &TimeZone {
+        &self.zone
+    }
+}
+
+/// A device model as a measure group names it (`model`): a name such as `"Body Scan"`, one
+/// shared copy per name and response, or an integer code, as in one observed payload (API
+/// notes §6). Displayed and serialized as the wire model's [`NameOrCode`] is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ModelName {
+    /// A model name (may be empty: API notes §12.11).
+    Name(Arc<str>),
+    /// A model code (see [`DeviceModel`]).
+    Code(i64),
+}
+
+impl fmt::Display for ModelName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Name(n) => f.write_str(n),
+            Self::Code(c) => NameOrCode::Code(*c).fmt(f),
+        }
+    }
+}
+
+impl Serialize for ModelName {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Name(n) => s.serialize_str(n),
+            Self::Code(c) => s.serialize_i64(*c),
+        }
+    }
+}
+
+/// Field by field, `local` as an instant (as [`ZonedDateTime`] compares): the zone is the
+/// response's, not a property of the group.
+impl PartialEq for MeasureGroup {
+    fn eq(&self, other: &Self) -> bool {
+        self.grpid == other.grpid
+            && self.attrib == other.attrib
+            && self.may_be_someone_else == other.may_be_someone_else
+            && self.manual == other.manual
+            && self.category == other.category
+            && self.taken_at == other.taken_at
+            && self.created == other.created
+            && self.modified == other.modified
+            && self.device_id == other.device_id
+            && self.hash_device_id == other.hash_device_id
+            && self.model == other.model
+            && self.model_id == other.model_id
+            && self.probability == other.probability
+            && self.measures == other.measures
+    }
+}
+
+/// The fields in declaration order, with `local` (the zoned time) in the place of the zone.
+impl Serialize for MeasureGroup {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("MeasureGroup", 15)?;
+        st.serialize_field("grpid", &self.grpid)?;
+        st.serialize_field("attrib", &self.attrib)?;
+        st.serialize_field("may_be_someone_else", &self.may_be_someone_else)?;
+        st.serialize_field("manual", &self.manual)?;
+        st.serialize_field("category", &self.category)?;
+        st.serialize_field("taken_at", &self.taken_at)?;
+        st.serialize_field("local", &self.local())?;
+        st.serialize_field("created", &self.created)?;
+        st.serialize_field("modified", &self.modified)?;
+        st.serialize_field("device_id", &self.device_id.as_deref())?;
+        st.serialize_field("hash_device_id", &self.hash_device_id.as_deref())?;
+        st.serialize_field("model", &self.model)?;
+        st.serialize_field("model_id", &self.model_id)?;
+        st.serialize_field("probability", &self.probability)?;
+        st.serialize_field("measures", &self.measures)?;
+        st.end()
     }
 }
 
 /// One measure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[non_exhaustive]
+///
+/// Kept as the codes and the exact pair it arrived as — 32 bytes, where the enums, the
+/// [`Decimal`] and the unit side by side took 56: a large response holds hundreds of
+/// thousands of measures. The accessors build the values, at the cost of a `match`.
+#[derive(Clone, Copy)]
 pub struct Measurement {
-    /// What is measured (`type`).
-    pub kind: MeasureType,
-    /// The exact value, `value × 10^unit`, in [`Measurement::unit`].
-    pub value: Decimal,
-    /// The physical unit of `kind` ([`unit_of`]); `None` for unknown types.
-    pub unit: Option<PhysicalUnit>,
-    /// Body position (segmental types; 7 = whole body).
-    pub position: Option<Position>,
+    mantissa: i64,
+    kind: i64,
+    position: i64,
+    /// Within ±[`MAX_EXPONENT`](crate::MAX_EXPONENT): it comes from a [`Decimal`].
+    exponent: i8,
+    has_position: bool,
 }
 
 impl Measurement {
+    /// A measure of `kind`, `value` and `position`.
+    ///
+    /// ```
+    /// use withings_decode::Decimal;
+    /// use withings_decode::measure::{Measurement, PhysicalUnit};
+    /// use withings_model::measure::MeasureType;
+    ///
+    /// let m = Measurement::new(MeasureType::Weight, Decimal::new(70005, -3).unwrap(), None);
+    /// assert_eq!((m.kind(), m.value().to_string()), (MeasureType::Weight, "70.005".into()));
+    /// assert_eq!((m.unit(), m.position()), (Some(PhysicalUnit::Kilogram), None));
+    /// ```
+    #[must_use]
+    pub fn new(kind: MeasureType, value: Decimal, position: Option<Position>) -> Self {
+        Self::from_codes(kind.code(), value, position.map(Position::code))
+    }
+
+    /// As [`Measurement::new`], from the codes of the kind and the position.
+    #[inline]
+    fn from_codes(kind: i64, value: Decimal, position: Option<i64>) -> Self {
+        Self {
+            mantissa: value.mantissa(),
+            kind,
+            position: position.unwrap_or(0),
+            // A Decimal's exponent is within ±MAX_EXPONENT (64), so it fits.
+            exponent: i8::try_from(value.exponent()).unwrap_or(0),
+            has_position: position.is_some(),
+        }
+    }
+
+    /// What is measured (`type`).
+    #[must_use]
+    #[inline]
+    pub const fn kind(&self) -> MeasureType {
+        MeasureType::from_code(self.kind)
+    }
+
+    /// The exact value, `value × 10^unit`, in [`Measurement::unit`].
+    #[must_use]
+    #[inline]
+    pub fn value(&self) -> Decimal {
+        // The pair came from a Decimal (see `new`): it cannot be out of range.
+        Decimal::new(self.mantissa, i64::from(self.exponent)).unwrap_or(Decimal::ZERO)
+    }
+
+    /// The physical unit of the kind ([`unit_of`]); `None` for unknown types.
+    #[must_use]
+    #[inline]
+    pub const fn unit(&self) -> Option<PhysicalUnit> {
+        unit_of(self.kind())
+    }
+
+    /// Body position (segmental types; 7 = whole body).
+    #[must_use]
+    #[inline]
+    pub const fn position(&self) -> Option<Position> {
+        if self.has_position {
+            Some(Position::from_code(self.position))
+        } else {
+            None
+        }
+    }
+
     /// The ECG atrial fibrillation result, for a [`MeasureType::AfibEcg`] measure whose value is
     /// an integer. (Meastype 139, from the optical sensor, is also a classification, but the
     /// reference lists the values only for 130.)
     #[must_use]
     pub fn afib_classification(&self) -> Option<AfibClassification> {
-        if self.kind != MeasureType::AfibEcg {
+        if self.kind() != MeasureType::AfibEcg {
             return None;
         }
-        let n = self.value.normalized();
+        let n = self.value().normalized();
         let scale = 10_i64.checked_pow(u32::try_from(n.exponent()).ok()?)?;
         n.mantissa()
             .checked_mul(scale)
@@ -307,12 +468,45 @@ impl Measurement {
     }
 }
 
+/// By kind, value (numerically: `78250e-3` is `7825e-2`) and position.
+impl PartialEq for Measurement {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.position() == other.position()
+            && self.value() == other.value()
+    }
+}
+
+impl fmt::Debug for Measurement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Measurement")
+            .field("kind", &self.kind())
+            .field("value", &self.value())
+            .field("unit", &self.unit())
+            .field("position", &self.position())
+            .finish()
+    }
+}
+
+/// As a struct of `kind` (the code), `value` (the exact text), `unit` (the symbol) and
+/// `position` (the code).
+impl Serialize for Measurement {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("Measurement", 4)?;
+        st.serialize_field("kind", &self.kind())?;
+        st.serialize_field("value", &self.value())?;
+        st.serialize_field("unit", &self.unit())?;
+        st.serialize_field("position", &self.position())?;
+        st.end()
+    }
+}
+
 /// Reads a successful getmeas response (envelope included) straight into [`Measurements`],
 /// without the wire model's list of groups: what [`decode_reply::<GetMeasBody>`] tries first.
 /// `None` when it declines — a status other than 0, a group to be rejected, an unknown time
-/// zone, any shape out of the ordinary — and the wire path is to be taken; wherever it
-/// answers, the answer is the wire path's (each group is read by the wire model's own
-/// deserializer and checks, and converted by the same functions).
+/// zone, a quirk only the wire model reads (a numeric `deviceid`, `model_id`), any shape out
+/// of the ordinary — and the wire path is to be taken; wherever it answers, the answer is the
+/// wire path's (each value is read by the wire type's own deserializer).
 ///
 /// [`decode_reply::<GetMeasBody>`]: crate::decode_reply
 ///
@@ -323,7 +517,7 @@ impl Measurement {
 ///   [{"grpid":1,"attrib":0,"date":1717429800,"category":1,
 ///   "measures":[{"value":70005,"type":1,"unit":-3}]}]}}"#;
 /// let m = decode_one_pass(json).unwrap();
-/// assert_eq!(m.groups[0].measures[0].value.to_string(), "70.005");
+/// assert_eq!(m.groups[0].measures[0].value().to_string(), "70.005");
 /// // A group to reject: the wire path does it.
 /// assert!(decode_one_pass(br#"{"status":0,"body":{"updatetime":1,"timezone":"UTC",
 ///   "measuregrps":[{"grpid":1}]}}"#).is_none());
@@ -350,110 +544,83 @@ impl Decode for GetMeasBody {
     fn decode(self) -> Result<Measurements, DecodeError> {
         let updated = timestamp(self.updatetime, || "body.updatetime".to_owned())?;
         let tz = time_zone(&self.timezone, || "body.timezone".to_owned())?;
-        let (mut wire_groups, at, rejected) = self.measuregrps.into_parts();
-
-        // Two passes keep peak memory low on large responses (a 30 MB page): the wire measures
-        // (112 bytes each) become 56-byte measurements and their allocations shrink before
-        // the groups are allocated. The first pass also checks whether grpids are strictly
-        // monotonic (the usual order of a response): then they cannot repeat, and no index
-        // is built.
-        let mut measures: Vec<Vec<Measurement>> = Vec::with_capacity(wire_groups.len());
-        let (mut increasing, mut decreasing) = (true, true);
-        let mut previous: Option<i64> = None;
-        for (i, g) in wire_groups.iter_mut().enumerate() {
-            if let Some(p) = previous {
-                increasing &= p < g.grpid;
-                decreasing &= p > g.grpid;
-            }
-            previous = Some(g.grpid);
-            measures.push(measurements(std::mem::take(&mut g.measures), at.of(i))?);
-        }
-
-        let mut seen: Option<HashMap<i64, usize>> = if increasing || decreasing {
-            None
-        } else {
-            Some(HashMap::with_capacity(wire_groups.len()))
-        };
-        let mut groups = Vec::with_capacity(wire_groups.len());
-        for (i, (g, ms)) in wire_groups.into_iter().zip(measures).enumerate() {
-            if let Some(seen) = &mut seen {
-                match seen.entry(g.grpid) {
-                    Entry::Occupied(first) => {
-                        if let Some(first) = groups.get_mut(*first.get()) {
-                            merge_attrib(first, g.attrib);
-                            merge_into(first, ms);
-                        }
-                        continue;
-                    }
-                    Entry::Vacant(slot) => {
-                        slot.insert(groups.len());
-                    }
-                }
-            }
-            groups.push(group(g, ms, at.of(i), &tz)?);
+        let (wire_groups, at, rejected) = self.measuregrps.into_parts();
+        let mut ids = Interner::default();
+        let mut list = GroupList::with_capacity(wire_groups.len());
+        for (i, mut g) in wire_groups.into_iter().enumerate() {
+            let i = at.of(i);
+            let measures = measurements(std::mem::take(&mut g.measures), i)?;
+            list.push(group(g, measures, i, &tz, &mut ids)?);
         }
         Ok(Measurements {
             updated,
             timezone: self.timezone,
-            groups,
+            groups: list.into_groups(),
             rejected,
         })
     }
 }
 
+/// Group `i` of the response, its measures already converted; its device ids and model name
+/// shared through `ids`.
 fn group(
     g: wire::MeasureGroup,
     measures: Vec<Measurement>,
     i: usize,
     tz: &TimeZone,
+    ids: &mut Interner,
 ) -> Result<MeasureGroup, DecodeError> {
     let taken_at = timestamp(g.date, || format!("body.measuregrps[{i}].date"))?;
     let created = opt_timestamp(g.created, || format!("body.measuregrps[{i}].created"))?;
     let modified = opt_timestamp(g.modified, || format!("body.measuregrps[{i}].modified"))?;
+    let (may_be_someone_else, manual) = attribution(g.attrib);
     Ok(MeasureGroup {
         grpid: g.grpid,
         attrib: g.attrib,
-        // No attribution at all is no evidence that the measures are the user's.
-        may_be_someone_else: g.attrib.is_none_or(Attrib::may_be_someone_else),
-        manual: g.attrib.is_some_and(Attrib::is_manual),
+        may_be_someone_else,
+        manual,
         category: g.category,
         taken_at,
-        local: taken_at.to_zoned_datetime(tz.clone()),
+        zone: tz.clone(),
         created,
         modified,
-        device_id: g.deviceid,
-        hash_device_id: g.hash_deviceid,
-        model: g.model,
+        device_id: g.deviceid.as_deref().map(|id| ids.intern(id)),
+        hash_device_id: g.hash_deviceid.as_deref().map(|id| ids.intern(id)),
+        model: g.model.map(|m| match m {
+            NameOrCode::Name(n) => ModelName::Name(ids.intern(&n)),
+            NameOrCode::Code(c) => ModelName::Code(c),
+        }),
         model_id: g.modelid.map(DeviceModel::from_code),
         probability: g.probability,
         measures,
     })
 }
 
-/// The measures of group `i`, collected in place (a `Measurement` is smaller than a wire
-/// `Measure`: std reuses the allocation), then shrunk: one reallocation per group instead of
-/// an allocation and a free.
+/// `(may_be_someone_else, manual)` of a group attributed so.
+fn attribution(attrib: Option<Attrib>) -> (bool, bool) {
+    (
+        // No attribution at all is no evidence that the measures are the user's.
+        attrib.is_none_or(Attrib::may_be_someone_else),
+        attrib.is_some_and(Attrib::is_manual),
+    )
+}
+
+/// The measures of group `i`, in an allocation of exactly their number (the wire measures,
+/// three and a half times larger, are freed at once).
 fn measurements(wire: Vec<wire::Measure>, i: usize) -> Result<Vec<Measurement>, DecodeError> {
-    let mut out = wire
-        .into_iter()
-        .enumerate()
-        .map(|(j, m)| measurement(m, i, j))
-        .collect::<Result<Vec<_>, _>>()?;
-    out.shrink_to_fit();
+    let mut out = Vec::with_capacity(wire.len());
+    for (j, m) in wire.into_iter().enumerate() {
+        out.push(measurement(&m, i, j)?);
+    }
     Ok(out)
 }
 
-fn measurement(m: wire::Measure, i: usize, j: usize) -> Result<Measurement, DecodeError> {
+fn measurement(m: &wire::Measure, i: usize, j: usize) -> Result<Measurement, DecodeError> {
     let value = Decimal::new(m.value, m.unit).map_err(|_| DecodeError::Unit {
         path: format!("body.measuregrps[{i}].measures[{j}].unit"),
         unit: m.unit,
     })?;
-    Ok(Measurement {
-        kind: m.kind,
-        value,
-        unit: unit_of(m.kind),
-        position: m.position,
-    })
+    Ok(Measurement::new(m.kind, value, m.position))
 }
 
 /// Merges a later copy of `first`'s grpid into it: its attribution when it is 0 and
@@ -478,11 +645,7 @@ fn merge_attrib(first: &mut MeasureGroup, copy: Option<Attrib>) {
 /// position and value).
 fn merge_into(first: &mut MeasureGroup, measures: Vec<Measurement>) {
     for m in measures {
-        let known = first
-            .measures
-            .iter()
-            .any(|k| k.kind == m.kind && k.position == m.position && k.value == m.value);
-        if !known {
+        if !first.measures.contains(&m) {
             first.measures.push(m);
         }
     }
@@ -524,18 +687,22 @@ mod tests {
         .unwrap();
         assert_eq!(m.updated.as_second(), 1_717_430_000);
         let g = &m.groups[0];
-        assert_eq!(g.measures[0].value.to_string(), "70.005");
-        assert_eq!(g.measures[0].unit, Some(PhysicalUnit::Kilogram));
+        assert_eq!(g.measures[0].value().to_string(), "70.005");
+        assert_eq!(g.measures[0].unit(), Some(PhysicalUnit::Kilogram));
         assert_eq!(
-            g.get(MeasureType::FatRatio).unwrap().value.to_string(),
+            g.get(MeasureType::FatRatio).unwrap().value().to_string(),
             "22.1"
         );
         assert_eq!(
-            g.get(MeasureType::FatRatio).unwrap().unit.unwrap().symbol(),
+            g.get(MeasureType::FatRatio)
+                .unwrap()
+                .unit()
+                .unwrap()
+                .symbol(),
             "%"
         );
         assert_eq!(
-            g.local.to_string(),
+            g.local().to_string(),
             "2024-06-03T17:50:00+02:00[Europe/Berlin]"
         );
         assert_eq!(g.model_id, Some(DeviceModel::BodyScan));
@@ -562,7 +729,7 @@ mod tests {
             "the first occurrence's metadata wins (and 8 yields to 0)"
         );
         assert_eq!(g.measures.len(), 2);
-        assert_eq!(g.measures[1].kind, MeasureType::FatRatio);
+        assert_eq!(g.measures[1].kind(), MeasureType::FatRatio);
         assert!(m.groups[1].manual);
         // The same value in another scale is the same value.
         let m = decode(&body(&[
@@ -603,7 +770,7 @@ mod tests {
         let g = &first.groups[1];
         assert_eq!(g.attrib, Some(Attrib::Device));
         assert_eq!(
-            g.measures.iter().map(|m| m.kind).collect::<Vec<_>>(),
+            g.measures.iter().map(|m| m.kind()).collect::<Vec<_>>(),
             [MeasureType::Weight, MeasureType::FatRatio]
         );
     }
@@ -617,7 +784,7 @@ mod tests {
         assert_eq!(
             g.get_at(MeasureType::SegmentalFatFreeMass, Some(Position::RightLeg))
                 .unwrap()
-                .value
+                .value()
                 .to_string(),
             "13.5"
         );
@@ -635,8 +802,8 @@ mod tests {
         let g = &m.groups[0];
         assert_eq!(g.attrib, Some(Attrib::from_code(10000)));
         assert!(g.may_be_someone_else);
-        assert_eq!(g.measures[0].kind, MeasureType::from_code(999));
-        assert_eq!(g.measures[0].unit, None);
+        assert_eq!(g.measures[0].kind(), MeasureType::from_code(999));
+        assert_eq!(g.measures[0].unit(), None);
         let out = serde_json::to_value(&m).unwrap();
         assert_eq!(out["groups"][0]["attrib"], 10000);
         assert_eq!(out["groups"][0]["measures"][0]["kind"], 999);
@@ -724,6 +891,36 @@ mod tests {
     }
 
     #[test]
+    fn a_measurement_keeps_every_code_and_exponent_it_is_given() {
+        assert_eq!(std::mem::size_of::<Measurement>(), 32);
+        for (kind, mantissa, exponent, position) in [
+            (1, 70_005, -3, None),
+            (i64::MAX, i64::MIN, 64, Some(i64::MIN)),
+            (i64::MIN, i64::MAX, -64, Some(i64::MAX)),
+            (173, 0, 0, Some(0)),
+        ] {
+            let value = Decimal::new(mantissa, exponent).unwrap();
+            let position = position.map(Position::from_code);
+            let m = Measurement::new(MeasureType::from_code(kind), value, position);
+            assert_eq!(m.kind().code(), kind);
+            assert_eq!(
+                (m.value().mantissa(), i64::from(m.value().exponent())),
+                (mantissa, exponent)
+            );
+            assert_eq!(m.position(), position);
+            assert_eq!(m.unit(), unit_of(m.kind()));
+        }
+        // Equal by value, as the merge of repeated groups compares them.
+        let w = |m, e| Measurement::new(MeasureType::Weight, Decimal::new(m, e).unwrap(), None);
+        assert_eq!(w(78_250, -3), w(7_825, -2));
+        assert_ne!(w(78_250, -3), w(78_251, -3));
+        assert_eq!(
+            format!("{:?}", w(1, 0)),
+            "Measurement { kind: Weight, value: Decimal(1 = 1e0), unit: Some(Kilogram), position: None }"
+        );
+    }
+
+    #[test]
     fn units_cover_every_known_type() {
         for kind in MeasureType::KNOWN {
             assert!(unit_of(*kind).is_some(), "{kind}");
@@ -770,6 +967,6 @@ mod tests {
             (g.device_id.as_deref(), g.model.as_ref(), g.model_id),
             (None, None, None)
         );
-        assert_eq!(g.measures[0].value.to_string(), "1.82");
+        assert_eq!(g.measures[0].value().to_string(), "1.82");
     }
 }

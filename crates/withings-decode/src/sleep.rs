@@ -36,7 +36,9 @@ use withings_model::sleep::{
 };
 
 use crate::time::{Zones, opt_timestamp, timestamp, ymd};
-use crate::{Decode, DecodeError, Number, Records, Rejected};
+use crate::{Decode, DecodeError, Number, Records, Rejected, Reply};
+
+mod one_pass;
 
 /// One value of a series, at the instant it was sampled.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -294,8 +296,25 @@ fn segment(s: SleepSegment, i: usize) -> Result<Segment, DecodeError> {
     })
 }
 
+/// By start, then end, then state code (the API does not sort them).
+fn sort_segments(segments: &mut [Segment]) {
+    segments.sort_by_key(|s| (s.start, s.end, s.state.code()));
+}
+
 impl Decode for GetSleepBody {
     type Output = SleepSegments;
+
+    /// The one pass (`sleep/one_pass.rs`: no list of wire segments) when it answers, else the
+    /// wire path.
+    fn from_reply_bytes(bytes: &[u8]) -> Result<Reply<SleepSegments>, DecodeError> {
+        if let Some(s) = one_pass::decode(bytes) {
+            return Ok(Reply::Ok(s));
+        }
+        match withings_model::parse_reply::<Self>(bytes)? {
+            Reply::Ok(body) => body.decode().map(Reply::Ok),
+            Reply::Status(status) => Ok(Reply::Status(status)),
+        }
+    }
 
     fn decode(self) -> Result<SleepSegments, DecodeError> {
         // Decoded in wire order so that error paths name the index as received.
@@ -305,9 +324,7 @@ impl Decode for GetSleepBody {
             .enumerate()
             .map(|(k, s)| segment(s, at.of(k)))
             .collect::<Result<Vec<_>, _>>()?;
-        segments.sort_by(|a, b| {
-            (a.start, a.end, a.state.code()).cmp(&(b.start, b.end, b.state.code()))
-        });
+        sort_segments(&mut segments);
         Ok(SleepSegments {
             model: self.model,
             segments,

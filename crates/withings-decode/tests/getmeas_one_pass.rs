@@ -55,6 +55,10 @@ fn same(bytes: &[u8]) -> bool {
     true
 }
 
+/// Fixtures holding a quirk that only the wire model reads (a numeric `deviceid`, `model` as a
+/// code, the spec's `model_id`): the one pass declines them, and the wire path answers.
+const LEFT_TO_THE_WIRE_PATH: &[&str] = &["deviceid-number", "model-as-int", "model-id-spelling"];
+
 #[test]
 fn every_getmeas_fixture_decodes_the_same() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/measure-getmeas");
@@ -66,11 +70,16 @@ fn every_getmeas_fixture_decodes_the_same() {
             cases += 1;
             let bytes = std::fs::read(&path).unwrap();
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            // A successful response without a rejected group is the one pass's to read.
+            // A successful response without a rejected group is the one pass's to read, but
+            // for the quirks it leaves to the wire model.
             let readable =
                 matches!(wire_path(&bytes), Ok(Reply::Ok(ref m)) if m.rejected.is_empty());
             let fast = same(&bytes);
-            assert_eq!(fast, readable, "{name}: one pass answered: {fast}");
+            assert_eq!(
+                fast,
+                readable && !LEFT_TO_THE_WIRE_PATH.contains(&name.as_str()),
+                "{name}: one pass answered: {fast}"
+            );
             if fast {
                 answered.push(name);
             }
@@ -81,9 +90,9 @@ fn every_getmeas_fixture_decodes_the_same() {
         "normal",
         "bom-before-json",
         "duplicate-grpid-attrib-0-and-8",
-        "deviceid-number",
-        "model-as-int",
-        "model-id-spelling",
+        "updatetime-string",
+        "missing-created-and-attrib",
+        "manual-entry-nulls",
     ] {
         assert!(
             answered.iter().any(|n| n == expected),
@@ -99,7 +108,7 @@ fn the_benchmark_response_decodes_the_same_in_one_pass() {
     let m = decode_one_pass(data.as_bytes()).unwrap();
     assert_eq!(m.groups.len(), 3_000);
     assert_eq!(
-        m.groups[0].local.time_zone().iana_name(),
+        m.groups[0].local().time_zone().iana_name(),
         Some("Europe/Berlin")
     );
 }
@@ -127,7 +136,7 @@ fn a_zone_after_the_groups_and_a_non_monotonic_order() {
     );
     assert_eq!(m.groups[0].measures.len(), 2);
     assert_eq!(
-        m.groups[0].local.to_string(),
+        m.groups[0].local().to_string(),
         "2024-06-03T11:50:00-04:00[America/New_York]"
     );
     // The one pass declines what the wire path must read (status, body before status,
@@ -140,6 +149,47 @@ fn a_zone_after_the_groups_and_a_non_monotonic_order() {
         r#"{"status":0,"body":{"updatetime":1,"timezone":"Mars\/Olympus","measuregrps":[]}}"#.to_owned(),
     ] {
         assert!(!same(other.as_bytes()), "{other}");
+    }
+}
+
+/// The shapes the one pass reads itself (escaped names and ids, unknown keys, `null`s) and
+/// the ones it leaves to the wire path (a value of another type than the wire field's, a
+/// repeated key, a measure as an array, a control character in an id): both paths agree.
+#[test]
+fn what_the_one_pass_reads_and_what_it_declines() {
+    let body = |group: &str| {
+        format!(
+            r#"{{"status":0,"body":{{"updatetime":1717430000,"timezone":"UTC","measuregrps":[{group}]}}}}"#
+        )
+    };
+    let m = r#"{"value":78250,"type":1,"unit":-3}"#;
+    let read = [
+        format!(r#"{{"grpid":1,"date":1717429800,"category":1,"measures":[{m}]}}"#),
+        format!(
+            r#"{{"gr\u0070id":1,"date":1717429800,"category":"1","deviceid":"a\/b","hash_deviceid":"é","measures":[{m}],"extra":{{"x":[1]}}}}"#
+        ),
+        r#"{"grpid":1,"attrib":null,"date":1717429800,"created":"1717429900","modified":null,"category":1,"deviceid":null,"measures":[{"value":1,"type":"6","unit":0,"algo":null,"fm":3,"position":null}],"modelid":null,"model":"","comment":"x","probability":null}"#.to_owned(),
+    ];
+    for group in read {
+        let json = body(&group);
+        assert!(same(json.as_bytes()), "declined: {json}");
+    }
+    let declined = [
+        format!(r#"{{"grpid":1,"date":1717429800,"category":1,"model":13,"measures":[{m}]}}"#),
+        format!(r#"{{"grpid":1,"date":1717429800,"category":1,"deviceid":12,"measures":[{m}]}}"#),
+        format!(r#"{{"grpid":1,"date":1717429800,"category":1,"model_id":4,"measures":[{m}]}}"#),
+        format!(r#"{{"grpid":1,"grpid":2,"date":1717429800,"category":1,"measures":[{m}]}}"#),
+        format!(r#"{{"grpid":1,"date":1717429800,"category":1,"deviceid":"a\u0001","measures":[{m}]}}"#),
+        r#"{"grpid":1,"date":1717429800,"category":1,"measures":[[78250,1,-3]]}"#.to_owned(),
+        r#"{"grpid":1,"date":1717429800,"category":1,"measures":[{"value":1,"type":1,"unit":0,"algo":1.5}]}"#.to_owned(),
+        r#"{"grpid":1,"date":1717429800,"category":1,"measures":[{"value":1,"type":1,"unit":0,"fm":"3"}]}"#.to_owned(),
+        r#"{"grpid":1,"date":1717429800,"category":1,"measures":[{"value":1,"value":2,"type":1,"unit":0}]}"#.to_owned(),
+        r#"{"grpid":1,"date":1717429800,"category":1,"measures":[{"value":1,"type":1,"unit":0,"position":18446744073709551615}]}"#.to_owned(),
+        r#"{"grpid":1,"date":1717429800,"category":1,"comment":7,"measures":[]}"#.to_owned(),
+    ];
+    for group in declined {
+        let json = body(&group);
+        assert!(!same(json.as_bytes()), "answered: {json}");
     }
 }
 

@@ -59,23 +59,27 @@ fn run(meas_path: &Path, sleep_path: &Path) -> Result<(), String> {
     );
     for group in &meas.groups {
         for m in &group.measures {
-            let unit = m.unit.map(|u| u.symbol()).unwrap_or("");
+            let unit = m.unit().map(|u| u.symbol()).unwrap_or("");
             let who = if group.may_be_someone_else {
                 "maybe someone else"
             } else {
                 "this user"
             };
-            let kind = match m.position {
-                Some(p) => format!("{} ({p})", m.kind),
-                None => m.kind.to_string(),
+            let kind = match m.position() {
+                Some(p) => format!("{} ({p})", m.kind()),
+                None => m.kind().to_string(),
             };
-            let when = group.local.strftime("%Y-%m-%d %H:%M %Z").to_string();
-            println!("{when:<22} {kind:<38} {:>10} {unit:<6} {who}", m.value);
+            let when = group.local().strftime("%Y-%m-%d %H:%M %Z").to_string();
+            println!("{when:<22} {kind:<38} {:>10} {unit:<6} {who}", m.value());
         }
     }
     let weights: Vec<_> = meas.of_kind(MeasureType::Weight).collect();
     if let Some((group, w)) = weights.first() {
-        println!("\nlatest weight: {} kg on {}", w.value, group.local.date());
+        println!(
+            "\nlatest weight: {} kg on {}",
+            w.value(),
+            group.local().date()
+        );
     }
 
     let nights = load::<GetSleepSummaryBody>(sleep_path)?;

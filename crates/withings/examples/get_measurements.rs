@@ -141,7 +141,7 @@ async fn measures(
         for m in &group.measures {
             println!(
                 "{}(Grpid:{}, Category:{}, Attrib:{}, DeviceID:{})",
-                m.kind,
+                m.kind(),
                 group.grpid,
                 group.category,
                 group
@@ -151,9 +151,9 @@ async fn measures(
             );
             println!(
                 "{}, {} {}",
-                clock.at(group.taken_at, Some(&group.local)),
-                m.value,
-                m.unit.map_or("", |u| u.symbol())
+                clock.at(group.taken_at, Some(&group.local())),
+                m.value(),
+                m.unit().map_or("", |u| u.symbol())
             );
         }
     }

@@ -31,7 +31,7 @@
 //! let request = GetMeas::new().meastypes([MeasureType::Weight]).between(now - 48.hours(), now);
 //! let meas = client.collect_all(request).await?;
 //! for (group, weight) in meas.of_kind(MeasureType::Weight) {
-//!     println!("{}: {} kg", group.local.strftime("%Y-%m-%d %H:%M %Z"), weight.value);
+//!     println!("{}: {} kg", group.local().strftime("%Y-%m-%d %H:%M %Z"), weight.value());
 //! }
 //! # Ok(()) }
 //! ```
@@ -68,7 +68,7 @@
 //!   "measuregrps":[{"grpid":7,"attrib":0,"date":1717429800,"created":1717429900,"category":1,
 //!   "deviceid":null,"measures":[{"value":78250,"type":1,"unit":-3}]}]}}"#;
 //! let Reply::Ok(meas) = decode_reply::<GetMeasBody>(json)? else { unreachable!() };
-//! assert_eq!(meas.groups[0].measures[0].value.to_string(), "78.25");
+//! assert_eq!(meas.groups[0].measures[0].value().to_string(), "78.25");
 //! # Ok::<(), withings::decode::DecodeError>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]

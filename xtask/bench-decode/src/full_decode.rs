@@ -43,9 +43,9 @@ fn run() -> Result<String, String> {
             sum = checksum::fold(
                 sum,
                 date,
-                m.value.mantissa(),
-                m.kind.code(),
-                i64::from(m.value.exponent()),
+                m.value().mantissa(),
+                m.kind().code(),
+                i64::from(m.value().exponent()),
             );
             measures += 1;
         }

@@ -1,6 +1,7 @@
-//! Runs a command and writes its peak resident set size as GNU `time -v -o FILE` does
-//! ("Maximum resident set size (kbytes): N"), for machines without `/usr/bin/time`. The figure
-//! is the kernel's `ru_maxrss` of the waited-for child, the one GNU time reports.
+//! Runs a command and writes its peak resident set size and CPU times as GNU `time -v -o FILE`
+//! does ("Maximum resident set size (kbytes): N", "User time (seconds): S", "System time
+//! (seconds): S"), for machines without `/usr/bin/time`. The figures are the kernel's
+//! `ru_maxrss`, `ru_utime` and `ru_stime` of the waited-for child, the ones GNU time reports.
 //!
 //! Usage: `bench-peak-rss REPORT_FILE COMMAND [ARGS...]`
 #![allow(clippy::print_stderr)]
@@ -31,10 +32,19 @@ fn run() -> Result<ExitCode, String> {
     // This process waits for no other child, so the children's maximum is this one's.
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN).map_err(|e| format!("getrusage: {e}"))?;
     let code = status.code().unwrap_or(-1);
+    let seconds = |t: nix::sys::time::TimeVal| {
+        // Seconds and microseconds of a process's CPU time: exact enough in f64.
+        #[allow(clippy::cast_precision_loss)]
+        let s = t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+        s
+    };
     std::fs::write(
         &report,
         format!(
-            "\tMaximum resident set size (kbytes): {}\n\tExit status: {code}\n",
+            "\tUser time (seconds): {:.6}\n\tSystem time (seconds): {:.6}\n\
+             \tMaximum resident set size (kbytes): {}\n\tExit status: {code}\n",
+            seconds(usage.user_time()),
+            seconds(usage.system_time()),
             usage.max_rss()
         ),
     )

@@ -106,13 +106,13 @@ pub struct Latest {
 impl Latest {
     fn new(g: &MeasureGroup, m: &Measurement) -> Self {
         Self {
-            kind: m.kind,
-            position: m.position,
-            value: m.value,
-            unit: m.unit,
+            kind: m.kind(),
+            position: m.position(),
+            value: m.value(),
+            unit: m.unit(),
             taken_at: g.taken_at,
-            local: g.local.clone(),
-            device_id: g.device_id.clone(),
+            local: g.local(),
+            device_id: g.device_id.as_deref().map(str::to_owned),
             model: g.model_id,
             grpid: g.grpid,
             attrib: g.attrib,
@@ -157,7 +157,7 @@ where
             continue;
         }
         for m in &g.measures {
-            let key = (m.kind.code(), m.position.map(Position::code));
+            let key = (m.kind().code(), m.position().map(Position::code));
             match best.get(&key) {
                 Some((held, _)) if !newer(g, held) => {}
                 _ => {
@@ -202,7 +202,7 @@ where
         if let Some(m) = g
             .measures
             .iter()
-            .find(|m| m.kind == kind && m.position == position)
+            .find(|m| m.kind() == kind && m.position() == position)
         {
             best = Some((g, m));
         }

@@ -60,14 +60,14 @@ impl<'a> WeighIn<'a> {
     /// The first measure of `kind` (segmental types: see [`WeighIn::get_at`]).
     #[must_use]
     pub fn get(&self, kind: MeasureType) -> Option<&'a Measurement> {
-        self.measures().find(|m| m.kind == kind)
+        self.measures().find(|m| m.kind() == kind)
     }
 
     /// The first measure of `kind` at `position` (`None`: without a position).
     #[must_use]
     pub fn get_at(&self, kind: MeasureType, position: Option<Position>) -> Option<&'a Measurement> {
         self.measures()
-            .find(|m| m.kind == kind && m.position == position)
+            .find(|m| m.kind() == kind && m.position() == position)
     }
 }
 
@@ -100,10 +100,10 @@ const fn doubt(a: Attribution) -> u8 {
 /// assert_eq!(w[0].device_id, None); // the manual height: no device sorts first
 /// let scan = &w[1];
 /// assert_eq!(scan.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(), [10, 11, 12]);
-/// assert_eq!(scan.get(MeasureType::Weight).unwrap().value.to_string(), "78.25");
-/// assert_eq!(scan.get(MeasureType::PulseWaveVelocity).unwrap().value.to_string(), "8.1");
+/// assert_eq!(scan.get(MeasureType::Weight).unwrap().value().to_string(), "78.25");
+/// assert_eq!(scan.get(MeasureType::PulseWaveVelocity).unwrap().value().to_string(), "8.1");
 /// let torso = scan.get_at(MeasureType::SegmentalFatFreeMass, Some(Position::Torso));
-/// assert_eq!(torso.unwrap().value.to_string(), "28.5");
+/// assert_eq!(torso.unwrap().value().to_string(), "28.5");
 /// ```
 #[must_use]
 pub fn weigh_ins<'a, I>(groups: I) -> Vec<WeighIn<'a>>
@@ -136,7 +136,7 @@ where
             }
             None => out.push(WeighIn {
                 taken_at: g.taken_at,
-                local: g.local.clone(),
+                local: g.local(),
                 device_id: g.device_id.as_deref(),
                 model: g.model_id,
                 category: g.category,
@@ -193,13 +193,13 @@ mod tests {
         let w = &w[0];
         assert_eq!(w.measures().count(), 5);
         assert_eq!(
-            w.get(MeasureType::VascularAge).unwrap().value.to_string(),
+            w.get(MeasureType::VascularAge).unwrap().value().to_string(),
             "48"
         );
         assert_eq!(
             w.get_at(MeasureType::SegmentalFatFreeMass, Some(Position::RightLeg))
                 .unwrap()
-                .value
+                .value()
                 .to_string(),
             "10.46"
         );

@@ -476,6 +476,8 @@ async fn an_unlink_cancels_the_users_jobs_and_purges_their_data() {
         Some(UserStatus::Unlinked)
     );
     assert_eq!(env.state_of(behind).await, JobState::Cancelled);
+    // The unlink job itself ends as done, not cancelled by its own cancellation.
+    assert_eq!(env.state_of(unlink).await, JobState::Done);
     assert!(
         worker.run_one().await.unwrap().is_none(),
         "no job of the user runs"

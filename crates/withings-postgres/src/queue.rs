@@ -746,7 +746,8 @@ impl JobQueue {
     }
 
     /// Cancels every queued or running job of `userid` (a running job's worker learns it at
-    /// its next [`heartbeat`](Self::heartbeat)); returns how many.
+    /// its next [`heartbeat`](Self::heartbeat)), except a running [`JobKind::Unlink`]: the
+    /// job that calls this ends as done, not cancelled by itself. Returns how many.
     ///
     /// # Errors
     /// [`Error::Database`].
@@ -758,7 +759,8 @@ impl JobQueue {
                     "UPDATE fleet_jobs SET state = 'cancelled', lease_until = NULL, \
                      last_error = COALESCE(last_error, 'cancelled'), updated_at = floor(",
                     now_x!(),
-                    ")::bigint WHERE userid = $1 AND state IN ('queued', 'running')"
+                    ")::bigint WHERE userid = $1 AND state IN ('queued', 'running') \
+                     AND NOT (state = 'running' AND kind = 'unlink')"
                 ),
                 &[&userid],
             )

@@ -62,7 +62,9 @@ use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use withings_sync::schema::{
     self, ColumnType, DataType, Dialect, TableDef, TableSql, USER_COLUMN, Value,
 };
-use withings_sync::{Batch, Cursor, Op, Pending, ReadQuery, Rejected, Row, Store, WriteStats};
+use withings_sync::{
+    Batch, Cursor, Op, Pending, ReadQuery, ReadStatement, Rejected, Row, Store, WriteStats,
+};
 
 use crate::{Database, Error, Result};
 
@@ -779,34 +781,6 @@ fn value(row: &tokio_postgres::Row, i: usize) -> Result<Value> {
     })
 }
 
-/// A column in an `ORDER BY` or a row comparison: text in byte order, as SQLite orders it.
-fn ordered(table: &TableDef, column: &str) -> String {
-    if column == USER_COLUMN || column_type(table, column) == ColumnType::Text {
-        format!("{column} COLLATE \"C\"")
-    } else {
-        column.to_owned()
-    }
-}
-
-/// The `ORDER BY` columns of a table's reads: time column, user, key.
-fn order_columns(table: &TableDef) -> Vec<&'static str> {
-    table
-        .time
-        .into_iter()
-        .chain([USER_COLUMN])
-        .chain(table.key.iter().copied())
-        .collect()
-}
-
-/// The type of a column of an exported row.
-fn export_type(table: &TableDef, column: &str) -> Type {
-    if column == USER_COLUMN {
-        Type::TEXT
-    } else {
-        pg_type(column_type(table, column))
-    }
-}
-
 fn data_type(name: &str) -> Result<DataType> {
     DataType::from_name(name).ok_or_else(|| Error::Corrupt(format!("unknown data type {name}")))
 }
@@ -817,66 +791,24 @@ fn sql_limit(n: usize) -> i64 {
 
 impl PgStore {
     async fn read_rows(&self, q: &ReadQuery) -> Result<Vec<Vec<Value>>> {
-        let table = q.table;
-        let columns: Vec<&str> = table.export_columns().collect();
-        let order = order_columns(table);
-        let mut params: Vec<Param> = Vec::new();
-        let mut types: Vec<Type> = Vec::new();
-        let mut cond: Vec<String> = Vec::new();
-        if let Some(user) = &q.user {
-            params.push(Param::text(user));
-            types.push(Type::TEXT);
-            cond.push(format!("{USER_COLUMN} = ${}", params.len()));
-        }
-        if let (Some(since), Some(time)) = (&q.since, table.time) {
-            params.push(Param::Value(since.clone()));
-            types.push(export_type(table, time));
-            cond.push(format!("{time} >= ${}", params.len()));
-        }
-        if let Some(after) = &q.after {
-            // The last row's values of the ORDER BY columns: (a, b) > (x, y).
-            let mut rhs = Vec::new();
-            for c in &order {
-                let i = columns
-                    .iter()
-                    .position(|x| x == c)
-                    .ok_or_else(|| Error::Corrupt(format!("no column {c}")))?;
-                let v = after
-                    .get(i)
-                    .cloned()
-                    .ok_or_else(|| Error::Corrupt("a short `after` row".into()))?;
-                params.push(Param::Value(v));
-                types.push(export_type(table, c));
-                rhs.push(format!("${}", params.len()));
-            }
-            let lhs: Vec<String> = order.iter().map(|c| ordered(table, c)).collect();
-            cond.push(format!("({}) > ({})", lhs.join(", "), rhs.join(", ")));
-        }
-        params.push(Param::int(sql_limit(q.limit)));
-        types.push(Type::INT8);
-        let sql = format!(
-            "SELECT {cols} FROM {t} {filter} ORDER BY {order} LIMIT ${n}",
-            cols = columns.join(", "),
-            t = table.name,
-            filter = if cond.is_empty() {
-                String::new()
-            } else {
-                format!("WHERE {}", cond.join(" AND "))
-            },
-            order = order
-                .iter()
-                .map(|c| ordered(table, c))
-                .collect::<Vec<_>>()
-                .join(", "),
-            n = params.len(),
-        );
+        let ReadStatement {
+            sql,
+            params,
+            columns,
+            ..
+        } = q
+            .statement(Dialect::Postgres)
+            // Its only error: an `after` row shorter than the table's rows.
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
+        let types: Vec<Type> = params.iter().map(|(_, ty)| pg_type(*ty)).collect();
+        let params: Vec<Param> = params.into_iter().map(|(v, _)| Param::Value(v)).collect();
         let client = self.inner.db.client().await?;
         let st = client.prepare_typed_cached(&sql, &types).await?;
         let refs: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p as _).collect();
         let mut out = Vec::new();
         for r in client.query(&st, &refs).await? {
-            let mut row = Vec::with_capacity(columns.len());
-            for i in 0..columns.len() {
+            let mut row = Vec::with_capacity(columns);
+            for i in 0..columns {
                 row.push(value(&r, i)?);
             }
             out.push(row);

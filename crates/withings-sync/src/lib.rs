@@ -139,7 +139,9 @@ pub use schema::{DataType, TableDef, Value};
 pub use sqlite::SqliteStore;
 #[doc(hidden)]
 pub use sqlite::{query, sql_type, table_columns};
-pub use store::{Batch, Cursor, Hook, Op, Pending, ReadQuery, Rejected, Row, Store, WriteStats};
+pub use store::{
+    Batch, Cursor, Hook, Op, Pending, ReadQuery, ReadStatement, Rejected, Row, Store, WriteStats,
+};
 
 /// The default database file: `$XDG_DATA_HOME/withings/withings.db`, else
 /// `~/.local/share/withings/withings.db`.

@@ -11,7 +11,9 @@ use crate::schema::{
     self, CURRENT_VERSION, ColumnType, DataType, Dialect, MIGRATIONS, TableDef, TableSql,
     USER_COLUMN, Value,
 };
-use crate::store::{Batch, Cursor, Op, Pending, ReadQuery, Rejected, Row, Store, WriteStats};
+use crate::store::{
+    Batch, Cursor, Op, Pending, ReadQuery, ReadStatement, Rejected, Row, Store, WriteStats,
+};
 use crate::{Error, Result};
 
 /// The embedded store: one SQLite file (WAL journal), created with mode 0600 in a 0700
@@ -458,67 +460,20 @@ fn data_type(name: &str) -> Result<DataType> {
     DataType::from_name(name).ok_or_else(|| Error::Corrupt(format!("unknown data type {name}")))
 }
 
-/// The `ORDER BY` columns of a table's reads: time column, user, key.
-fn order_columns(table: &TableDef) -> Vec<&'static str> {
-    table
-        .time
-        .into_iter()
-        .chain([USER_COLUMN])
-        .chain(table.key.iter().copied())
-        .collect()
-}
-
+/// The rows of a read, in the statement every store shares ([`ReadQuery::statement`]).
 fn read(conn: &Connection, q: &ReadQuery) -> Result<Vec<Vec<Value>>> {
-    let table = q.table;
-    let columns: Vec<&str> = table.export_columns().collect();
-    let order = order_columns(table);
-    let mut params: Vec<Value> = Vec::new();
-    let mut cond: Vec<String> = Vec::new();
-    if let Some(user) = &q.user {
-        params.push(Value::Text(user.clone()));
-        cond.push(format!("{USER_COLUMN} = ?{}", params.len()));
-    }
-    if let (Some(since), Some(time)) = (&q.since, table.time) {
-        params.push(since.clone());
-        cond.push(format!("{time} >= ?{}", params.len()));
-    }
-    if let Some(after) = &q.after {
-        // The last row's values of the ORDER BY columns: (a, b) > (x, y).
-        let mut lhs = Vec::new();
-        for c in &order {
-            let i = columns
-                .iter()
-                .position(|x| x == c)
-                .ok_or_else(|| Error::Corrupt(format!("no column {c}")))?;
-            let v = after
-                .get(i)
-                .cloned()
-                .ok_or_else(|| Error::Corrupt("a short `after` row".into()))?;
-            params.push(v);
-            lhs.push(format!("?{}", params.len()));
-        }
-        cond.push(format!("({}) > ({})", order.join(", "), lhs.join(", ")));
-    }
-    let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
-    params.push(Value::Int(limit));
-    let sql = format!(
-        "SELECT {cols} FROM {t} {filter} ORDER BY {order} LIMIT ?{n}",
-        cols = columns.join(", "),
-        t = table.name,
-        filter = if cond.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", cond.join(" AND "))
-        },
-        order = order.join(", "),
-        n = params.len(),
-    );
+    let ReadStatement {
+        sql,
+        params,
+        columns,
+    } = q.statement(Dialect::Sqlite)?;
+    let params: Vec<Value> = params.into_iter().map(|(v, _)| v).collect();
     let mut st = conn.prepare(&sql)?;
     let mut rows = st.query(rusqlite::params_from_iter(params.iter()))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let mut row = Vec::with_capacity(columns.len());
-        for i in 0..columns.len() {
+        let mut row = Vec::with_capacity(columns);
+        for i in 0..columns {
             row.push(from_sql(r.get_ref(i)?)?);
         }
         out.push(row);

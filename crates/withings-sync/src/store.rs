@@ -14,8 +14,8 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::Result;
-use crate::schema::{DataType, TableDef, Value};
+use crate::schema::{ColumnType, DataType, Dialect, TableDef, USER_COLUMN, Value};
+use crate::{Error, Result};
 
 /// One row of a data table: its values in the order of [`TableDef::columns`] (without
 /// `user_id` and `synced_at`, which the batch supplies).
@@ -238,6 +238,112 @@ pub struct ReadQuery {
     pub after: Option<Vec<Value>>,
     /// At most this many rows.
     pub limit: usize,
+}
+
+/// The statement of a [`ReadQuery`], built once for every store: [`ReadQuery::statement`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ReadStatement {
+    /// The `SELECT`: the export columns, the filters, the read order, the limit.
+    pub sql: String,
+    /// Its parameters in order, each with the type of the column it is compared with (a
+    /// store that declares parameter types reads it; the limit is an integer).
+    pub params: Vec<(Value, ColumnType)>,
+    /// How many columns each row has ([`TableDef::export_columns`]).
+    pub columns: usize,
+}
+
+impl ReadQuery {
+    /// The columns rows are read in order of: the time column (when the table has one), the
+    /// user, then the key.
+    fn order(&self) -> Vec<&'static str> {
+        self.table
+            .time
+            .into_iter()
+            .chain([USER_COLUMN])
+            .chain(self.table.key.iter().copied())
+            .collect()
+    }
+
+    /// The `SELECT` of this query in `dialect`. Text columns compare and sort in byte order
+    /// everywhere (PostgreSQL's `COLLATE "C"`; SQLite's default), so reading on in chunks
+    /// with [`after`](Self::after) gives the same rows in both stores.
+    ///
+    /// # Errors
+    /// [`Error::Corrupt`] when `after` is shorter than a row of the table.
+    pub fn statement(&self, dialect: Dialect) -> Result<ReadStatement> {
+        let table = self.table;
+        let columns: Vec<&str> = table.export_columns().collect();
+        let ty = |c: &str| {
+            if c == USER_COLUMN {
+                ColumnType::Text
+            } else {
+                table
+                    .columns
+                    .iter()
+                    .find(|col| col.name == c)
+                    .map_or(ColumnType::Text, |col| col.ty)
+            }
+        };
+        let ordered = |c: &str| match (dialect, ty(c)) {
+            (Dialect::Postgres, ColumnType::Text) => format!("{c} COLLATE \"C\""),
+            _ => c.to_owned(),
+        };
+        let order = self.order();
+        let mut params: Vec<(Value, ColumnType)> = Vec::new();
+        let mut cond: Vec<String> = Vec::new();
+        if let Some(user) = &self.user {
+            params.push((Value::Text(user.clone()), ColumnType::Text));
+            cond.push(format!("{USER_COLUMN} = {}", dialect.param(params.len())));
+        }
+        if let (Some(since), Some(time)) = (&self.since, table.time) {
+            params.push((since.clone(), ty(time)));
+            cond.push(format!("{time} >= {}", dialect.param(params.len())));
+        }
+        if let Some(after) = &self.after {
+            // The last row's values of the ORDER BY columns: (a, b) > (x, y).
+            let mut rhs = Vec::new();
+            for c in &order {
+                let i = columns
+                    .iter()
+                    .position(|x| x == c)
+                    .ok_or_else(|| Error::Corrupt(format!("no column {c}")))?;
+                let v = after
+                    .get(i)
+                    .cloned()
+                    .ok_or_else(|| Error::Corrupt("a short `after` row".into()))?;
+                params.push((v, ty(c)));
+                rhs.push(dialect.param(params.len()));
+            }
+            let lhs: Vec<String> = order.iter().map(|c| ordered(c)).collect();
+            cond.push(format!("({}) > ({})", lhs.join(", "), rhs.join(", ")));
+        }
+        params.push((
+            Value::Int(i64::try_from(self.limit).unwrap_or(i64::MAX)),
+            ColumnType::Int,
+        ));
+        let sql = format!(
+            "SELECT {cols} FROM {t} {filter} ORDER BY {order} LIMIT {limit}",
+            cols = columns.join(", "),
+            t = table.name,
+            filter = if cond.is_empty() {
+                String::new()
+            } else {
+                format!("WHERE {}", cond.join(" AND "))
+            },
+            order = order
+                .iter()
+                .map(|c| ordered(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+            limit = dialect.param(params.len()),
+        );
+        Ok(ReadStatement {
+            sql,
+            params,
+            columns: columns.len(),
+        })
+    }
 }
 
 /// A place to keep synced data. Every write is one [`Batch`] applied in one transaction.

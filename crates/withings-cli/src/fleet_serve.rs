@@ -46,27 +46,12 @@ pub(crate) async fn run(
     Ok(())
 }
 
-/// An error and its causes on one line.
-pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
-}
-
 pub(crate) fn failure(e: &withings_fleet::Error) -> Failure {
     match e {
         withings_fleet::Error::Config(_) | withings_fleet::Error::Io { .. } => {
-            Failure::config(describe(e))
+            Failure::config(withings_fleet::error_chain(e))
         }
-        _ => Failure::other(describe(e)),
+        _ => Failure::other(withings_fleet::error_chain(e)),
     }
 }
 

@@ -19,4 +19,4 @@ pub mod server;
 pub mod worker;
 
 pub use config::FleetConfig;
-pub use error::{Error, Result};
+pub use error::{Error, Result, error_chain};

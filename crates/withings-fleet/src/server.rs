@@ -66,7 +66,7 @@ use withings::{Appli, CallbackUrl, Delivery, MemoryTokenStore, Scope};
 use withings_postgres::{Enqueued, Fleet, JobKind, NewJob};
 
 use crate::config::FleetConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, error_chain as chain};
 
 /// How long the OAuth callback waits for the direct subscription of a new user before it
 /// leaves the rest to a `Reconcile` job.
@@ -618,19 +618,6 @@ fn same_secret(given: &str, secret: &str) -> bool {
             .zip(secret.bytes())
             .fold(0u8, |acc, (a, b)| acc | (a ^ b))
             == 0
-}
-
-/// An error and its sources, `: `-joined, for logs (this crate's `Display` does not repeat
-/// the source).
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut next = e.source();
-    while let Some(cause) = next {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        next = cause.source();
-    }
-    s
 }
 
 fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {

@@ -57,6 +57,7 @@ use withings::{AppCredentials, CallbackUrl, Clock, ErrorKind, SystemClock};
 use withings_postgres::{Fleet, Job, JobKind, JobQueue, JobState, PgLimiter, PgStore, UserStatus};
 use withings_sync::{DataType, SyncOptions};
 
+use crate::error::error_chain as chain;
 use crate::{Error, FleetConfig, Result};
 
 /// The data types a notification of `appli` announces, for the sync engine; `None` when
@@ -353,22 +354,6 @@ fn is_dead_grant(e: &Error) -> bool {
         _ => None,
     };
     api.is_some_and(|w| w.http_kind() == Some(ErrorKind::Auth))
-}
-
-/// An error and its causes, one line: what `last_error` keeps.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        // Some layers repeat their source's text; say it once.
-        if !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
 }
 
 /// A worker: a handle on the queue, the store and the shared limiter. Cheap to clone.

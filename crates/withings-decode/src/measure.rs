@@ -524,7 +524,7 @@ impl Serialize for Measurement {
 /// ```
 #[must_use]
 pub fn decode_one_pass(bytes: &[u8]) -> Option<Measurements> {
-    one_pass::decode(bytes)
+    one_pass::decode(bytes).map(|(m, _, _)| m)
 }
 
 impl Decode for GetMeasBody {
@@ -532,7 +532,7 @@ impl Decode for GetMeasBody {
 
     /// The one pass ([`decode_one_pass`]) when it answers, else the wire path.
     fn from_reply_bytes(bytes: &[u8]) -> Result<Reply<Measurements>, DecodeError> {
-        if let Some(m) = one_pass::decode(bytes) {
+        if let Some((m, _, _)) = one_pass::decode(bytes) {
             return Ok(Reply::Ok(m));
         }
         match withings_model::parse_reply::<Self>(bytes)? {

@@ -27,12 +27,19 @@
 //! and are copied into one exact allocation per group: a group allocates its measures, and
 //! nothing else.
 //!
+//! Fields are read in the order Withings sends them first ([`Field::USUAL`]), each step
+//! inlined for its field with its name compared as a constant, then in any order: the same
+//! reading, without a jump on the field name and another on the field per value. Under
+//! callgrind (50,000 groups) this took the decode from 1.135× to 1.08× the instructions of
+//! the minimal parse and its mispredicted indirect jumps from 3.5 million to 0.1 million.
+//!
 //! The body's `timezone` may come after `measuregrps`: groups are then built in UTC, and
 //! given the zone in place once it is known (no second list).
 //!
 //! [`MeasureGroup`]: withings_model::measure::MeasureGroup
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use jiff::Timestamp;
@@ -46,26 +53,24 @@ use crate::Decimal;
 use crate::one_pass::{Key, ok_body};
 use crate::time::{time_zone, timestamp};
 
-/// Reads a successful getmeas response in one pass; `None` when the one pass declines (see
-/// the module docs): the wire path is then to be taken.
-pub(super) fn decode(bytes: &[u8]) -> Option<Measurements> {
+/// Reads a successful getmeas response in one pass, with the body's `more` and `offset`
+/// (paging reads them); `None` when the one pass declines (see the module docs): the wire
+/// path is then to be taken.
+pub(super) fn decode(bytes: &[u8]) -> Option<(Measurements, bool, Option<i64>)> {
     ok_body(bytes, BodySeed)
 }
 
-/// The body's fields other than the groups, read by the model's visitors (`more` and
-/// `offset` only so that a bad one fails as it does on the wire path).
+/// The body's fields other than the groups, read by the model's visitors.
 #[derive(Deserialize)]
 #[serde(transparent)]
 struct UpdateTime(#[serde(deserialize_with = "withings_model::de::lenient_i64::deserialize")] i64);
 
 #[derive(Deserialize)]
 #[serde(transparent)]
-#[allow(dead_code)]
 struct More(#[serde(deserialize_with = "withings_model::de::more::deserialize")] bool);
 
 #[derive(Deserialize)]
 #[serde(transparent)]
-#[allow(dead_code)]
 struct Offset(
     #[serde(deserialize_with = "withings_model::de::opt_lenient_i64::deserialize")] Option<i64>,
 );
@@ -73,8 +78,11 @@ struct Offset(
 struct BodySeed;
 
 impl<'de> DeserializeSeed<'de> for BodySeed {
-    type Value = Measurements;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Measurements, D::Error> {
+    type Value = (Measurements, bool, Option<i64>);
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> Result<(Measurements, bool, Option<i64>), D::Error> {
         d.deserialize_map(self)
     }
 }
@@ -84,18 +92,21 @@ fn duplicate<E: de::Error>(name: &'static str) -> E {
 }
 
 impl<'de> Visitor<'de> for BodySeed {
-    type Value = Measurements;
+    type Value = (Measurements, bool, Option<i64>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a getmeas body")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Measurements, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<(Measurements, bool, Option<i64>), A::Error> {
         const NAMES: &[&str] = &["updatetime", "timezone", "measuregrps", "more", "offset"];
         let mut updatetime = None;
         let mut zone: Option<(String, TimeZone)> = None;
         let mut groups: Option<(GroupList, bool)> = None;
-        let (mut more, mut offset) = (false, false);
+        let (mut more, mut offset) = (None, None);
         while let Some(key) = map.next_key_seed(Key(NAMES))? {
             match key {
                 Some(0) if updatetime.is_none() => {
@@ -110,14 +121,8 @@ impl<'de> Visitor<'de> for BodySeed {
                     let tz = zone.as_ref().map(|(_, tz)| tz);
                     groups = Some(map.next_value_seed(GroupsSeed { tz })?);
                 }
-                Some(3) if !more => {
-                    let More(_) = map.next_value()?;
-                    more = true;
-                }
-                Some(4) if !offset => {
-                    let Offset(_) = map.next_value()?;
-                    offset = true;
-                }
+                Some(3) if more.is_none() => more = Some(map.next_value::<More>()?.0),
+                Some(4) if offset.is_none() => offset = Some(map.next_value::<Offset>()?.0),
                 Some(k) => return Err(duplicate(NAMES.get(k).copied().unwrap_or("?"))),
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -134,12 +139,13 @@ impl<'de> Visitor<'de> for BodySeed {
                 g.zone = tz.clone();
             }
         }
-        Ok(Measurements {
+        let measurements = Measurements {
             updated,
             timezone,
             groups: groups.into_groups(),
             rejected: Vec::new(),
-        })
+        };
+        Ok((measurements, more.unwrap_or(false), offset.flatten()))
     }
 }
 
@@ -191,12 +197,30 @@ fn decline<E: de::Error>(what: &'static str) -> E {
     E::custom(what)
 }
 
+/// The fields of a wire type that the one pass reads.
+trait Field: Copy + Eq + 'static {
+    /// Every field with its name on the wire, in the order of the wire type's declaration
+    /// (a field's discriminant is its index).
+    const ALL: &'static [(Self, &'static [u8])];
+    /// The fields in the order Withings sends them (API notes §6): read straight through,
+    /// each step a test taken the same way for every record instead of a dispatch on the
+    /// field's name (the dispatch was most of what made the one pass slower than the plain
+    /// parse).
+    const USUAL: &'static [(Self, &'static [u8])];
+
+    /// The field of this name, if any.
+    fn of(name: &[u8]) -> Option<Self> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(f, _)| *f)
+    }
+}
+
 /// A field name, as raw bytes: serde_json checks neither UTF-8 nor control characters in
 /// them, which the names this reader knows (ASCII, compared exactly) do not need; any other
-/// name is checked here as the wire path's parser checks it ([`plain`]).
-struct RawKey<F>(fn(&[u8]) -> Option<F>);
+/// name is checked here as the wire path's parser checks it ([`plain`]). The name of
+/// `F::USUAL[NEXT]`, the field expected next, is compared first, as a constant.
+struct RawKey<F, const NEXT: usize>(PhantomData<F>);
 
-impl<'de, F> DeserializeSeed<'de> for RawKey<F> {
+impl<'de, F: Field, const NEXT: usize> DeserializeSeed<'de> for RawKey<F, NEXT> {
     /// The field, `None` for a name the wire type ignores.
     type Value = Option<F>;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<F>, D::Error> {
@@ -204,18 +228,89 @@ impl<'de, F> DeserializeSeed<'de> for RawKey<F> {
     }
 }
 
-impl<F> Visitor<'_> for RawKey<F> {
+impl<F: Field, const NEXT: usize> Visitor<'_> for RawKey<F, NEXT> {
     type Value = Option<F>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a field name")
     }
+    #[inline(always)]
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Option<F>, E> {
-        match (self.0)(v) {
+        if let Some(&(next, name)) = F::USUAL.get(NEXT)
+            && v == name
+        {
+            return Ok(Some(next));
+        }
+        match F::of(v) {
             Some(field) => Ok(Some(field)),
             None if plain(v) => Ok(None),
             None => Err(decline("a field name that is not plain UTF-8")),
         }
     }
+}
+
+/// The fields of a record read so far.
+trait Fields<F> {
+    /// Reads `field`'s value.
+    fn read<'de, A: MapAccess<'de>>(&mut self, field: F, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// Reads the entries of a record's map into `fields`: first those in [`Field::USUAL`]
+/// order, straight through (each step inlined for its field: no dispatch), then any others
+/// (an entry the wire type ignores is checked to be JSON and skipped).
+#[inline(always)]
+fn read_fields<'de, A: MapAccess<'de>, F: Field>(
+    map: &mut A,
+    fields: &mut impl Fields<F>,
+) -> Result<(), A::Error> {
+    /// When `key` is `F::USUAL[I]`, reads it and the next key (`J` is `I + 1`).
+    #[inline(always)]
+    fn step<'de, A: MapAccess<'de>, F: Field, const I: usize, const J: usize>(
+        map: &mut A,
+        key: &mut Option<Option<F>>,
+        fields: &mut impl Fields<F>,
+    ) -> Result<(), A::Error> {
+        if let Some(&(field, _)) = F::USUAL.get(I)
+            && *key == Some(Some(field))
+        {
+            fields.read(field, map)?;
+            *key = map.next_key_seed(RawKey::<F, J>(PhantomData))?;
+        }
+        Ok(())
+    }
+    const { assert!(F::USUAL.len() <= 12) };
+    let mut key = map.next_key_seed(RawKey::<F, 0>(PhantomData))?;
+    step::<A, F, 0, 1>(map, &mut key, fields)?;
+    step::<A, F, 1, 2>(map, &mut key, fields)?;
+    step::<A, F, 2, 3>(map, &mut key, fields)?;
+    step::<A, F, 3, 4>(map, &mut key, fields)?;
+    step::<A, F, 4, 5>(map, &mut key, fields)?;
+    step::<A, F, 5, 6>(map, &mut key, fields)?;
+    step::<A, F, 6, 7>(map, &mut key, fields)?;
+    step::<A, F, 7, 8>(map, &mut key, fields)?;
+    step::<A, F, 8, 9>(map, &mut key, fields)?;
+    step::<A, F, 9, 10>(map, &mut key, fields)?;
+    step::<A, F, 10, 11>(map, &mut key, fields)?;
+    step::<A, F, 11, 12>(map, &mut key, fields)?;
+    while let Some(field) = key {
+        match field {
+            Some(field) => fields.read(field, map)?,
+            None => {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        key = map.next_key_seed(RawKey::<F, { usize::MAX }>(PhantomData))?;
+    }
+    Ok(())
+}
+
+/// Marks `bit` as read in `seen`; a field read twice declines.
+#[inline(always)]
+fn first_time<E: de::Error>(seen: &mut u16, bit: u16) -> Result<(), E> {
+    if *seen & bit != 0 {
+        return Err(decline("a repeated field"));
+    }
+    *seen |= bit;
+    Ok(())
 }
 
 /// Whether raw string bytes are what the wire path's parser accepts as a string without
@@ -227,7 +322,7 @@ fn plain(v: &[u8]) -> bool {
 
 /// The fields of the wire model's `MeasureGroup`, in the order of its declaration; a test
 /// checks the list against the wire type's own.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum GroupField {
     Grpid,
     Attrib,
@@ -247,55 +342,41 @@ enum GroupField {
 }
 
 impl GroupField {
-    /// How many fields there are: each is a bit of a `u16` in `GroupSeed`.
-    const COUNT: usize = Self::Probability as usize + 1;
+    /// How many fields there are: each is a bit of a `u16` in `GroupFields`.
+    const COUNT: usize = Self::ALL.len();
+}
 
-    fn of(name: &[u8]) -> Option<Self> {
-        // Slice patterns: a length test and byte comparisons, without a call to memcmp.
-        Some(match *name {
-            [b'g', b'r', b'p', b'i', b'd'] => Self::Grpid,
-            [b'a', b't', b't', b'r', b'i', b'b'] => Self::Attrib,
-            [b'd', b'a', b't', b'e'] => Self::Date,
-            [b'c', b'r', b'e', b'a', b't', b'e', b'd'] => Self::Created,
-            [b'm', b'o', b'd', b'i', b'f', b'i', b'e', b'd'] => Self::Modified,
-            [b'c', b'a', b't', b'e', b'g', b'o', b'r', b'y'] => Self::Category,
-            [b'd', b'e', b'v', b'i', b'c', b'e', b'i', b'd'] => Self::Deviceid,
-            [
-                b'h',
-                b'a',
-                b's',
-                b'h',
-                b'_',
-                b'd',
-                b'e',
-                b'v',
-                b'i',
-                b'c',
-                b'e',
-                b'i',
-                b'd',
-            ] => Self::HashDeviceid,
-            [b'm', b'e', b'a', b's', b'u', b'r', b'e', b's'] => Self::Measures,
-            [b'm', b'o', b'd', b'e', b'l', b'i', b'd'] => Self::Modelid,
-            [b'm', b'o', b'd', b'e', b'l', b'_', b'i', b'd'] => Self::ModelIdAlias,
-            [b'm', b'o', b'd', b'e', b'l'] => Self::Model,
-            [b'c', b'o', b'm', b'm', b'e', b'n', b't'] => Self::Comment,
-            [
-                b'p',
-                b'r',
-                b'o',
-                b'b',
-                b'a',
-                b'b',
-                b'i',
-                b'l',
-                b'i',
-                b't',
-                b'y',
-            ] => Self::Probability,
-            _ => return None,
-        })
-    }
+impl Field for GroupField {
+    const ALL: &'static [(Self, &'static [u8])] = &[
+        (Self::Grpid, b"grpid"),
+        (Self::Attrib, b"attrib"),
+        (Self::Date, b"date"),
+        (Self::Created, b"created"),
+        (Self::Modified, b"modified"),
+        (Self::Category, b"category"),
+        (Self::Deviceid, b"deviceid"),
+        (Self::HashDeviceid, b"hash_deviceid"),
+        (Self::Measures, b"measures"),
+        (Self::Modelid, b"modelid"),
+        (Self::ModelIdAlias, b"model_id"),
+        (Self::Model, b"model"),
+        (Self::Comment, b"comment"),
+        (Self::Probability, b"probability"),
+    ];
+    const USUAL: &'static [(Self, &'static [u8])] = &[
+        Self::ALL[0],
+        Self::ALL[1],
+        Self::ALL[2],
+        Self::ALL[3],
+        Self::ALL[4],
+        Self::ALL[5],
+        Self::ALL[6],
+        Self::ALL[7],
+        Self::ALL[8],
+        Self::ALL[9],
+        Self::ALL[11],
+        Self::ALL[12],
+    ];
 }
 
 const _: () = assert!(GroupField::COUNT <= 16 && MeasureField::COUNT <= 8);
@@ -318,75 +399,105 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MeasureGroup, A::Error> {
-        let state = self.0;
-        let mut seen = 0_u16;
-        let (mut grpid, mut date, mut category) = (None, None, None);
-        let mut attrib = None;
-        let (mut created, mut modified) = (None, None);
-        let (mut device_id, mut hash_device_id) = (None, None);
-        let (mut model, mut model_id, mut probability) = (None, None, None);
-        let mut measures = None;
-        while let Some(field) = map.next_key_seed(RawKey(GroupField::of))? {
-            let Some(field) = field else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            let bit = 1 << field as u16;
-            if seen & bit != 0 {
-                return Err(decline("a repeated field"));
-            }
-            seen |= bit;
-            match field {
-                GroupField::Grpid => grpid = Some(map.next_value::<i64>()?),
-                GroupField::Attrib => attrib = map.next_value::<Option<Attrib>>()?,
-                GroupField::Date => date = Some(map.next_value::<i64>()?),
-                GroupField::Created => created = map.next_value::<Created>()?.0,
-                GroupField::Modified => modified = map.next_value::<OptI64>()?.0,
-                GroupField::Category => category = Some(map.next_value::<Category>()?),
-                GroupField::Deviceid => device_id = map.next_value_seed(Id(&mut state.ids))?,
-                GroupField::HashDeviceid => {
-                    hash_device_id = map.next_value_seed(Id(&mut state.ids))?;
-                }
-                GroupField::Measures => {
-                    state.measures.clear();
-                    map.next_value_seed(MeasuresSeed(&mut state.measures))?;
-                    measures = Some(state.measures.to_vec());
-                }
-                GroupField::Modelid => model_id = map.next_value::<OptI64>()?.0,
-                GroupField::ModelIdAlias => return Err(decline("`model_id`")),
-                GroupField::Model => model = map.next_value_seed(Model(&mut state.ids))?,
-                GroupField::Comment => {
-                    map.next_value::<Option<Comment>>()?;
-                }
-                GroupField::Probability => probability = map.next_value::<OptI64>()?.0,
-            }
-        }
+        let mut g = GroupFields {
+            state: self.0,
+            seen: 0,
+            grpid: None,
+            attrib: None,
+            date: None,
+            created: None,
+            modified: None,
+            category: None,
+            device_id: None,
+            hash_device_id: None,
+            measures: None,
+            model_id: None,
+            model: None,
+            probability: None,
+        };
+        read_fields(&mut map, &mut g)?;
         let (Some(grpid), Some(date), Some(category), Some(measures)) =
-            (grpid, date, category, measures)
+            (g.grpid, g.date, g.category, g.measures)
         else {
             return Err(decline("a required field is missing"));
         };
         let at = |s: i64| -> Result<Timestamp, A::Error> {
             Timestamp::from_second(s).map_err(|_| decline("a time out of range"))
         };
-        let (may_be_someone_else, manual) = attribution(attrib);
+        let (may_be_someone_else, manual) = attribution(g.attrib);
         Ok(MeasureGroup {
             grpid,
-            attrib,
+            attrib: g.attrib,
             may_be_someone_else,
             manual,
             category,
             taken_at: at(date)?,
-            zone: state.tz.clone(),
-            created: created.map(at).transpose()?,
-            modified: modified.map(at).transpose()?,
-            device_id,
-            hash_device_id,
-            model,
-            model_id: model_id.map(DeviceModel::from_code),
-            probability,
+            zone: g.state.tz.clone(),
+            created: g.created.map(at).transpose()?,
+            modified: g.modified.map(at).transpose()?,
+            device_id: g.device_id,
+            hash_device_id: g.hash_device_id,
+            model: g.model,
+            model_id: g.model_id.map(DeviceModel::from_code),
+            probability: g.probability,
             measures,
         })
+    }
+}
+
+/// A measure group's fields read so far.
+struct GroupFields<'s, 'a> {
+    state: &'s mut State<'a>,
+    seen: u16,
+    grpid: Option<i64>,
+    attrib: Option<Attrib>,
+    date: Option<i64>,
+    created: Option<i64>,
+    modified: Option<i64>,
+    category: Option<Category>,
+    device_id: Option<Arc<str>>,
+    hash_device_id: Option<Arc<str>>,
+    measures: Option<Vec<Measurement>>,
+    model_id: Option<i64>,
+    model: Option<ModelName>,
+    probability: Option<i64>,
+}
+
+impl Fields<GroupField> for GroupFields<'_, '_> {
+    /// Reads `field`'s value, each by the type or visitor the wire model's `MeasureGroup`
+    /// reads it with.
+    #[inline(always)]
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        field: GroupField,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        first_time(&mut self.seen, 1 << field as u16)?;
+        let ids = &mut self.state.ids;
+        match field {
+            GroupField::Grpid => self.grpid = Some(map.next_value::<i64>()?),
+            GroupField::Attrib => self.attrib = map.next_value::<Option<Attrib>>()?,
+            GroupField::Date => self.date = Some(map.next_value::<i64>()?),
+            GroupField::Created => self.created = map.next_value::<Created>()?.0,
+            GroupField::Modified => self.modified = map.next_value::<OptI64>()?.0,
+            GroupField::Category => self.category = Some(map.next_value::<Category>()?),
+            GroupField::Deviceid => self.device_id = map.next_value_seed(Id(ids))?,
+            GroupField::HashDeviceid => self.hash_device_id = map.next_value_seed(Id(ids))?,
+            GroupField::Measures => {
+                let scratch = &mut self.state.measures;
+                scratch.clear();
+                map.next_value_seed(MeasuresSeed(scratch))?;
+                self.measures = Some(scratch.to_vec());
+            }
+            GroupField::Modelid => self.model_id = map.next_value::<OptI64>()?.0,
+            GroupField::ModelIdAlias => return Err(decline("`model_id`")),
+            GroupField::Model => self.model = map.next_value_seed(Model(ids))?,
+            GroupField::Comment => {
+                map.next_value::<Option<Comment>>()?;
+            }
+            GroupField::Probability => self.probability = map.next_value::<OptI64>()?.0,
+        }
+        Ok(())
     }
 }
 
@@ -487,7 +598,7 @@ impl<'de> Visitor<'de> for MeasuresSeed<'_> {
 
 /// The fields of the wire model's `Measure`, in the order of its declaration; a test checks
 /// the list against the wire type's own.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum MeasureField {
     Value,
     Type,
@@ -500,23 +611,28 @@ enum MeasureField {
 }
 
 impl MeasureField {
-    /// How many fields there are: each is a bit of a `u8` in `MeasureSeed`.
-    const COUNT: usize = Self::Appliver as usize + 1;
+    /// How many fields there are: each is a bit of the `seen` of `MeasureFields`.
+    const COUNT: usize = Self::ALL.len();
+}
 
-    fn of(name: &[u8]) -> Option<Self> {
-        // Slice patterns: a length test and byte comparisons, without a call to memcmp.
-        Some(match *name {
-            [b'v', b'a', b'l', b'u', b'e'] => Self::Value,
-            [b't', b'y', b'p', b'e'] => Self::Type,
-            [b'u', b'n', b'i', b't'] => Self::Unit,
-            [b'a', b'l', b'g', b'o'] => Self::Algo,
-            [b'f', b'm'] => Self::Fm,
-            [b'p', b'o', b's', b'i', b't', b'i', b'o', b'n'] => Self::Position,
-            [b'a', b'p', b'p', b'p', b'f', b'm', b'i', b'd'] => Self::Apppfmid,
-            [b'a', b'p', b'p', b'l', b'i', b'v', b'e', b'r'] => Self::Appliver,
-            _ => return None,
-        })
-    }
+impl Field for MeasureField {
+    const ALL: &'static [(Self, &'static [u8])] = &[
+        (Self::Value, b"value"),
+        (Self::Type, b"type"),
+        (Self::Unit, b"unit"),
+        (Self::Algo, b"algo"),
+        (Self::Fm, b"fm"),
+        (Self::Position, b"position"),
+        (Self::Apppfmid, b"apppfmid"),
+        (Self::Appliver, b"appliver"),
+    ];
+    const USUAL: &'static [(Self, &'static [u8])] = &[
+        Self::ALL[0],
+        Self::ALL[1],
+        Self::ALL[2],
+        Self::ALL[3],
+        Self::ALL[4],
+    ];
 }
 
 /// Reads one measure, each value by the type the wire model's `Measure` gives it.
@@ -537,37 +653,49 @@ impl<'de> Visitor<'de> for MeasureSeed {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Measurement, A::Error> {
-        let mut seen = 0_u8;
-        let (mut value, mut kind, mut unit, mut position) = (None, None, None, None);
-        while let Some(field) = map.next_key_seed(RawKey(MeasureField::of))? {
-            let Some(field) = field else {
-                map.next_value::<IgnoredAny>()?;
-                continue;
-            };
-            let bit = 1 << field as u8;
-            if seen & bit != 0 {
-                return Err(decline("a repeated field"));
-            }
-            seen |= bit;
-            match field {
-                MeasureField::Value => value = Some(map.next_value::<i64>()?),
-                // The visitors MeasureType and Position deserialize with; the codes are kept.
-                MeasureField::Type => kind = Some(map.next_value::<Code>()?.0),
-                MeasureField::Unit => unit = Some(map.next_value::<i64>()?),
-                MeasureField::Position => position = map.next_value::<OptCode>()?.0,
-                MeasureField::Algo
-                | MeasureField::Fm
-                | MeasureField::Apppfmid
-                | MeasureField::Appliver => {
-                    map.next_value::<OptI64>()?;
-                }
-            }
-        }
-        let (Some(value), Some(kind), Some(unit)) = (value, kind, unit) else {
+        let mut m = MeasureFields::default();
+        read_fields(&mut map, &mut m)?;
+        let (Some(value), Some(kind), Some(unit)) = (m.value, m.kind, m.unit) else {
             return Err(decline("a required field is missing"));
         };
         let value = Decimal::new(value, unit).map_err(|_| decline("a unit out of range"))?;
-        Ok(Measurement::from_codes(kind, value, position))
+        Ok(Measurement::from_codes(kind, value, m.position))
+    }
+}
+
+/// A measure's fields read so far.
+#[derive(Default)]
+struct MeasureFields {
+    seen: u16,
+    value: Option<i64>,
+    kind: Option<i64>,
+    unit: Option<i64>,
+    position: Option<i64>,
+}
+
+impl Fields<MeasureField> for MeasureFields {
+    /// Reads `field`'s value, each by the type the wire model's `Measure` gives it.
+    #[inline(always)]
+    fn read<'de, A: MapAccess<'de>>(
+        &mut self,
+        field: MeasureField,
+        map: &mut A,
+    ) -> Result<(), A::Error> {
+        first_time(&mut self.seen, 1 << field as u16)?;
+        match field {
+            MeasureField::Value => self.value = Some(map.next_value::<i64>()?),
+            // The visitors MeasureType and Position deserialize with; the codes are kept.
+            MeasureField::Type => self.kind = Some(map.next_value::<Code>()?.0),
+            MeasureField::Unit => self.unit = Some(map.next_value::<i64>()?),
+            MeasureField::Position => self.position = map.next_value::<OptCode>()?.0,
+            MeasureField::Algo
+            | MeasureField::Fm
+            | MeasureField::Apppfmid
+            | MeasureField::Appliver => {
+                map.next_value::<OptI64>()?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -679,6 +807,22 @@ mod tests {
             (ours.len(), wire.len()),
             (MeasureField::COUNT, MeasureField::COUNT)
         );
+    }
+
+    /// A field's discriminant is its index in `ALL` (its bit in `seen`), and the usual order
+    /// lists each field once.
+    #[test]
+    fn the_field_tables_are_in_order() {
+        fn check<F: Field>(index: fn(F) -> usize) {
+            for (i, (f, _)) in F::ALL.iter().enumerate() {
+                assert_eq!(index(*f), i);
+            }
+            let mut usual: Vec<usize> = F::USUAL.iter().map(|(f, _)| index(*f)).collect();
+            usual.dedup();
+            assert_eq!(usual.len(), F::USUAL.len());
+        }
+        check::<GroupField>(|f| f as usize);
+        check::<MeasureField>(|f| f as usize);
     }
 
     #[test]

@@ -59,10 +59,43 @@ pub trait Decode {
     /// [`DecodeError`] naming the JSON path of the first value that cannot be interpreted.
     fn decode(self) -> Result<Self::Output, DecodeError>;
 
-    /// Parses a whole response and decodes its body: the work of [`decode_reply`]. By default
-    /// the body is parsed into the wire model ([`withings_model::parse_reply`]) and then
-    /// decoded; a body may override this to read the bytes straight into its output, with the
-    /// same result (getmeas does: [`measure::decode_one_pass`]).
+    /// Reads a successful response (envelope included) straight into the output, without
+    /// the wire model, when this body has such a reader and the response is ordinary; `None`
+    /// ("declines") otherwise — a status other than 0, a record to reject, a quirk only the
+    /// wire model reads — and the wire path ([`withings_model::parse_reply`], then
+    /// [`decode`](Self::decode)) is to be taken, which answers with its errors and
+    /// rejections. Wherever it answers, the answer is the wire path's. The default declines
+    /// everything; getmeas and sleep get read in one pass (issue 15).
+    ///
+    /// [`from_reply_bytes`](Self::from_reply_bytes) tries it first, and so does the
+    /// façade's typed path for a request sent as one call.
+    ///
+    /// ```
+    /// use withings_decode::Decode;
+    /// use withings_model::measure::GetMeasBody;
+    ///
+    /// let json = br#"{"status":0,"body":{"updatetime":1717430000,"timezone":"UTC","measuregrps":
+    ///   [{"grpid":1,"attrib":0,"date":1717429800,"category":1,
+    ///   "measures":[{"value":70005,"type":1,"unit":-3}]}],"more":1,"offset":300}}"#;
+    /// let page = GetMeasBody::decode_one_pass(json).unwrap();
+    /// assert_eq!(page.output.groups[0].measures[0].value().to_string(), "70.005");
+    /// assert_eq!((page.more, page.offset), (true, Some(300)));
+    /// // A group to reject: left to the wire path.
+    /// assert!(GetMeasBody::decode_one_pass(br#"{"status":0,"body":{"updatetime":1,
+    ///   "timezone":"UTC","measuregrps":[{"grpid":1}]}}"#).is_none());
+    /// ```
+    #[must_use]
+    fn decode_one_pass(bytes: &[u8]) -> Option<OnePass<Self::Output>>
+    where
+        Self: Sized,
+    {
+        let _ = bytes;
+        None
+    }
+
+    /// Parses a whole response and decodes its body: the work of [`decode_reply`]. The one
+    /// pass ([`decode_one_pass`](Self::decode_one_pass)) when it answers; otherwise the body
+    /// is parsed into the wire model ([`withings_model::parse_reply`]) and then decoded.
     ///
     /// # Errors
     /// As [`decode_reply`].
@@ -70,9 +103,46 @@ pub trait Decode {
     where
         Self: serde::de::DeserializeOwned + Sized,
     {
+        if let Some(one_pass) = Self::decode_one_pass(bytes) {
+            return Ok(Reply::Ok(one_pass.output));
+        }
         match withings_model::parse_reply::<Self>(bytes)? {
             Reply::Ok(body) => body.decode().map(Reply::Ok),
             Reply::Status(status) => Ok(Reply::Status(status)),
+        }
+    }
+}
+
+/// What a one-pass reader ([`Decode::decode_one_pass`]) answers for a successful response:
+/// the decoded body, and the paging fields the wire body's
+/// [`PagedBody`](withings_model::PagedBody) would give (`false` and `None` for a body that is
+/// not paged).
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct OnePass<T> {
+    /// The decoded body: what [`Decode::decode`] of the wire body gives.
+    pub output: T,
+    /// Whether another page follows ([`PagedBody::more`](withings_model::PagedBody::more)).
+    pub more: bool,
+    /// The offset of the next page, when given
+    /// ([`PagedBody::offset`](withings_model::PagedBody::offset)).
+    pub offset: Option<i64>,
+}
+
+impl<T> OnePass<T> {
+    /// The output of a body that is not paged (`more` false, no `offset`).
+    #[must_use]
+    pub fn new(output: T) -> Self {
+        Self::paged(output, false, None)
+    }
+
+    /// The output of a page, with its `more` and `offset`.
+    #[must_use]
+    pub fn paged(output: T, more: bool, offset: Option<i64>) -> Self {
+        Self {
+            output,
+            more,
+            offset,
         }
     }
 }

@@ -31,7 +31,7 @@ use withings_model::codes::{Attrib, Category, DeviceModel, NameOrCode, Position}
 use withings_model::measure::{self as wire, AfibClassification, GetMeasBody, MeasureType};
 
 use crate::time::{opt_timestamp, time_zone, timestamp};
-use crate::{Decimal, Decode, DecodeError, Rejected, Reply};
+use crate::{Decimal, Decode, DecodeError, OnePass, Rejected};
 
 mod build;
 mod one_pass;
@@ -501,44 +501,17 @@ impl Serialize for Measurement {
     }
 }
 
-/// Reads a successful getmeas response (envelope included) straight into [`Measurements`],
-/// without the wire model's list of groups: what [`decode_reply::<GetMeasBody>`] tries first.
-/// `None` when it declines — a status other than 0, a group to be rejected, an unknown time
-/// zone, a quirk only the wire model reads (a numeric `deviceid`, `model_id`), any shape out
-/// of the ordinary — and the wire path is to be taken; wherever it answers, the answer is the
-/// wire path's (each value is read by the wire type's own deserializer).
-///
-/// [`decode_reply::<GetMeasBody>`]: crate::decode_reply
-///
-/// ```
-/// use withings_decode::measure::decode_one_pass;
-///
-/// let json = br#"{"status":0,"body":{"updatetime":1717430000,"timezone":"UTC","measuregrps":
-///   [{"grpid":1,"attrib":0,"date":1717429800,"category":1,
-///   "measures":[{"value":70005,"type":1,"unit":-3}]}]}}"#;
-/// let m = decode_one_pass(json).unwrap();
-/// assert_eq!(m.groups[0].measures[0].value().to_string(), "70.005");
-/// // A group to reject: the wire path does it.
-/// assert!(decode_one_pass(br#"{"status":0,"body":{"updatetime":1,"timezone":"UTC",
-///   "measuregrps":[{"grpid":1}]}}"#).is_none());
-/// ```
-#[must_use]
-pub fn decode_one_pass(bytes: &[u8]) -> Option<Measurements> {
-    one_pass::decode(bytes).map(|(m, _, _)| m)
-}
-
 impl Decode for GetMeasBody {
     type Output = Measurements;
 
-    /// The one pass ([`decode_one_pass`]) when it answers, else the wire path.
-    fn from_reply_bytes(bytes: &[u8]) -> Result<Reply<Measurements>, DecodeError> {
-        if let Some((m, _, _)) = one_pass::decode(bytes) {
-            return Ok(Reply::Ok(m));
-        }
-        match withings_model::parse_reply::<Self>(bytes)? {
-            Reply::Ok(body) => body.decode().map(Reply::Ok),
-            Reply::Status(status) => Ok(Reply::Status(status)),
-        }
+    /// Reads a successful getmeas response straight into [`Measurements`], without the wire
+    /// model's list of groups (`measure/one_pass.rs`), with the body's `more` and `offset`.
+    /// It declines a status other than 0, a group to be rejected, an unknown time zone, a
+    /// quirk only the wire model reads (a numeric `deviceid`, `model` as a code, `model_id`),
+    /// any shape out of the ordinary; wherever it answers, the answer is the wire path's
+    /// (each value is read by the wire type's own deserializer).
+    fn decode_one_pass(bytes: &[u8]) -> Option<OnePass<Measurements>> {
+        one_pass::decode(bytes).map(|(m, more, offset)| OnePass::paged(m, more, offset))
     }
 
     fn decode(self) -> Result<Measurements, DecodeError> {

@@ -36,7 +36,7 @@ use withings_model::sleep::{
 };
 
 use crate::time::{Zones, opt_timestamp, timestamp, ymd};
-use crate::{Decode, DecodeError, Number, Records, Rejected, Reply};
+use crate::{Decode, DecodeError, Number, OnePass, Records, Rejected};
 
 mod one_pass;
 
@@ -304,16 +304,11 @@ fn sort_segments(segments: &mut [Segment]) {
 impl Decode for GetSleepBody {
     type Output = SleepSegments;
 
-    /// The one pass (`sleep/one_pass.rs`: no list of wire segments) when it answers, else the
-    /// wire path.
-    fn from_reply_bytes(bytes: &[u8]) -> Result<Reply<SleepSegments>, DecodeError> {
-        if let Some(s) = one_pass::decode(bytes) {
-            return Ok(Reply::Ok(s));
-        }
-        match withings_model::parse_reply::<Self>(bytes)? {
-            Reply::Ok(body) => body.decode().map(Reply::Ok),
-            Reply::Status(status) => Ok(Reply::Status(status)),
-        }
+    /// Reads a successful sleep get response straight into [`SleepSegments`], without the
+    /// wire model's list of segments (`sleep/one_pass.rs`); it declines a status other than 0,
+    /// a segment to be rejected, a repeated key, anything out of the ordinary.
+    fn decode_one_pass(bytes: &[u8]) -> Option<OnePass<SleepSegments>> {
+        one_pass::decode(bytes).map(OnePass::new)
     }
 
     fn decode(self) -> Result<SleepSegments, DecodeError> {

@@ -1,5 +1,5 @@
-//! Differential tests: getmeas read in one pass ([`decode_one_pass`], which `decode_reply`
-//! tries first) gives what the wire path (`parse_reply` into the wire model, then `decode`)
+//! Differential tests: getmeas read in one pass ([`Decode::decode_one_pass`], which
+//! `decode_reply` and the façade's typed path try first) gives what the wire path (`parse_reply` into the wire model, then `decode`)
 //! gives, on every getmeas fixture, on the benchmarks' generated responses and on generated
 //! bodies full of the quirks (repeated grpids, out-of-range units, the zone after the groups…).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -11,8 +11,9 @@ mod getmeas_data;
 use std::path::Path;
 
 use proptest::prelude::*;
-use withings_decode::measure::{Measurements, decode_one_pass};
+use withings_decode::measure::Measurements;
 use withings_decode::{Decode, DecodeError, Reply, decode_reply};
+use withings_model::PagedBody;
 use withings_model::measure::GetMeasBody;
 
 /// The wire path, as `decode_reply` took it before the one pass.
@@ -23,7 +24,13 @@ fn wire_path(bytes: &[u8]) -> Result<Reply<Measurements>, DecodeError> {
     }
 }
 
-/// Checks both paths agree on `bytes`; returns whether the one pass answered.
+/// The one pass's output alone.
+fn decode_one_pass(bytes: &[u8]) -> Option<Measurements> {
+    GetMeasBody::decode_one_pass(bytes).map(|p| p.output)
+}
+
+/// Checks both paths agree on `bytes` (the output, and `more`/`offset` with the wire body's);
+/// returns whether the one pass answered.
 fn same(bytes: &[u8]) -> bool {
     let wire = wire_path(bytes);
     let got = decode_reply::<GetMeasBody>(bytes);
@@ -33,9 +40,22 @@ fn same(bytes: &[u8]) -> bool {
         "decode_reply differs on {}",
         String::from_utf8_lossy(bytes)
     );
-    let Some(fast) = decode_one_pass(bytes) else {
+    let Some(page) = GetMeasBody::decode_one_pass(bytes) else {
         return false;
     };
+    let Ok(Reply::Ok(body)) = withings_model::parse_reply::<GetMeasBody>(bytes) else {
+        panic!(
+            "the one pass answered where the wire model does not parse: {}",
+            String::from_utf8_lossy(bytes)
+        );
+    };
+    assert_eq!(
+        (page.more, page.offset),
+        (body.more(), body.offset()),
+        "more/offset of {}",
+        String::from_utf8_lossy(bytes)
+    );
+    let fast = page.output;
     match &wire {
         Ok(Reply::Ok(m)) => {
             assert_eq!(&fast, m, "{}", String::from_utf8_lossy(bytes));

@@ -1,5 +1,6 @@
 //! The client: one generic path for every endpoint, plus the OAuth calls.
 
+use std::convert::Infallible;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -413,6 +414,17 @@ enum Resend {
     Never,
 }
 
+impl Resend {
+    /// What the declaration of `E` allows ([`Endpoint::IDEMPOTENT`]).
+    fn declared<E: Endpoint>() -> Self {
+        if E::IDEMPOTENT {
+            Self::Any
+        } else {
+            Self::Unprocessed
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum CallAuth {
     Bearer,
@@ -480,6 +492,21 @@ impl fmt::Debug for Client {
     }
 }
 
+/// A successful answer of [`Client::send_with`]: read by the caller's one-pass reader, or,
+/// when that declined, by the wire model.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Received<T, B> {
+    /// What the one-pass reader answered.
+    OnePass(T),
+    /// The wire body (the endpoint's [`Endpoint::Body`]): the reader declined.
+    Wire(B),
+}
+
+/// The reader of a call that has none: declines everything.
+fn declines<T>(_: &[u8]) -> Option<T> {
+    None
+}
+
 fn secret(s: &str) -> SecretString {
     SecretString::from(s)
 }
@@ -519,12 +546,49 @@ impl Client {
     /// request only when Withings refused it unprocessed (601, HTTP 429, a refused token then
     /// refreshed) or it provably never left ([`Error::is_unsent`]).
     pub async fn send<E: Endpoint>(&self, endpoint: &E) -> Result<E::Body, Error> {
-        let resend = if E::IDEMPOTENT {
-            Resend::Any
-        } else {
-            Resend::Unprocessed
-        };
-        self.send_as(endpoint, resend).await
+        self.send_as(endpoint, Resend::declared::<E>()).await
+    }
+
+    /// As [`send`](Self::send), reading a successful response with `one_pass` first: a
+    /// reader from the response's bytes (envelope included) straight to the caller's value,
+    /// which answers `None` ("declines") for anything it does not read — a status other than
+    /// 0 above all. What it answers is [`Received::OnePass`]; when it declines, the response
+    /// goes the way [`send`](Self::send) takes it, and a success is [`Received::Wire`].
+    ///
+    /// Only a success can be read in one pass: every other answer — a status to act on (401
+    /// refreshed, 601 waited out, retries), an error with its JSON path, secrets redacted —
+    /// is exactly [`send`](Self::send)'s, with the same requests sent. The reader runs on
+    /// every response with an HTTP 2xx status, before the wire model is tried. (The façade
+    /// passes `withings_decode`'s one-pass readers; this crate does not depend on them.)
+    ///
+    /// ```
+    /// # async fn _run(client: &withings_http::Client) -> Result<(), withings_http::Error> {
+    /// use withings_http::Received;
+    /// use withings_model::user::GetGoals;
+    ///
+    /// /// Just the number of bytes of a successful response; `None` for any other.
+    /// fn length(bytes: &[u8]) -> Option<usize> {
+    ///     bytes.starts_with(br#"{"status":0,"#).then_some(bytes.len())
+    /// }
+    /// match client.send_with(&GetGoals::new(), length).await? {
+    ///     Received::OnePass(n) => println!("{n} bytes"),
+    ///     Received::Wire(body) => println!("{body:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub async fn send_with<E: Endpoint, T>(
+        &self,
+        endpoint: &E,
+        one_pass: fn(&[u8]) -> Option<T>,
+    ) -> Result<Received<T, E::Body>, Error> {
+        let auth = Self::auth_for(E::SERVICE);
+        let form = Bytes::from(endpoint.form().encode());
+        let resend = Resend::declared::<E>();
+        self.call_with(E::SERVICE, E::ACTION, form, auth, resend, one_pass)
+            .await
     }
 
     async fn send_as<E: Endpoint>(&self, endpoint: &E, resend: Resend) -> Result<E::Body, Error> {
@@ -585,6 +649,7 @@ impl Client {
         }
     }
 
+    /// A call whose success is read by the wire model alone.
     async fn call<B: DeserializeOwned>(
         &self,
         service: Service,
@@ -593,6 +658,26 @@ impl Client {
         auth: CallAuth,
         resend: Resend,
     ) -> Result<B, Error> {
+        match self
+            .call_with::<B, Infallible>(service, action, form, auth, resend, declines)
+            .await?
+        {
+            Received::Wire(body) => Ok(body),
+            Received::OnePass(never) => match never {},
+        }
+    }
+
+    /// The one path of every call: a success read by `one_pass` when it answers, else by the
+    /// wire model as `B`.
+    async fn call_with<B: DeserializeOwned, T>(
+        &self,
+        service: Service,
+        action: &str,
+        form: Bytes,
+        auth: CallAuth,
+        resend: Resend,
+        one_pass: fn(&[u8]) -> Option<T>,
+    ) -> Result<Received<T, B>, Error> {
         let span = tracing::info_span!(
             "withings.call",
             service = service.path(),
@@ -601,20 +686,22 @@ impl Client {
             status = Empty,
             latency_ms = Empty,
         );
-        self.call_in_span(service, action, form, auth, resend, &span)
+        self.call_in_span(service, action, form, auth, resend, one_pass, &span)
             .instrument(span.clone())
             .await
     }
 
-    async fn call_in_span<B: DeserializeOwned>(
+    #[allow(clippy::too_many_arguments)]
+    async fn call_in_span<B: DeserializeOwned, T>(
         &self,
         service: Service,
         action: &str,
         form: Bytes,
         auth: CallAuth,
         resend: Resend,
+        one_pass: fn(&[u8]) -> Option<T>,
         span: &tracing::Span,
-    ) -> Result<B, Error> {
+    ) -> Result<Received<T, B>, Error> {
         let uri = self.inner.transport.uri(service)?;
         let policy = &self.inner.retry;
         let started = tokio::time::Instant::now();
@@ -649,7 +736,7 @@ impl Client {
                 .post(uri.clone(), form.clone(), token)
                 .await
             {
-                Ok(reply) => self.interpret::<B>(reply, token),
+                Ok(reply) => self.interpret::<B, T>(reply, token, one_pass),
                 Err(e) => Err(e),
             };
             let err = match result {
@@ -722,14 +809,23 @@ impl Client {
         }
     }
 
-    /// Status before body; an HTTP error page without an envelope is an HTTP error.
-    fn interpret<B: DeserializeOwned>(
+    /// Status before body; an HTTP error page without an envelope is an HTTP error. A
+    /// success `one_pass` reads is its answer; anything it declines is read as before.
+    fn interpret<B: DeserializeOwned, T>(
         &self,
         reply: HttpReply,
         token: Option<&AccessToken>,
-    ) -> Result<B, Error> {
+        one_pass: fn(&[u8]) -> Option<T>,
+    ) -> Result<Received<T, B>, Error> {
+        // The reader answers only for `{"status":0,…}`: a 2xx status is all it may see (an
+        // error page is never handed to it, whatever it holds).
+        if (200..300).contains(&reply.status)
+            && let Some(read) = one_pass(&reply.body)
+        {
+            return Ok(Received::OnePass(read));
+        }
         let parsed = match parse_reply::<B>(&reply.body) {
-            Ok(Reply::Ok(body)) => return Ok(body),
+            Ok(Reply::Ok(body)) => return Ok(Received::Wire(body)),
             Ok(Reply::Status(status)) => Ok(status),
             Err(e) => Err(e),
         };

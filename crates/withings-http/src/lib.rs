@@ -66,7 +66,7 @@ mod sign;
 pub mod token;
 mod transport;
 
-pub use client::{Client, ClientBuilder, RawBody, Region, Wait, WaitReason};
+pub use client::{Client, ClientBuilder, RawBody, Received, Region, Wait, WaitReason};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, ErrorKind, MAX_RETRY_AFTER, StatusFamily, family};
 pub use limiter::{Acquire, Limiter, RateLimiter};

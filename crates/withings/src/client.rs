@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use withings_decode::Decode;
-use withings_http::{AuthorizationCode, PendingAuthorization, RawBody, Scope, TokenSet};
+use withings_decode::{Decode, OnePass};
+use withings_http::{AuthorizationCode, PendingAuthorization, RawBody, Received, Scope, TokenSet};
 use withings_model::{Body, Endpoint, Form, Paged, PagedBody, RequestError, Service};
 
 use crate::paging::{self, Interrupted, ItemStream, Page, PageStream};
@@ -101,9 +101,12 @@ impl Client {
     ///
     /// The request is validated first ([`Endpoint::validate`]); a split request (`sleep get`,
     /// `getintradayactivity` over more than 24 h) is sent as consecutive calls of at most
-    /// 24 h, whose answers are merged ([`Body::append`]) and decoded once. A paged request
-    /// returns the page it asks for: use [`collect_all`](Self::collect_all),
-    /// [`pages`](Self::pages) or [`stream`](Self::stream) for every page.
+    /// 24 h, whose answers are merged ([`Body::append`]) and decoded once. A request sent as
+    /// one call is read in one pass where its body has such a reader
+    /// ([`Decode::decode_one_pass`]: getmeas, sleep get), and through the wire model where it
+    /// declines; the answer is the same either way. A paged request returns the page it asks
+    /// for: use [`collect_all`](Self::collect_all), [`pages`](Self::pages) or
+    /// [`stream`](Self::stream) for every page.
     ///
     /// A record of a list that cannot be read does not fail the call: it is left out and
     /// listed in the output's `rejected` entries with its path, error and JSON text
@@ -151,15 +154,42 @@ impl Client {
     pub async fn send_observed<E>(
         &self,
         request: &E,
-        on_call: impl FnMut(usize, usize),
+        mut on_call: impl FnMut(usize, usize),
     ) -> Result<Output<E>>
     where
         E: Endpoint,
         E::Body: Decode,
     {
-        let body = self.send_wire_observed(request, on_call).await?;
-        body.decode()
-            .map_err(|e| Error::decode(E::SERVICE, E::ACTION, e))
+        let calls = request.calls()?;
+        if let [call] = calls.as_slice() {
+            on_call(1, 1);
+            return match self.send_one(call).await? {
+                Received::OnePass(read) => Ok(read.output),
+                Received::Wire(body) => decode::<E>(body),
+            };
+        }
+        // Several calls are merged as wire bodies: the seam between two 24 h calls is
+        // de-duplicated by `Body::append` (a segment or sample both calls return), which the
+        // one-pass readers, reading one response each, cannot do.
+        let body = self.send_calls(calls, on_call).await?;
+        decode::<E>(body)
+    }
+
+    /// One call: a success read in one pass by the body's reader
+    /// ([`Decode::decode_one_pass`]) when it answers, else the wire body to decode. The
+    /// same requests either way (retries, refresh, waits: [`withings_http::Client::send_with`]).
+    pub(crate) async fn send_one<E>(
+        &self,
+        call: &E,
+    ) -> Result<Received<OnePass<Output<E>>, E::Body>>
+    where
+        E: Endpoint,
+        E::Body: Decode,
+    {
+        Ok(self
+            .http
+            .send_with(call, <E::Body as Decode>::decode_one_pass)
+            .await?)
     }
 
     /// Sends a request and returns the wire body, undecoded (for a split request, the bodies
@@ -171,15 +201,15 @@ impl Client {
     /// As [`send`](Self::send), and a body that does not match the wire model (with its JSON
     /// path).
     pub async fn send_wire<E: Endpoint>(&self, request: &E) -> Result<E::Body> {
-        self.send_wire_observed(request, |_, _| {}).await
+        self.send_calls(request.calls()?, |_, _| {}).await
     }
 
-    async fn send_wire_observed<E: Endpoint>(
+    /// The wire bodies of `calls` (the calls of one request), merged.
+    pub(crate) async fn send_calls<E: Endpoint>(
         &self,
-        request: &E,
+        calls: Vec<E>,
         mut on_call: impl FnMut(usize, usize),
     ) -> Result<E::Body> {
-        let calls = request.calls()?;
         let total = calls.len();
         let mut merged: Option<E::Body> = None;
         for (i, call) in calls.iter().enumerate() {
@@ -453,8 +483,82 @@ impl Client {
     }
 }
 
+/// Decodes the wire body of a successful answer to `E`.
+pub(crate) fn decode<E>(body: E::Body) -> Result<Output<E>>
+where
+    E: Endpoint,
+    E::Body: Decode,
+{
+    body.decode()
+        .map_err(|e| Error::decode(E::SERVICE, E::ACTION, e))
+}
+
 impl From<withings_http::Client> for Client {
     fn from(http: withings_http::Client) -> Self {
         Self::from_http(http)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    use withings_http::AccessToken;
+    use withings_model::measure::GetMeas;
+    use withings_model::sleep::GetSleep;
+
+    use super::*;
+
+    fn fixture(dir: &str, case: &str) -> String {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures")
+            .join(dir)
+            .join(format!("{case}.json"));
+        std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    /// How `send_one` received `E`'s fixture `case`: `true` when read in one pass.
+    async fn read_in_one_pass<E>(request: &E, case: &str) -> bool
+    where
+        E: Endpoint,
+        E::Body: Decode + fmt::Debug,
+        Output<E>: fmt::Debug,
+    {
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string(fixture(&E::fixture_dir(), case)),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .access_token(AccessToken::new("test-access-token"))
+            .no_rate_limit()
+            .build()
+            .unwrap();
+        match client.send_one(request).await.unwrap() {
+            Received::OnePass(_) => true,
+            Received::Wire(_) => false,
+        }
+    }
+
+    /// The typed path of a one-call request takes the one pass where the decode crate has
+    /// one and it answers, and the wire model where it declines (a quirk, a record to reject)
+    /// or where the body has no one-pass reader.
+    #[tokio::test]
+    async fn one_call_is_read_in_one_pass_where_the_body_allows_it() {
+        let getmeas = GetMeas::new();
+        assert!(read_in_one_pass(&getmeas, "normal").await);
+        assert!(!read_in_one_pass(&getmeas, "deviceid-number").await);
+        assert!(!read_in_one_pass(&getmeas, "one-bad-group-among-good").await);
+        let sleep = GetSleep::new().between(
+            jiff::Timestamp::from_second(1_717_365_600).unwrap(),
+            jiff::Timestamp::from_second(1_717_408_800).unwrap(),
+        );
+        assert!(read_in_one_pass(&sleep, "normal").await);
+        assert!(!read_in_one_pass(&sleep, "one-bad-segment-among-good").await);
+        let goals = withings_model::user::GetGoals::new();
+        assert!(!read_in_one_pass(&goals, "normal").await);
     }
 }

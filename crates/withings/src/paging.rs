@@ -109,9 +109,10 @@ use futures_core::Stream;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use withings_decode::measure::Measurements;
 use withings_decode::{Decode, Records, Rejected};
+use withings_http::Received;
 use withings_model::{Endpoint, Paged, PagedBody, RequestError};
 
-use crate::client::Output;
+use crate::client::{Output, decode};
 use crate::{Client, Error};
 
 /// A stream of the items of every page of the request `E`, in order. `Send`, `'static`: it
@@ -365,18 +366,25 @@ where
     }))
 }
 
-/// One page, decoded, with its `more` and `offset`.
+/// One page, decoded, with its `more` and `offset`: read in one pass when the request takes
+/// one call and the body's reader answers (as [`Client::send`] does), else from the wire
+/// body.
 async fn fetch<E>(client: &Client, request: &E) -> Result<(Output<E>, bool, Option<i64>), Error>
 where
     E: Paged,
     E::Body: PagedBody + Decode,
 {
-    let body = client.send_wire(request).await?;
+    let calls = request.calls()?;
+    let body = if let [call] = calls.as_slice() {
+        match client.send_one(call).await? {
+            Received::OnePass(read) => return Ok((read.output, read.more, read.offset)),
+            Received::Wire(body) => body,
+        }
+    } else {
+        client.send_calls(calls, |_, _| {}).await?
+    };
     let (more, offset) = (body.more(), body.offset());
-    let page = body
-        .decode()
-        .map_err(|e| Error::decode(E::SERVICE, E::ACTION, e))?;
-    Ok((page, more, offset))
+    Ok((decode::<E>(body)?, more, offset))
 }
 
 pub(crate) fn items<E>(client: Client, request: E) -> ItemStream<E>

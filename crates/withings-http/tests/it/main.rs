@@ -5,6 +5,7 @@
 
 mod common;
 mod oauth;
+mod one_pass;
 mod resend;
 mod retry;
 mod secrets;

@@ -12,6 +12,7 @@ mod calls;
 mod escape;
 mod fixtures;
 mod notifications;
+mod one_pass;
 mod paging;
 mod sandbox;
 mod shared_tokens;

@@ -205,13 +205,13 @@ pub(crate) fn meas_table(
         extra("exact"),
     ]);
     let mut groups: Vec<_> = m.groups.iter().collect();
-    groups.sort_by_key(|g| (g.taken_at, g.grpid));
+    groups.sort_by_key(|g| (g.taken_at(), g.grpid()));
     for g in groups {
         let at = match &ctx.tz {
-            Some(tz) => g.taken_at.to_zoned_datetime(tz.clone()),
+            Some(tz) => g.taken_at().to_zoned_datetime(tz.clone()),
             None => g.local(),
         };
-        for v in &g.measures {
+        for v in g.measures() {
             if !types.is_empty() && !types.contains(&v.kind()) {
                 continue;
             }
@@ -224,12 +224,12 @@ pub(crate) fn meas_table(
                 unit,
                 Cell::Int(v.kind().code()),
                 Cell::opt(v.position(), name),
-                Cell::Int(g.grpid),
-                name(g.category),
-                Cell::opt(g.attrib, name),
-                Cell::Bool(g.manual),
-                Cell::opt(g.model.as_ref(), name),
-                Cell::opt_text(g.device_id.as_deref()),
+                Cell::Int(g.grpid()),
+                name(g.category()),
+                Cell::opt(g.attrib(), name),
+                Cell::Bool(g.manual()),
+                Cell::opt(g.model(), name),
+                Cell::opt_text(g.device_id()),
                 exact,
             ]);
         }
@@ -280,8 +280,8 @@ pub(crate) async fn latest(ctx: &Ctx, a: &LatestArgs) -> Result<Table, Failure> 
         let model = m
             .groups
             .iter()
-            .find(|g| g.grpid == l.grpid)
-            .and_then(|g| g.model.as_ref());
+            .find(|g| g.grpid() == l.grpid)
+            .and_then(|g| g.model());
         let [value, unit, exact] = measure_cells(l.value, l.unit, units);
         t.push(vec![
             name(l.kind),

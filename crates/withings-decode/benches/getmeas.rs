@@ -83,7 +83,7 @@ fn full_decode() -> usize {
     let Reply::Ok(meas) = decode_reply::<GetMeasBody>(&INPUT).unwrap() else {
         panic!("status")
     };
-    meas.groups.iter().map(|g| g.measures.len()).sum()
+    meas.groups.iter().map(|g| g.measures().len()).sum()
 }
 
 /// What a caller pays for what the decode no longer does up front: every group's local time

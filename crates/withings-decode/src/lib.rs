@@ -18,7 +18,7 @@
 //!   "measuregrps":[{"grpid":1,"attrib":0,"date":1717429800,"created":1717429900,"category":1,
 //!   "deviceid":null,"measures":[{"value":70005,"type":1,"unit":-3}]}],"more":0}}"#;
 //! let Reply::Ok(meas) = decode_reply::<GetMeasBody>(json).unwrap() else { panic!() };
-//! let weight = &meas.groups[0].measures[0];
+//! let weight = &meas.groups[0].measures()[0];
 //! assert_eq!(weight.value().to_string(), "70.005");
 //! assert_eq!(meas.groups[0].local().to_string(), "2024-06-03T17:50:00+02:00[Europe/Berlin]");
 //! ```
@@ -78,7 +78,7 @@ pub trait Decode {
     ///   [{"grpid":1,"attrib":0,"date":1717429800,"category":1,
     ///   "measures":[{"value":70005,"type":1,"unit":-3}]}],"more":1,"offset":300}}"#;
     /// let page = GetMeasBody::decode_one_pass(json).unwrap();
-    /// assert_eq!(page.output.groups[0].measures[0].value().to_string(), "70.005");
+    /// assert_eq!(page.output.groups[0].measures()[0].value().to_string(), "70.005");
     /// assert_eq!((page.more, page.offset), (true, Some(300)));
     /// // A group to reject: left to the wire path.
     /// assert!(GetMeasBody::decode_one_pass(br#"{"status":0,"body":{"updatetime":1,

@@ -36,7 +36,7 @@ use crate::{Decimal, Decode, DecodeError, OnePass, Rejected};
 mod build;
 mod one_pass;
 
-use build::{GroupList, Interner};
+use build::{GroupList, Interner, Measures};
 
 /// The physical unit a measure type is expressed in (after applying `10^unit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -189,7 +189,7 @@ impl Measurements {
         kind: MeasureType,
     ) -> impl Iterator<Item = (&MeasureGroup, &Measurement)> + '_ {
         self.groups.iter().flat_map(move |g| {
-            g.measures
+            g.measures()
                 .iter()
                 .filter(move |m| m.kind() == kind)
                 .map(move |m| (g, m))
@@ -214,7 +214,7 @@ impl Measurements {
             match index.entry(g.grpid) {
                 Entry::Occupied(first) => {
                     if let Some(first) = self.groups.get_mut(*first.get()) {
-                        merge_copy(first, g);
+                        merge_copy(first, &g);
                     }
                 }
                 Entry::Vacant(slot) => {
@@ -228,61 +228,197 @@ impl Measurements {
 
 /// The measures taken by one device (or entered once by hand) at one time.
 ///
-/// Its local time is computed when asked for ([`MeasureGroup::local`]) from the response's
-/// zone, which every group of a response shares, and its device ids are shared by every group
-/// of the response that names the same device, as are model names: a group holds no text of
-/// its own.
+/// Kept compact, behind accessors (as [`Measurement`] is): a large response holds tens of
+/// thousands of groups. Codes are kept as received and times as seconds; the accessors build
+/// the values. Its local time is computed when asked for ([`MeasureGroup::local`]) from the
+/// response's zone, which every group of a response shares; its device ids are shared by
+/// every group of the response that names the same device, as are model names; and its
+/// measures are a range of a block shared by the groups read together. A group holds no
+/// allocation of its own.
 #[derive(Debug, Clone)]
-#[non_exhaustive]
 pub struct MeasureGroup {
-    /// Group id (`grpid`).
-    pub grpid: i64,
-    /// Who the group is attributed to, as sent (unknown codes kept); `None` when the payload
-    /// leaves it out.
-    pub attrib: Option<Attrib>,
-    /// Whether the measures may be someone else's (ambiguous, undocumented or absent
-    /// attribution): see [`Attrib::may_be_someone_else`].
-    pub may_be_someone_else: bool,
-    /// Whether a person typed the values in (see [`Attrib::is_manual`]); `false` when the
-    /// attribution is absent.
-    pub manual: bool,
-    /// Real measurement or objective.
-    pub category: Category,
-    /// When the measures were taken (`date`).
-    pub taken_at: Timestamp,
+    grpid: i64,
+    /// `date`, `created` and `modified`, in seconds: checked to be instants when read.
+    date: i64,
+    created: i64,
+    modified: i64,
+    attrib: i64,
+    category: i64,
+    model_id: i64,
+    probability: i64,
+    /// Which of the optional fields are present (`HAS_*`).
+    has: u8,
     /// The user's time zone (the body's `timezone`), shared by the groups of a response.
     zone: TimeZone,
-    /// When Withings stored the group (`created`); `None` when the payload leaves it out
-    /// (metadata).
-    pub created: Option<Timestamp>,
-    /// When it was last modified (`modified`; absent in older payloads).
-    pub modified: Option<Timestamp>,
-    /// Device id (`deviceid`); `None` for manual entries. One shared copy per device and
-    /// response.
-    pub device_id: Option<Arc<str>>,
-    /// Hashed device id (`hash_deviceid`); `None` for manual entries. Shared as `device_id`.
-    pub hash_device_id: Option<Arc<str>>,
-    /// Device model name (or code, in one observed payload); a name is shared as `device_id`.
-    pub model: Option<ModelName>,
-    /// Device model code (`modelid`).
-    pub model_id: Option<DeviceModel>,
-    /// Probability that the group is the user's (partner feature; rarely present).
-    pub probability: Option<i64>,
-    /// The measures, in response order.
-    pub measures: Vec<Measurement>,
+    device_id: Option<Arc<str>>,
+    hash_device_id: Option<Arc<str>>,
+    model: Option<ModelName>,
+    measures: Measures,
+}
+
+const HAS_ATTRIB: u8 = 1;
+const HAS_CREATED: u8 = 1 << 1;
+const HAS_MODIFIED: u8 = 1 << 2;
+const HAS_MODEL_ID: u8 = 1 << 3;
+const HAS_PROBABILITY: u8 = 1 << 4;
+
+/// What a group is built from, by either path: codes as received, times in seconds that
+/// [`Timestamp::from_second`] accepts (each path checks them with its own error first).
+pub(crate) struct GroupParts {
+    pub(crate) grpid: i64,
+    pub(crate) attrib: Option<i64>,
+    pub(crate) category: i64,
+    pub(crate) date: i64,
+    pub(crate) created: Option<i64>,
+    pub(crate) modified: Option<i64>,
+    pub(crate) device_id: Option<Arc<str>>,
+    pub(crate) hash_device_id: Option<Arc<str>>,
+    pub(crate) model: Option<ModelName>,
+    pub(crate) model_id: Option<i64>,
+    pub(crate) probability: Option<i64>,
 }
 
 impl MeasureGroup {
+    /// A group of `parts` in `zone`, without measures yet (the list it goes to gives them).
+    fn new(parts: GroupParts, zone: TimeZone) -> Self {
+        let flag = |present: bool, bit: u8| if present { bit } else { 0 };
+        Self {
+            grpid: parts.grpid,
+            date: parts.date,
+            created: parts.created.unwrap_or(0),
+            modified: parts.modified.unwrap_or(0),
+            attrib: parts.attrib.unwrap_or(0),
+            category: parts.category,
+            model_id: parts.model_id.unwrap_or(0),
+            probability: parts.probability.unwrap_or(0),
+            has: flag(parts.attrib.is_some(), HAS_ATTRIB)
+                | flag(parts.created.is_some(), HAS_CREATED)
+                | flag(parts.modified.is_some(), HAS_MODIFIED)
+                | flag(parts.model_id.is_some(), HAS_MODEL_ID)
+                | flag(parts.probability.is_some(), HAS_PROBABILITY),
+            zone,
+            device_id: parts.device_id,
+            hash_device_id: parts.hash_device_id,
+            model: parts.model,
+            measures: Measures::default(),
+        }
+    }
+
+    /// The value of an optional field, when `bit` says it is present.
+    const fn when(&self, bit: u8, value: i64) -> Option<i64> {
+        if self.has & bit != 0 {
+            Some(value)
+        } else {
+            None
+        }
+    }
+
+    /// Group id (`grpid`).
+    #[must_use]
+    pub const fn grpid(&self) -> i64 {
+        self.grpid
+    }
+
+    /// Who the group is attributed to, as sent (unknown codes kept); `None` when the payload
+    /// leaves it out.
+    #[must_use]
+    pub const fn attrib(&self) -> Option<Attrib> {
+        match self.when(HAS_ATTRIB, self.attrib) {
+            Some(code) => Some(Attrib::from_code(code)),
+            None => None,
+        }
+    }
+
+    /// Whether the measures may be someone else's (ambiguous, undocumented or absent
+    /// attribution): see [`Attrib::may_be_someone_else`].
+    #[must_use]
+    pub fn may_be_someone_else(&self) -> bool {
+        // No attribution at all is no evidence that the measures are the user's.
+        self.attrib().is_none_or(Attrib::may_be_someone_else)
+    }
+
+    /// Whether a person typed the values in (see [`Attrib::is_manual`]); `false` when the
+    /// attribution is absent.
+    #[must_use]
+    pub fn manual(&self) -> bool {
+        self.attrib().is_some_and(Attrib::is_manual)
+    }
+
+    /// Real measurement or objective (`category`).
+    #[must_use]
+    pub const fn category(&self) -> Category {
+        Category::from_code(self.category)
+    }
+
+    /// When the measures were taken (`date`).
+    #[must_use]
+    pub fn taken_at(&self) -> Timestamp {
+        instant(self.date)
+    }
+
+    /// When Withings stored the group (`created`); `None` when the payload leaves it out
+    /// (metadata).
+    #[must_use]
+    pub fn created(&self) -> Option<Timestamp> {
+        self.when(HAS_CREATED, self.created).map(instant)
+    }
+
+    /// When it was last modified (`modified`; absent in older payloads).
+    #[must_use]
+    pub fn modified(&self) -> Option<Timestamp> {
+        self.when(HAS_MODIFIED, self.modified).map(instant)
+    }
+
+    /// Device id (`deviceid`); `None` for manual entries. One shared copy per device and
+    /// response.
+    #[must_use]
+    pub fn device_id(&self) -> Option<&str> {
+        self.device_id.as_deref()
+    }
+
+    /// Hashed device id (`hash_deviceid`); `None` for manual entries. Shared as `device_id`.
+    #[must_use]
+    pub fn hash_device_id(&self) -> Option<&str> {
+        self.hash_device_id.as_deref()
+    }
+
+    /// Device model name (or code, in one observed payload); a name is shared as `device_id`.
+    #[must_use]
+    pub const fn model(&self) -> Option<&ModelName> {
+        self.model.as_ref()
+    }
+
+    /// Device model code (`modelid`).
+    #[must_use]
+    pub const fn model_id(&self) -> Option<DeviceModel> {
+        match self.when(HAS_MODEL_ID, self.model_id) {
+            Some(code) => Some(DeviceModel::from_code(code)),
+            None => None,
+        }
+    }
+
+    /// Probability that the group is the user's (partner feature; rarely present).
+    #[must_use]
+    pub const fn probability(&self) -> Option<i64> {
+        self.when(HAS_PROBABILITY, self.probability)
+    }
+
+    /// The measures, in response order.
+    #[must_use]
+    pub fn measures(&self) -> &[Measurement] {
+        self.measures.as_slice()
+    }
+
     /// The first measure of `kind` (for segmental types 173–175, see [`MeasureGroup::get_at`]).
     #[must_use]
     pub fn get(&self, kind: MeasureType) -> Option<&Measurement> {
-        self.measures.iter().find(|m| m.kind() == kind)
+        self.measures().iter().find(|m| m.kind() == kind)
     }
 
     /// The measure of `kind` at `position` (`None`: a measure without a position).
     #[must_use]
     pub fn get_at(&self, kind: MeasureType, position: Option<Position>) -> Option<&Measurement> {
-        self.measures
+        self.measures()
             .iter()
             .find(|m| m.kind() == kind && m.position() == position)
     }
@@ -290,7 +426,7 @@ impl MeasureGroup {
     /// `taken_at` in the user's time zone (the body's `timezone`).
     #[must_use]
     pub fn local(&self) -> ZonedDateTime {
-        self.taken_at.to_zoned_datetime(self.zone.clone())
+        self.taken_at().to_zoned_datetime(self.zone.clone())
     }
 
     /// The user's time zone (the body's `timezone`), in which [`MeasureGroup::local`] is.
@@ -298,6 +434,12 @@ impl MeasureGroup {
     pub const fn time_zone(&self) -> &TimeZone {
         &self.zone
     }
+}
+
+/// The instant `seconds` after the epoch; a group's times were checked when read, so the
+/// fallback is never taken.
+fn instant(seconds: i64) -> Timestamp {
+    Timestamp::from_second(seconds).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 /// A device model as a measure group names it (`model`): a name such as `"Body Scan"`, one
@@ -335,41 +477,39 @@ impl Serialize for ModelName {
 impl PartialEq for MeasureGroup {
     fn eq(&self, other: &Self) -> bool {
         self.grpid == other.grpid
-            && self.attrib == other.attrib
-            && self.may_be_someone_else == other.may_be_someone_else
-            && self.manual == other.manual
+            && self.attrib() == other.attrib()
             && self.category == other.category
-            && self.taken_at == other.taken_at
-            && self.created == other.created
-            && self.modified == other.modified
+            && self.date == other.date
+            && self.created() == other.created()
+            && self.modified() == other.modified()
             && self.device_id == other.device_id
             && self.hash_device_id == other.hash_device_id
             && self.model == other.model
-            && self.model_id == other.model_id
-            && self.probability == other.probability
-            && self.measures == other.measures
+            && self.model_id() == other.model_id()
+            && self.probability() == other.probability()
+            && self.measures() == other.measures()
     }
 }
 
-/// The fields in declaration order, with `local` (the zoned time) in the place of the zone.
+/// The accessors in the order above, with `local` (the zoned time) after `taken_at`.
 impl Serialize for MeasureGroup {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("MeasureGroup", 15)?;
         st.serialize_field("grpid", &self.grpid)?;
-        st.serialize_field("attrib", &self.attrib)?;
-        st.serialize_field("may_be_someone_else", &self.may_be_someone_else)?;
-        st.serialize_field("manual", &self.manual)?;
-        st.serialize_field("category", &self.category)?;
-        st.serialize_field("taken_at", &self.taken_at)?;
+        st.serialize_field("attrib", &self.attrib())?;
+        st.serialize_field("may_be_someone_else", &self.may_be_someone_else())?;
+        st.serialize_field("manual", &self.manual())?;
+        st.serialize_field("category", &self.category())?;
+        st.serialize_field("taken_at", &self.taken_at())?;
         st.serialize_field("local", &self.local())?;
-        st.serialize_field("created", &self.created)?;
-        st.serialize_field("modified", &self.modified)?;
+        st.serialize_field("created", &self.created())?;
+        st.serialize_field("modified", &self.modified())?;
         st.serialize_field("device_id", &self.device_id.as_deref())?;
         st.serialize_field("hash_device_id", &self.hash_device_id.as_deref())?;
         st.serialize_field("model", &self.model)?;
-        st.serialize_field("model_id", &self.model_id)?;
-        st.serialize_field("probability", &self.probability)?;
-        st.serialize_field("measures", &self.measures)?;
+        st.serialize_field("model_id", &self.model_id())?;
+        st.serialize_field("probability", &self.probability())?;
+        st.serialize_field("measures", self.measures())?;
         st.end()
     }
 }
@@ -522,8 +662,9 @@ impl Decode for GetMeasBody {
         let mut list = GroupList::with_capacity(wire_groups.len());
         for (i, mut g) in wire_groups.into_iter().enumerate() {
             let i = at.of(i);
-            let measures = measurements(std::mem::take(&mut g.measures), i)?;
-            list.push(group(g, measures, i, &tz, &mut ids)?);
+            let start = list.block_len();
+            measurements(std::mem::take(&mut g.measures), i, list.block_mut())?;
+            list.push(group(g, i, &tz, &mut ids)?, start);
         }
         Ok(Measurements {
             updated,
@@ -534,58 +675,47 @@ impl Decode for GetMeasBody {
     }
 }
 
-/// Group `i` of the response, its measures already converted; its device ids and model name
-/// shared through `ids`.
+/// Group `i` of the response, without its measures; its device ids and model name shared
+/// through `ids`.
 fn group(
     g: wire::MeasureGroup,
-    measures: Vec<Measurement>,
     i: usize,
     tz: &TimeZone,
     ids: &mut Interner,
 ) -> Result<MeasureGroup, DecodeError> {
-    let taken_at = timestamp(g.date, || format!("body.measuregrps[{i}].date"))?;
-    let created = opt_timestamp(g.created, || format!("body.measuregrps[{i}].created"))?;
-    let modified = opt_timestamp(g.modified, || format!("body.measuregrps[{i}].modified"))?;
-    let (may_be_someone_else, manual) = attribution(g.attrib);
-    Ok(MeasureGroup {
+    timestamp(g.date, || format!("body.measuregrps[{i}].date"))?;
+    opt_timestamp(g.created, || format!("body.measuregrps[{i}].created"))?;
+    opt_timestamp(g.modified, || format!("body.measuregrps[{i}].modified"))?;
+    let parts = GroupParts {
         grpid: g.grpid,
-        attrib: g.attrib,
-        may_be_someone_else,
-        manual,
-        category: g.category,
-        taken_at,
-        zone: tz.clone(),
-        created,
-        modified,
+        attrib: g.attrib.map(Attrib::code),
+        category: g.category.code(),
+        date: g.date,
+        created: g.created,
+        modified: g.modified,
         device_id: g.deviceid.as_deref().map(|id| ids.intern(id)),
         hash_device_id: g.hash_deviceid.as_deref().map(|id| ids.intern(id)),
         model: g.model.map(|m| match m {
             NameOrCode::Name(n) => ModelName::Name(ids.intern(&n)),
             NameOrCode::Code(c) => ModelName::Code(c),
         }),
-        model_id: g.modelid.map(DeviceModel::from_code),
+        model_id: g.modelid,
         probability: g.probability,
-        measures,
-    })
+    };
+    Ok(MeasureGroup::new(parts, tz.clone()))
 }
 
-/// `(may_be_someone_else, manual)` of a group attributed so.
-fn attribution(attrib: Option<Attrib>) -> (bool, bool) {
-    (
-        // No attribution at all is no evidence that the measures are the user's.
-        attrib.is_none_or(Attrib::may_be_someone_else),
-        attrib.is_some_and(Attrib::is_manual),
-    )
-}
-
-/// The measures of group `i`, in an allocation of exactly their number (the wire measures,
-/// three and a half times larger, are freed at once).
-fn measurements(wire: Vec<wire::Measure>, i: usize) -> Result<Vec<Measurement>, DecodeError> {
-    let mut out = Vec::with_capacity(wire.len());
+/// The measures of group `i`, appended to `out` (the wire measures, three and a half times
+/// larger, are freed at once).
+fn measurements(
+    wire: Vec<wire::Measure>,
+    i: usize,
+    out: &mut Vec<Measurement>,
+) -> Result<(), DecodeError> {
     for (j, m) in wire.into_iter().enumerate() {
         out.push(measurement(&m, i, j)?);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn measurement(m: &wire::Measure, i: usize, j: usize) -> Result<Measurement, DecodeError> {
@@ -599,29 +729,29 @@ fn measurement(m: &wire::Measure, i: usize, j: usize) -> Result<Measurement, Dec
 /// Merges a later copy of `first`'s grpid into it: its attribution when it is 0 and
 /// `first`'s is the duplicate code 8 (API notes §12.14), and its measures that `first` does
 /// not already hold (same kind, position and value).
-fn merge_copy(first: &mut MeasureGroup, copy: MeasureGroup) {
-    merge_attrib(first, copy.attrib);
-    merge_into(first, copy.measures);
+fn merge_copy(first: &mut MeasureGroup, copy: &MeasureGroup) {
+    merge_attrib(first, copy.attrib());
+    first.measures = Measures::own(merged(first.measures(), copy.measures()));
 }
 
 /// 8 (`DeviceSame`) is the duplicate of 0 (`Device`): whichever copy comes first, the merged
 /// group says 0.
 fn merge_attrib(first: &mut MeasureGroup, copy: Option<Attrib>) {
-    if first.attrib == Some(Attrib::DeviceSame) && copy == Some(Attrib::Device) {
-        first.attrib = copy;
-        first.may_be_someone_else = Attrib::Device.may_be_someone_else();
-        first.manual = Attrib::Device.is_manual();
+    if first.attrib() == Some(Attrib::DeviceSame) && copy == Some(Attrib::Device) {
+        first.attrib = Attrib::Device.code();
     }
 }
 
-/// Appends the measures of a repeated group that `first` does not already hold (same kind,
-/// position and value).
-fn merge_into(first: &mut MeasureGroup, measures: Vec<Measurement>) {
-    for m in measures {
-        if !first.measures.contains(&m) {
-            first.measures.push(m);
+/// `first`'s measures followed by those of a repeated group that `first` does not already
+/// hold (same kind, position and value).
+fn merged(first: &[Measurement], copy: &[Measurement]) -> Vec<Measurement> {
+    let mut out = first.to_vec();
+    for m in copy {
+        if !out.contains(m) {
+            out.push(*m);
         }
     }
+    out
 }
 
 #[cfg(test)]
@@ -660,8 +790,8 @@ mod tests {
         .unwrap();
         assert_eq!(m.updated.as_second(), 1_717_430_000);
         let g = &m.groups[0];
-        assert_eq!(g.measures[0].value().to_string(), "70.005");
-        assert_eq!(g.measures[0].unit(), Some(PhysicalUnit::Kilogram));
+        assert_eq!(g.measures()[0].value().to_string(), "70.005");
+        assert_eq!(g.measures()[0].unit(), Some(PhysicalUnit::Kilogram));
         assert_eq!(
             g.get(MeasureType::FatRatio).unwrap().value().to_string(),
             "22.1"
@@ -678,8 +808,8 @@ mod tests {
             g.local().to_string(),
             "2024-06-03T17:50:00+02:00[Europe/Berlin]"
         );
-        assert_eq!(g.model_id, Some(DeviceModel::BodyScan));
-        assert!(!g.may_be_someone_else && !g.manual);
+        assert_eq!(g.model_id(), Some(DeviceModel::BodyScan));
+        assert!(!g.may_be_someone_else() && !g.manual());
         assert_eq!(m.of_kind(MeasureType::Weight).count(), 1);
         assert_eq!(m.of_kind(MeasureType::Height).count(), 0);
     }
@@ -694,16 +824,19 @@ mod tests {
             grp(7, 8, &format!("{w},{fat}")),
         ]))
         .unwrap();
-        assert_eq!(m.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(), [7, 3]);
+        assert_eq!(
+            m.groups.iter().map(|g| g.grpid()).collect::<Vec<_>>(),
+            [7, 3]
+        );
         let g = &m.groups[0];
         assert_eq!(
-            g.attrib,
+            g.attrib(),
             Some(Attrib::Device),
             "the first occurrence's metadata wins (and 8 yields to 0)"
         );
-        assert_eq!(g.measures.len(), 2);
-        assert_eq!(g.measures[1].kind(), MeasureType::FatRatio);
-        assert!(m.groups[1].manual);
+        assert_eq!(g.measures().len(), 2);
+        assert_eq!(g.measures()[1].kind(), MeasureType::FatRatio);
+        assert!(m.groups[1].manual());
         // The same value in another scale is the same value.
         let m = decode(&body(&[
             grp(7, 0, r#"{"value":78250,"type":1,"unit":-3}"#),
@@ -711,7 +844,7 @@ mod tests {
         ]))
         .unwrap();
         assert_eq!(m.groups.len(), 1);
-        assert_eq!(m.groups[0].measures.len(), 1);
+        assert_eq!(m.groups[0].measures().len(), 1);
     }
 
     #[test]
@@ -720,13 +853,17 @@ mod tests {
         for order in [[0, 8], [8, 0]] {
             let m = decode(&body(&[grp(7, order[0], w), grp(7, order[1], w)])).unwrap();
             assert_eq!(m.groups.len(), 1);
-            assert_eq!(m.groups[0].attrib, Some(Attrib::Device), "order {order:?}");
-            assert!(!m.groups[0].may_be_someone_else);
+            assert_eq!(
+                m.groups[0].attrib(),
+                Some(Attrib::Device),
+                "order {order:?}"
+            );
+            assert!(!m.groups[0].may_be_someone_else());
         }
         // Any other pair keeps the first copy's attribution.
         let m = decode(&body(&[grp(7, 1, w), grp(7, 0, w)])).unwrap();
-        assert_eq!(m.groups[0].attrib, Some(Attrib::DeviceAmbiguous));
-        assert!(m.groups[0].may_be_someone_else);
+        assert_eq!(m.groups[0].attrib(), Some(Attrib::DeviceAmbiguous));
+        assert!(m.groups[0].may_be_someone_else());
     }
 
     #[test]
@@ -737,13 +874,13 @@ mod tests {
         let second = decode(&body(&[grp(7, 0, &format!("{w},{fat}")), grp(9, 0, w)])).unwrap();
         first.append(second);
         assert_eq!(
-            first.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(),
+            first.groups.iter().map(|g| g.grpid()).collect::<Vec<_>>(),
             [3, 7, 9]
         );
         let g = &first.groups[1];
-        assert_eq!(g.attrib, Some(Attrib::Device));
+        assert_eq!(g.attrib(), Some(Attrib::Device));
         assert_eq!(
-            g.measures.iter().map(|m| m.kind()).collect::<Vec<_>>(),
+            g.measures().iter().map(|m| m.kind()).collect::<Vec<_>>(),
             [MeasureType::Weight, MeasureType::FatRatio]
         );
     }
@@ -753,7 +890,7 @@ mod tests {
         let seg = r#"{"value":1350,"type":173,"unit":-2,"position":10},{"value":1350,"type":173,"unit":-2,"position":11}"#;
         let m = decode(&body(&[grp(9, 0, seg), grp(9, 8, seg)])).unwrap();
         let g = &m.groups[0];
-        assert_eq!(g.measures.len(), 2);
+        assert_eq!(g.measures().len(), 2);
         assert_eq!(
             g.get_at(MeasureType::SegmentalFatFreeMass, Some(Position::RightLeg))
                 .unwrap()
@@ -773,10 +910,10 @@ mod tests {
         )]))
         .unwrap();
         let g = &m.groups[0];
-        assert_eq!(g.attrib, Some(Attrib::from_code(10000)));
-        assert!(g.may_be_someone_else);
-        assert_eq!(g.measures[0].kind(), MeasureType::from_code(999));
-        assert_eq!(g.measures[0].unit(), None);
+        assert_eq!(g.attrib(), Some(Attrib::from_code(10000)));
+        assert!(g.may_be_someone_else());
+        assert_eq!(g.measures()[0].kind(), MeasureType::from_code(999));
+        assert_eq!(g.measures()[0].unit(), None);
         let out = serde_json::to_value(&m).unwrap();
         assert_eq!(out["groups"][0]["attrib"], 10000);
         assert_eq!(out["groups"][0]["measures"][0]["kind"], 999);
@@ -796,7 +933,10 @@ mod tests {
             grp(3, 0, r#"{"value":7,"type":1,"unit":0}"#),
         ]))
         .unwrap();
-        assert_eq!(m.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(), [1, 3]);
+        assert_eq!(
+            m.groups.iter().map(|g| g.grpid()).collect::<Vec<_>>(),
+            [1, 3]
+        );
         assert_eq!(m.rejected.len(), 1);
         let r = &m.rejected[0];
         assert_eq!(r.path, "body.measuregrps[1]");
@@ -811,7 +951,7 @@ mod tests {
             grp(1, 8, "{\"value\":1,\"type\":1,\"unit\":-65}"),
         ]))
         .unwrap();
-        assert_eq!(m.groups[0].measures.len(), 1);
+        assert_eq!(m.groups[0].measures().len(), 1);
         assert_eq!(m.rejected[0].path, "body.measuregrps[1]");
         // Every group bad: no group, every one listed.
         let m = decode(&body(&[second.clone(), second])).unwrap();
@@ -919,10 +1059,10 @@ mod tests {
         .unwrap();
         let g = &m.groups[0];
         assert_eq!(
-            g.measures[0].afib_classification(),
+            g.measures()[0].afib_classification(),
             Some(AfibClassification::NegativeHighHeartRate)
         );
-        assert_eq!(g.measures[1].afib_classification(), None);
+        assert_eq!(g.measures()[1].afib_classification(), None);
     }
 
     #[test]
@@ -935,11 +1075,8 @@ mod tests {
         ))
         .unwrap();
         let g = &m.groups[0];
-        assert!(g.manual);
-        assert_eq!(
-            (g.device_id.as_deref(), g.model.as_ref(), g.model_id),
-            (None, None, None)
-        );
-        assert_eq!(g.measures[0].value().to_string(), "1.82");
+        assert!(g.manual());
+        assert_eq!((g.device_id(), g.model(), g.model_id()), (None, None, None));
+        assert_eq!(g.measures()[0].value().to_string(), "1.82");
     }
 }

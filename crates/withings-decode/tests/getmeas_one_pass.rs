@@ -151,10 +151,10 @@ fn a_zone_after_the_groups_and_a_non_monotonic_order() {
     assert!(same(json.as_bytes()));
     let m = decode_one_pass(json.as_bytes()).unwrap();
     assert_eq!(
-        m.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(),
+        m.groups.iter().map(|g| g.grpid()).collect::<Vec<_>>(),
         [5, 3, 9]
     );
-    assert_eq!(m.groups[0].measures.len(), 2);
+    assert_eq!(m.groups[0].measures().len(), 2);
     assert_eq!(
         m.groups[0].local().to_string(),
         "2024-06-03T11:50:00-04:00[America/New_York]"

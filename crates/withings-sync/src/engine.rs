@@ -1025,7 +1025,7 @@ impl Listed for Meas {
     ) -> u64 {
         mark.server_time = Some(out.updated.as_second());
         for g in &out.groups {
-            mark.modified(g.modified);
+            mark.modified(g.modified());
             ops.extend(
                 rows::measure_rows(&out, g)
                     .into_iter()

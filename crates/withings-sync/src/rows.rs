@@ -62,29 +62,29 @@ fn series<T: Serialize + Copy>(points: &[SeriesPoint<T>]) -> Value {
 /// The rows of one measure group: one per measure.
 #[must_use]
 pub fn measure_rows(body: &Measurements, g: &MeasureGroup) -> Vec<Row> {
-    g.measures
+    g.measures()
         .iter()
         .map(|m| Row {
             table: &schema::MEASURES,
             values: vec![
-                Value::Int(g.grpid),
+                Value::Int(g.grpid()),
                 Value::Int(m.kind().code()),
                 Value::Int(m.position().map_or(-1, |p| p.code())),
                 Value::Text(m.value().to_string()),
                 Value::Int(m.value().mantissa()),
                 Value::Int(i64::from(m.value().exponent())),
                 Value::text(m.unit().map(|u| u.symbol())),
-                Value::Int(g.category.code()),
-                Value::int(g.attrib.map(|a| a.code())),
-                ts(g.taken_at),
+                Value::Int(g.category().code()),
+                Value::int(g.attrib().map(|a| a.code())),
+                ts(g.taken_at()),
                 local(&g.local()),
                 Value::Text(body.timezone.clone()),
-                opt_ts(g.created),
-                opt_ts(g.modified),
-                Value::text(g.device_id.as_deref()),
-                Value::text(g.hash_device_id.as_deref()),
-                Value::text(g.model.as_ref().map(ToString::to_string)),
-                Value::int(g.model_id.map(|m| m.code())),
+                opt_ts(g.created()),
+                opt_ts(g.modified()),
+                Value::text(g.device_id()),
+                Value::text(g.hash_device_id()),
+                Value::text(g.model().map(ToString::to_string)),
+                Value::int(g.model_id().map(|m| m.code())),
             ],
         })
         .collect()

@@ -58,9 +58,9 @@ fn run(meas_path: &Path, sleep_path: &Path) -> Result<(), String> {
         "local time", "measure", "value", "unit", "attribution"
     );
     for group in &meas.groups {
-        for m in &group.measures {
+        for m in group.measures() {
             let unit = m.unit().map(|u| u.symbol()).unwrap_or("");
-            let who = if group.may_be_someone_else {
+            let who = if group.may_be_someone_else() {
                 "maybe someone else"
             } else {
                 "this user"

@@ -138,20 +138,20 @@ async fn measures(
         .between(start, end);
     let meas = client.collect_all(request).await?;
     for group in &meas.groups {
-        for m in &group.measures {
+        for m in group.measures() {
             println!(
                 "{}(Grpid:{}, Category:{}, Attrib:{}, DeviceID:{})",
                 m.kind(),
-                group.grpid,
-                group.category,
+                group.grpid(),
+                group.category(),
                 group
-                    .attrib
+                    .attrib()
                     .map_or_else(|| "-".to_owned(), |a| a.to_string()),
-                group.device_id.as_deref().unwrap_or("-")
+                group.device_id().unwrap_or("-")
             );
             println!(
                 "{}, {} {}",
-                clock.at(group.taken_at, Some(&group.local())),
+                clock.at(group.taken_at(), Some(&group.local())),
                 m.value(),
                 m.unit().map_or("", |u| u.symbol())
             );

@@ -68,7 +68,7 @@
 //!   "measuregrps":[{"grpid":7,"attrib":0,"date":1717429800,"created":1717429900,"category":1,
 //!   "deviceid":null,"measures":[{"value":78250,"type":1,"unit":-3}]}]}}"#;
 //! let Reply::Ok(meas) = decode_reply::<GetMeasBody>(json)? else { unreachable!() };
-//! assert_eq!(meas.groups[0].measures[0].value().to_string(), "78.25");
+//! assert_eq!(meas.groups[0].measures()[0].value().to_string(), "78.25");
 //! # Ok::<(), withings::decode::DecodeError>(())
 //! ```
 #![doc(test(attr(deny(warnings))))]

@@ -38,8 +38,8 @@ fn run() -> Result<String, String> {
     let mut sum = 0;
     let mut measures = 0;
     for g in &measurements.groups {
-        let date = g.taken_at.as_second();
-        for m in &g.measures {
+        let date = g.taken_at().as_second();
+        for m in g.measures() {
             sum = checksum::fold(
                 sum,
                 date,

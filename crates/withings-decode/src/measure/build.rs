@@ -1,13 +1,14 @@
 //! What both getmeas paths (the one pass and the wire model's) build their output with, so
-//! that they merge and share the same way: the list of groups with its grpid merge, and the
-//! shared copies of device ids and model names.
+//! that they merge and share the same way: the list of groups with its grpid merge, the
+//! blocks their measures are stored in, and the shared copies of device ids and model names.
 
 use std::cmp::Ordering;
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
+use std::fmt;
 use std::sync::Arc;
 
-use super::{MeasureGroup, merge_copy};
+use super::{MeasureGroup, Measurement, merge_attrib, merged};
 
 /// One shared copy of each device id and model name of a response: a user has a handful of
 /// devices, and a response repeats their ids (and hashed ids, often the same text) and model
@@ -57,8 +58,50 @@ impl Interner {
     }
 }
 
+/// A group's measures: a range of a block of measures shared by the groups read together.
+///
+/// One allocation per [`BLOCK`] measures instead of one per group: the allocations, not the
+/// bytes, were what made keeping the groups cost more than reading them (issue 15; the
+/// measures themselves take the same room either way).
+#[derive(Clone, Default)]
+pub(super) struct Measures {
+    /// The block; `None` only while the list is being built and the block is not sealed.
+    block: Option<Arc<[Measurement]>>,
+    start: usize,
+    end: usize,
+}
+
+impl Measures {
+    /// Measures in a block of their own (a merged group's).
+    pub(super) fn own(measures: Vec<Measurement>) -> Self {
+        let end = measures.len();
+        Self {
+            block: Some(measures.into()),
+            start: 0,
+            end,
+        }
+    }
+
+    /// The measures, in response order.
+    pub(super) fn as_slice(&self) -> &[Measurement] {
+        self.block
+            .as_deref()
+            .and_then(|b| b.get(self.start..self.end))
+            .unwrap_or(&[])
+    }
+}
+
+impl fmt::Debug for Measures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.as_slice()).finish()
+    }
+}
+
+/// How many measures a block holds (128 KiB) before it is sealed and shared by its groups.
+const BLOCK: usize = 4096;
+
 /// The groups read so far, repeated grpids merged as they come into the first occurrence
-/// (the module docs of [`measure`](super)).
+/// (the module docs of [`measure`](super)), and the block their measures go to.
 #[derive(Debug)]
 pub(super) struct GroupList {
     groups: Vec<MeasureGroup>,
@@ -67,6 +110,10 @@ pub(super) struct GroupList {
     direction: Option<Ordering>,
     /// grpid → position in `groups`, once the grpids stopped being monotonic.
     index: Option<HashMap<i64, usize>>,
+    /// The measures of the groups from `unsealed` on, not yet in a shared block.
+    block: Vec<Measurement>,
+    /// The first group whose measures are in `block`.
+    unsealed: usize,
 }
 
 impl GroupList {
@@ -76,11 +123,30 @@ impl GroupList {
             groups: Vec::with_capacity(n),
             direction: None,
             index: None,
+            block: Vec::with_capacity(BLOCK + 64),
+            unsealed: 0,
         }
     }
 
-    /// Appends `g`, or merges it into the first group of its grpid.
-    pub(super) fn push(&mut self, g: MeasureGroup) {
+    /// Where the next group's measures are to be appended (from [`GroupList::block_len`]
+    /// on) before the group is [pushed](GroupList::push).
+    pub(super) fn block_mut(&mut self) -> &mut Vec<Measurement> {
+        &mut self.block
+    }
+
+    /// How many measures the current block holds: where the next group's start.
+    pub(super) fn block_len(&self) -> usize {
+        self.block.len()
+    }
+
+    /// Appends `g`, whose measures are those of the block from `start` on, or merges it into
+    /// the first group of its grpid.
+    pub(super) fn push(&mut self, mut g: MeasureGroup, start: usize) {
+        g.measures = Measures {
+            block: None,
+            start,
+            end: self.block.len(),
+        };
         if self.index.is_none()
             && let Some(last) = self.groups.last()
         {
@@ -101,9 +167,10 @@ impl GroupList {
         if let Some(index) = &mut self.index {
             match index.entry(g.grpid) {
                 Entry::Occupied(first) => {
-                    if let Some(first) = self.groups.get_mut(*first.get()) {
-                        merge_copy(first, g);
-                    }
+                    let first = *first.get();
+                    self.merge(first, &g);
+                    // The copy's measures are in the first group now.
+                    self.block.truncate(start);
                     return;
                 }
                 Entry::Vacant(slot) => {
@@ -112,6 +179,47 @@ impl GroupList {
             }
         }
         self.groups.push(g);
+        if self.block.len() >= BLOCK {
+            self.seal();
+        }
+    }
+
+    /// The measures of `g`, a group of this list, sealed or not.
+    fn measures_of<'a>(&'a self, g: &'a MeasureGroup) -> &'a [Measurement] {
+        match g.measures.block {
+            Some(_) => g.measures.as_slice(),
+            None => self
+                .block
+                .get(g.measures.start..g.measures.end)
+                .unwrap_or(&[]),
+        }
+    }
+
+    /// Merges `copy` into the group at `first`, which gets a block of its own.
+    fn merge(&mut self, first: usize, copy: &MeasureGroup) {
+        let Some(g) = self.groups.get(first) else {
+            return;
+        };
+        let measures = merged(self.measures_of(g), self.measures_of(copy));
+        if let Some(g) = self.groups.get_mut(first) {
+            merge_attrib(g, copy.attrib());
+            g.measures = Measures::own(measures);
+        }
+    }
+
+    /// Puts the current block's measures in a shared block, given to the groups that have
+    /// their measures there.
+    fn seal(&mut self) {
+        if !self.block.is_empty() {
+            let shared: Arc<[Measurement]> = Arc::from(self.block.as_slice());
+            for g in self.groups.iter_mut().skip(self.unsealed) {
+                if g.measures.block.is_none() {
+                    g.measures.block = Some(Arc::clone(&shared));
+                }
+            }
+            self.block.clear();
+        }
+        self.unsealed = self.groups.len();
     }
 
     /// The groups so far, mutably (to set their zone when it comes after them).
@@ -119,8 +227,9 @@ impl GroupList {
         &mut self.groups
     }
 
-    /// The groups, in an allocation of their exact number.
+    /// The groups, in an allocation of their exact number, their measures sealed.
     pub(super) fn into_groups(mut self) -> Vec<MeasureGroup> {
+        self.seal();
         self.groups.shrink_to_fit();
         self.groups
     }

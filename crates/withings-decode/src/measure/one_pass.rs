@@ -46,9 +46,9 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use withings_model::codes::{Attrib, Category, DeviceModel};
+use withings_model::codes::{Attrib, Category};
 
-use super::{GroupList, Interner, MeasureGroup, Measurement, Measurements, ModelName, attribution};
+use super::{GroupList, GroupParts, Interner, MeasureGroup, Measurement, Measurements, ModelName};
 use crate::Decimal;
 use crate::one_pass::{Key, ok_body};
 use crate::time::{time_zone, timestamp};
@@ -174,13 +174,10 @@ impl<'de> Visitor<'de> for GroupsSeed<'_> {
         let mut state = State {
             tz: self.tz.unwrap_or(&utc),
             ids: Interner::default(),
-            measures: Vec::new(),
+            list: GroupList::with_capacity(seq.size_hint().unwrap_or(0)),
         };
-        let mut list = GroupList::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(g) = seq.next_element_seed(GroupSeed(&mut state))? {
-            list.push(g);
-        }
-        Ok((list, self.tz.is_some()))
+        while let Some(()) = seq.next_element_seed(GroupSeed(&mut state))? {}
+        Ok((state.list, self.tz.is_some()))
     }
 }
 
@@ -188,8 +185,8 @@ impl<'de> Visitor<'de> for GroupsSeed<'_> {
 struct State<'a> {
     tz: &'a TimeZone,
     ids: Interner,
-    /// The measures of the group being read, copied into an exact allocation at its end.
-    measures: Vec<Measurement>,
+    /// The groups read so far; a group's measures go straight to its block.
+    list: GroupList,
 }
 
 /// Declines: the wire path is to read this response.
@@ -385,20 +382,20 @@ const _: () = assert!(GroupField::COUNT <= 16 && MeasureField::COUNT <= 8);
 struct GroupSeed<'s, 'a>(&'s mut State<'a>);
 
 impl<'de> DeserializeSeed<'de> for GroupSeed<'_, '_> {
-    type Value = MeasureGroup;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<MeasureGroup, D::Error> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
-    type Value = MeasureGroup;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a measure group")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<MeasureGroup, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let mut g = GroupFields {
             state: self.0,
             seen: 0,
@@ -416,32 +413,33 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             probability: None,
         };
         read_fields(&mut map, &mut g)?;
-        let (Some(grpid), Some(date), Some(category), Some(measures)) =
+        let (Some(grpid), Some(date), Some(category), Some(start)) =
             (g.grpid, g.date, g.category, g.measures)
         else {
             return Err(decline("a required field is missing"));
         };
-        let at = |s: i64| -> Result<Timestamp, A::Error> {
-            Timestamp::from_second(s).map_err(|_| decline("a time out of range"))
-        };
-        let (may_be_someone_else, manual) = attribution(g.attrib);
-        Ok(MeasureGroup {
+        let in_range = |s: i64| Timestamp::from_second(s).is_ok();
+        if !(in_range(date) && g.created.is_none_or(in_range) && g.modified.is_none_or(in_range)) {
+            return Err(decline("a time out of range"));
+        }
+        let parts = GroupParts {
             grpid,
-            attrib: g.attrib,
-            may_be_someone_else,
-            manual,
-            category,
-            taken_at: at(date)?,
-            zone: g.state.tz.clone(),
-            created: g.created.map(at).transpose()?,
-            modified: g.modified.map(at).transpose()?,
+            attrib: g.attrib.map(Attrib::code),
+            category: category.code(),
+            date,
+            created: g.created,
+            modified: g.modified,
             device_id: g.device_id,
             hash_device_id: g.hash_device_id,
             model: g.model,
-            model_id: g.model_id.map(DeviceModel::from_code),
+            model_id: g.model_id,
             probability: g.probability,
-            measures,
-        })
+        };
+        let state = g.state;
+        state
+            .list
+            .push(MeasureGroup::new(parts, state.tz.clone()), start);
+        Ok(())
     }
 }
 
@@ -457,7 +455,8 @@ struct GroupFields<'s, 'a> {
     category: Option<Category>,
     device_id: Option<Arc<str>>,
     hash_device_id: Option<Arc<str>>,
-    measures: Option<Vec<Measurement>>,
+    /// Where the group's measures start in the list's block.
+    measures: Option<usize>,
     model_id: Option<i64>,
     model: Option<ModelName>,
     probability: Option<i64>,
@@ -484,10 +483,9 @@ impl Fields<GroupField> for GroupFields<'_, '_> {
             GroupField::Deviceid => self.device_id = map.next_value_seed(Id(ids))?,
             GroupField::HashDeviceid => self.hash_device_id = map.next_value_seed(Id(ids))?,
             GroupField::Measures => {
-                let scratch = &mut self.state.measures;
-                scratch.clear();
-                map.next_value_seed(MeasuresSeed(scratch))?;
-                self.measures = Some(scratch.to_vec());
+                let list = &mut self.state.list;
+                self.measures = Some(list.block_len());
+                map.next_value_seed(MeasuresSeed(list.block_mut()))?;
             }
             GroupField::Modelid => self.model_id = map.next_value::<OptI64>()?.0,
             GroupField::ModelIdAlias => return Err(decline("`model_id`")),

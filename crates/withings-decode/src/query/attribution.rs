@@ -60,7 +60,7 @@ impl Attribution {
     /// The class of a group's attribution.
     #[must_use]
     pub const fn of(group: &MeasureGroup) -> Self {
-        Self::of_attrib(group.attrib)
+        Self::of_attrib(group.attrib())
     }
 
     /// `device`, `manual` or `ambiguous`.
@@ -302,11 +302,11 @@ mod tests {
             assert_eq!(Attribution::of(g), class, "attrib {attrib}");
             // Consistent with the decoded flags.
             assert_eq!(
-                g.may_be_someone_else,
+                g.may_be_someone_else(),
                 class == Attribution::Ambiguous,
                 "{attrib}"
             );
-            assert_eq!(g.manual, class == Attribution::Manual, "{attrib}");
+            assert_eq!(g.manual(), class == Attribution::Manual, "{attrib}");
         }
     }
 
@@ -333,7 +333,7 @@ mod tests {
             group(3, Some(2), 3, None, w),
             group(4, Some(3), 4, Some("d"), w),
         ]));
-        let ids = |f: AttributionFilter| f.apply(&m.groups).map(|g| g.grpid).collect::<Vec<_>>();
+        let ids = |f: AttributionFilter| f.apply(&m.groups).map(|g| g.grpid()).collect::<Vec<_>>();
         assert_eq!(ids(AttributionFilter::OWN), [1, 3, 4]);
         assert_eq!(ids(AttributionFilter::ALL), [1, 2, 3, 4]);
         assert_eq!(ids(AttributionFilter::AMBIGUOUS), [2]);

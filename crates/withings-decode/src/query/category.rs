@@ -51,7 +51,7 @@ impl CategoryFilter {
     /// Whether the group is kept.
     #[must_use]
     pub const fn accepts(self, group: &MeasureGroup) -> bool {
-        self.keeps(group.category)
+        self.keeps(group.category())
     }
 
     /// `real`, `objective` or `all`.
@@ -103,7 +103,7 @@ mod tests {
             m.groups
                 .iter()
                 .filter(|g| f.accepts(g))
-                .map(|g| g.grpid)
+                .map(|g| g.grpid())
                 .collect::<Vec<_>>()
         };
         assert_eq!(ids(CategoryFilter::Real), [1]);

@@ -113,14 +113,14 @@ mod tests {
             panic!()
         };
         let g = &m.groups[0];
-        let model = g.model_id.unwrap();
+        let model = g.model_id().unwrap();
         assert!(model.resolution().is_ambiguous());
         assert_eq!(
             model.resolution().to_string(),
             "sleep_analyzer_or_body_plus"
         );
         assert_eq!(
-            resolve_model(model, g.device_id.as_deref(), &devices()),
+            resolve_model(model, g.device_id(), &devices()),
             ResolvedModel::BodyPlusWbs05s
         );
     }

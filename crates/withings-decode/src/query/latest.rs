@@ -110,13 +110,13 @@ impl Latest {
             position: m.position(),
             value: m.value(),
             unit: m.unit(),
-            taken_at: g.taken_at,
+            taken_at: g.taken_at(),
             local: g.local(),
-            device_id: g.device_id.as_deref().map(str::to_owned),
-            model: g.model_id,
-            grpid: g.grpid,
-            attrib: g.attrib,
-            category: g.category,
+            device_id: g.device_id().map(str::to_owned),
+            model: g.model_id(),
+            grpid: g.grpid(),
+            attrib: g.attrib(),
+            category: g.category(),
         }
     }
 }
@@ -156,7 +156,7 @@ where
         if !options.accepts(g) {
             continue;
         }
-        for m in &g.measures {
+        for m in g.measures() {
             let key = (m.kind().code(), m.position().map(Position::code));
             match best.get(&key) {
                 Some((held, _)) if !newer(g, held) => {}
@@ -200,7 +200,7 @@ where
             continue;
         }
         if let Some(m) = g
-            .measures
+            .measures()
             .iter()
             .find(|m| m.kind() == kind && m.position() == position)
         {
@@ -212,7 +212,7 @@ where
 
 /// Whether `g` beats `held`: a later date, or the same date and a larger grpid.
 fn newer(g: &MeasureGroup, held: &MeasureGroup) -> bool {
-    (g.taken_at, g.grpid) > (held.taken_at, held.grpid)
+    (g.taken_at(), g.grpid()) > (held.taken_at(), held.grpid())
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ pub struct WeighIn<'a> {
 impl<'a> WeighIn<'a> {
     /// Every measure of the weigh-in, group after group.
     pub fn measures(&self) -> impl Iterator<Item = &'a Measurement> + '_ {
-        self.groups.iter().flat_map(|g| g.measures.iter())
+        self.groups.iter().flat_map(|g| g.measures().iter())
     }
 
     /// The first measure of `kind` (segmental types: see [`WeighIn::get_at`]).
@@ -99,7 +99,7 @@ const fn doubt(a: Attribution) -> u8 {
 /// assert_eq!(w.len(), 2);
 /// assert_eq!(w[0].device_id, None); // the manual height: no device sorts first
 /// let scan = &w[1];
-/// assert_eq!(scan.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(), [10, 11, 12]);
+/// assert_eq!(scan.groups.iter().map(|g| g.grpid()).collect::<Vec<_>>(), [10, 11, 12]);
 /// assert_eq!(scan.get(MeasureType::Weight).unwrap().value().to_string(), "78.25");
 /// assert_eq!(scan.get(MeasureType::PulseWaveVelocity).unwrap().value().to_string(), "8.1");
 /// let torso = scan.get_at(MeasureType::SegmentalFatFreeMass, Some(Position::Torso));
@@ -113,8 +113,8 @@ where
     let mut out: Vec<WeighIn<'a>> = Vec::new();
     let mut index: HashMap<(i64, &'a str, Timestamp), usize> = HashMap::new();
     for g in groups {
-        let slot = match g.device_id.as_deref() {
-            Some(device) => match index.entry((g.category.code(), device, g.taken_at)) {
+        let slot = match g.device_id() {
+            Some(device) => match index.entry((g.category().code(), device, g.taken_at())) {
                 Entry::Occupied(held) => Some(*held.get()),
                 Entry::Vacant(slot) => {
                     slot.insert(out.len());
@@ -125,7 +125,7 @@ where
         };
         match slot.and_then(|i| out.get_mut(i)) {
             Some(w) => {
-                if w.groups.iter().any(|held| held.grpid == g.grpid) {
+                if w.groups.iter().any(|held| held.grpid() == g.grpid()) {
                     continue;
                 }
                 w.groups.push(g);
@@ -135,25 +135,25 @@ where
                 }
             }
             None => out.push(WeighIn {
-                taken_at: g.taken_at,
+                taken_at: g.taken_at(),
                 local: g.local(),
-                device_id: g.device_id.as_deref(),
-                model: g.model_id,
-                category: g.category,
+                device_id: g.device_id(),
+                model: g.model_id(),
+                category: g.category(),
                 attribution: Attribution::of(g),
                 groups: vec![g],
             }),
         }
     }
     for w in &mut out {
-        w.groups.sort_by_key(|g| g.grpid);
-        w.model = w.groups.iter().find_map(|g| g.model_id);
+        w.groups.sort_by_key(|g| g.grpid());
+        w.model = w.groups.iter().find_map(|g| g.model_id());
     }
     out.sort_by(|a, b| {
-        (a.taken_at, a.device_id, a.groups.first().map(|g| g.grpid)).cmp(&(
+        (a.taken_at, a.device_id, a.groups.first().map(|g| g.grpid())).cmp(&(
             b.taken_at,
             b.device_id,
-            b.groups.first().map(|g| g.grpid),
+            b.groups.first().map(|g| g.grpid()),
         ))
     });
     out
@@ -175,7 +175,7 @@ mod tests {
                 (
                     w.taken_at.as_second(),
                     w.device_id.map(str::to_owned),
-                    w.groups.iter().map(|g| g.grpid).collect(),
+                    w.groups.iter().map(|g| g.grpid()).collect(),
                 )
             })
             .collect()

@@ -54,11 +54,11 @@ async fn send_getmeas_gives_the_wire_paths_measurements_whether_read_in_one_pass
         // What the fixture holds, written down before the code ran.
         match case {
             "normal" => {
-                assert_eq!(got.groups[0].measures[0].value().to_string(), "78.25");
+                assert_eq!(got.groups[0].measures()[0].value().to_string(), "78.25");
                 assert_eq!(got.timezone, "Europe/Berlin");
             }
             "deviceid-number" => {
-                assert_eq!(got.groups[0].device_id.as_deref(), Some("99990001"));
+                assert_eq!(got.groups[0].device_id(), Some("99990001"));
             }
             "one-bad-group-among-good" => {
                 assert_eq!(got.groups.len(), 2, "{case}");
@@ -151,10 +151,10 @@ async fn pages_and_collect_all_follow_more_and_offset_through_pages_read_either_
     }
     assert_same(&all, &want, "collect_all");
     assert_eq!(
-        all.groups.iter().map(|g| g.grpid).collect::<Vec<_>>(),
+        all.groups.iter().map(|g| g.grpid()).collect::<Vec<_>>(),
         [1, 2, 3, 5]
     );
-    assert_eq!(all.groups[2].device_id.as_deref(), Some("99990001"));
+    assert_eq!(all.groups[2].device_id(), Some("99990001"));
     assert_eq!(
         all.rejected
             .iter()

@@ -435,7 +435,7 @@ async fn five_pages(refuse_page_3: bool) -> MockServer {
 }
 
 fn grpids(m: &Measurements) -> Vec<i64> {
-    m.groups.iter().map(|g| g.grpid).collect()
+    m.groups.iter().map(|g| g.grpid()).collect()
 }
 
 /// The `offset` of every request the server received, in order.
@@ -527,7 +527,7 @@ async fn a_stream_ends_with_where_to_resume_and_the_resumed_stream_goes_on() {
     let mut got = Vec::new();
     let mut stop = loop {
         match items.next().await.expect("an item or the error") {
-            Ok(group) => got.push(group.grpid),
+            Ok(group) => got.push(group.grpid()),
             Err(stop) => break stop,
         }
     };
@@ -539,7 +539,7 @@ async fn a_stream_ends_with_where_to_resume_and_the_resumed_stream_goes_on() {
     assert_eq!(resume.current_offset(), Some(600));
 
     let rest: Vec<_> = c.stream(resume).try_collect().await.unwrap();
-    got.extend(rest.iter().map(|g| g.grpid));
+    got.extend(rest.iter().map(|g| g.grpid()));
     assert_eq!(got, FIVE_PAGES_GRPIDS);
     assert_eq!(offsets(&server).await, RESUMED_OFFSETS);
     server.verify().await;

@@ -1003,6 +1003,13 @@ mod tests {
         );
     }
 
+    /// What a large response costs per group and per measure (issue 15): a group was 232
+    /// bytes and an allocation of its own before it kept codes and seconds.
+    #[test]
+    fn a_group_is_compact() {
+        assert!(std::mem::size_of::<MeasureGroup>() <= 168);
+    }
+
     #[test]
     fn a_measurement_keeps_every_code_and_exponent_it_is_given() {
         assert_eq!(std::mem::size_of::<Measurement>(), 32);

@@ -25,14 +25,16 @@ use std::time::{Duration, Instant};
 mod getmeas_data;
 
 /// Usage of `bench-decode`.
-pub const USAGE: &str = "  bench-decode [--runs N] [--groups N] [--python PATH] [--skip-anchors] [--no-gnu-time]
+pub const USAGE: &str = "  bench-decode [--runs N] [--groups N] [--python PATH] [--skip-anchors] [--no-gnu-time] [--instructions]
                                 time whole processes on target/bench-data/getmeas-<N>.json (default
                                 50000 groups), interleaved, N runs each (default 11): the minimal typed
                                 serde_json parse, the full decode, and the anchors of xtask/bench-anchors
                                 (Go, if installed; Python, if --python PATH, target/bench-anchors/pyvenv
                                 or python3 can import withings_api); prints a markdown table of median
                                 wall time, CPU time, ratios and peak RSS. --no-gnu-time: read peak RSS with
-                                bench-peak-rss even where /usr/bin/time exists";
+                                bench-peak-rss even where /usr/bin/time exists. --instructions: also count
+                                the instructions of the two Rust processes under valgrind (callgrind), the
+                                figure a shared machine's noise does not move";
 
 /// Writes the benchmark input `getmeas-<groups>.json` into `dir`; its path and size.
 ///
@@ -53,6 +55,8 @@ struct Args {
     python: Option<PathBuf>,
     skip_anchors: bool,
     no_gnu_time: bool,
+    /// Count instructions under callgrind too.
+    instructions: bool,
     /// The cargo profile the Rust processes are built in (`dev` in this module's tests).
     profile: String,
     /// Where the input is written (`target/bench-data` unless a test says otherwise).
@@ -67,6 +71,7 @@ impl Default for Args {
             python: None,
             skip_anchors: false,
             no_gnu_time: false,
+            instructions: false,
             profile: "release".into(),
             data_dir: None,
         }
@@ -89,6 +94,7 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
             "--python" => out.python = Some(PathBuf::from(flags.value(flag)?)),
             "--skip-anchors" => out.skip_anchors = true,
             "--no-gnu-time" => out.no_gnu_time = true,
+            "--instructions" => out.instructions = true,
             other => return Err(format!("unexpected argument `{other}`")),
         }
     }
@@ -160,6 +166,8 @@ struct Report {
     load_start: String,
     load_end: String,
     rows: Vec<Row>,
+    /// Instructions of the minimal parse and of the full decode (`--instructions`).
+    instructions: Option<(u64, u64)>,
     skipped: Vec<String>,
 }
 
@@ -219,6 +227,20 @@ fn run(workspace: &Path, args: &Args) -> Result<Report, String> {
     let result = time_all(&processes, &rss, &scratch, args.runs);
     let _ = std::fs::remove_dir_all(&scratch);
     let rows = result?;
+    let instructions = if args.instructions {
+        match (processes.first(), processes.get(1)) {
+            (Some(minimal), Some(full)) => match (instructions(minimal), instructions(full)) {
+                (Ok(a), Ok(b)) => Some((a, b)),
+                (Err(why), _) | (_, Err(why)) => {
+                    skipped.push(format!("the instruction counts: {why}"));
+                    None
+                }
+            },
+            _ => None,
+        }
+    } else {
+        None
+    };
 
     Ok(Report {
         input,
@@ -230,11 +252,39 @@ fn run(workspace: &Path, args: &Args) -> Result<Report, String> {
         load_start,
         load_end: load_average(),
         rows,
+        instructions,
         skipped,
     })
 }
 
-/// A warm-up run of each process (whose outputs must agree), then `runs` interleaved rounds.
+/// The instructions `p` runs, counted by callgrind (whole process, its output discarded).
+fn instructions(p: &Process) -> Result<u64, String> {
+    eprintln!("instructions: {}", p.label);
+    let out = Command::new("valgrind")
+        .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+        .args(&p.command)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("valgrind cannot be run ({e}): install the valgrind package"))?;
+    let report = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("valgrind failed: {}", tail(&report, 400)));
+    }
+    collected(&report)
+        .ok_or_else(|| format!("no `Collected` line from callgrind: {}", tail(&report, 400)))
+}
+
+/// The count of callgrind's `==PID== Collected : N` line.
+fn collected(report: &str) -> Option<u64> {
+    report.lines().find_map(|l| {
+        let (_, n) = l.split_once("Collected :")?;
+        n.trim().parse().ok()
+    })
+}
+
+/// A warm-up run of each process (whose outputs must agree), then `runs` interleaved rounds:
+/// a row's `k`-th sample is from the same round as every other row's.
 fn time_all(
     processes: &[Process],
     rss: &RssTool,
@@ -257,8 +307,13 @@ fn time_all(
         .collect();
     for round in 1..=runs {
         eprintln!("round {round}/{runs}");
-        for (p, row) in processes.iter().zip(&mut rows) {
-            row.samples.push(sample(p, rss, scratch)?.0);
+        // Each round starts with the next process, so that none always runs after another.
+        let n = processes.len();
+        for k in 0..n {
+            let i = (round + k) % n;
+            if let (Some(p), Some(row)) = (processes.get(i), rows.get_mut(i)) {
+                row.samples.push(sample(p, rss, scratch)?.0);
+            }
         }
     }
     Ok(rows)
@@ -534,6 +589,19 @@ impl Row {
         )
     }
 
+    /// The median, over the rounds, of this row's wall time over `base`'s in the same round:
+    /// the processes of a round run back to back, so a slow spell of a shared machine falls
+    /// on both sides of each ratio.
+    fn round_ratio(&self, base: &Self) -> f64 {
+        median(
+            self.samples
+                .iter()
+                .zip(&base.samples)
+                .map(|(a, b)| a.wall.as_secs_f64() / b.wall.as_secs_f64())
+                .collect(),
+        )
+    }
+
     fn wall_range(&self) -> (f64, f64) {
         let walls = self.samples.iter().map(|s| s.wall.as_secs_f64());
         (
@@ -570,8 +638,9 @@ impl Report {
         );
         out.push_str(
             "| process | median wall | fastest–slowest | ratio to minimal parse (median) | \
-             CPU, user+sys (median) | CPU ratio | peak RSS (median) | peak RSS / input |\n\
-             |---|---|---|---|---|---|---|---|\n",
+             same-round ratio (median) | CPU, user+sys (median) | CPU ratio | peak RSS (median) \
+             | peak RSS / input |\n\
+             |---|---|---|---|---|---|---|---|---|\n",
         );
         let base = self.rows.first().map_or(f64::NAN, Row::median_wall);
         let base_cpu = self.rows.first().map_or(f64::NAN, Row::median_cpu);
@@ -580,9 +649,10 @@ impl Report {
             let (fast, slow) = row.wall_range();
             let rss = row.median_rss_mib();
             let cpu = row.median_cpu();
+            let same_round = self.rows.first().map_or(f64::NAN, |b| row.round_ratio(b));
             let _ = writeln!(
                 out,
-                "| {} | {} | {}–{} | {:.2}× | {} | {:.2}× | {rss:.1} MiB | {:.2}× |",
+                "| {} | {} | {}–{} | {:.2}× | {same_round:.2}× | {} | {:.2}× | {rss:.1} MiB | {:.2}× |",
                 row.label,
                 seconds(wall),
                 seconds(fast),
@@ -604,6 +674,17 @@ impl Report {
                 );
             }
         }
+        if let Some((minimal, full)) = self.instructions {
+            #[allow(clippy::cast_precision_loss)]
+            let ratio = full as f64 / minimal as f64;
+            let _ = writeln!(
+                out,
+                "\nInstructions (callgrind, whole process): minimal parse {}, full decode {} \
+                 ({ratio:.3}×).",
+                thousands_u64(minimal),
+                thousands_u64(full),
+            );
+        }
         for s in &self.skipped {
             let _ = write!(out, "\nSkipped {s}.\n");
         }
@@ -621,6 +702,10 @@ fn seconds(s: f64) -> String {
 }
 
 fn thousands(n: usize) -> String {
+    thousands_u64(n as u64)
+}
+
+fn thousands_u64(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -710,6 +795,7 @@ mod tests {
                 row("full", &[300, 330, 320], 6 * 1024),
                 row("go", &[1280, 1300, 1290], 12 * 1024),
             ],
+            instructions: Some((1_000_000, 1_062_000)),
             skipped: vec!["the Python anchor: not installed".into()],
         };
         let md = report.markdown();
@@ -723,19 +809,19 @@ mod tests {
         );
         assert!(
             md.contains(
-                "| minimal | 0.210 s | 0.200 s–0.900 s | 1.00× | 0.105 s | 1.00× | 3.0 MiB | 1.50× |"
+                "| minimal | 0.210 s | 0.200 s–0.900 s | 1.00× | 1.00× | 0.105 s | 1.00× | 3.0 MiB | 1.50× |"
             ),
             "{md}"
         );
         assert!(
             md.contains(
-                "| full | 0.320 s | 0.300 s–0.330 s | 1.52× | 0.160 s | 1.52× | 6.0 MiB | 3.00× |"
+                "| full | 0.320 s | 0.300 s–0.330 s | 1.52× | 1.43× | 0.160 s | 1.52× | 6.0 MiB | 3.00× |"
             ),
             "{md}"
         );
         assert!(
             md.contains(
-                "| go | 1.290 s | 1.280 s–1.300 s | 6.14× | 0.645 s | 6.14× | 12.0 MiB | 6.00× |"
+                "| go | 1.290 s | 1.280 s–1.300 s | 6.14× | 6.10× | 0.645 s | 6.14× | 12.0 MiB | 6.00× |"
             ),
             "{md}"
         );
@@ -744,9 +830,20 @@ mod tests {
             "{md}"
         );
         assert!(
+            md.contains("minimal parse 1,000,000, full decode 1,062,000 (1.062×)"),
+            "{md}"
+        );
+        assert!(
             md.contains("Skipped the Python anchor: not installed."),
             "{md}"
         );
+    }
+
+    #[test]
+    fn the_instruction_count_is_read_from_callgrinds_report() {
+        let report = "==12== Events    : Ir\n==12== Collected : 1008102934\n==12==\n==12== I   refs: 1,008,102,934\n";
+        assert_eq!(collected(report), Some(1_008_102_934));
+        assert_eq!(collected("==12== error\n"), None);
     }
 
     #[test]

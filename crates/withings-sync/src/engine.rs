@@ -12,7 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use withings::decode::measure::Measurements;
 use withings::decode::sleep::SleepSegments;
-use withings::decode::{Decode, DecodeError};
+use withings::decode::{Decode, DecodeError, OnePass};
 use withings::model::activity::{
     GetActivity, GetActivityBody, GetIntradayActivity, GetIntradayActivityBody,
 };
@@ -22,6 +22,7 @@ use withings::model::sleep::{GetSleep, GetSleepBody, GetSleepSummary, GetSleepSu
 use withings::model::user::{GetDevice, GetDeviceBody, GetGoals, GetGoalsBody};
 use withings::model::workout::{GetWorkouts, GetWorkoutsBody};
 use withings::model::{Body, Endpoint, Paged, PagedBody};
+use withings::{Output, Received};
 
 use crate::rows;
 use crate::schema::{ACTIVITY, DataType, Value};
@@ -387,13 +388,19 @@ impl<S: Store> Sync<S> {
         Ok(run.report)
     }
 
-    /// Sends one call (or the calls of one split request) through the façade.
-    async fn send<E: Endpoint>(
+    /// Sends one call (or the calls of one split request) through the façade: the answer
+    /// read in one pass where the façade's reader answers, else the wire body
+    /// ([`withings::Client::send_received`]).
+    async fn send<E>(
         &self,
         run: &mut Run<'_>,
         t: DataType,
         request: &E,
-    ) -> Result<E::Body> {
+    ) -> Result<Received<OnePass<Output<E>>, E::Body>>
+    where
+        E: Endpoint,
+        E::Body: Decode,
+    {
         let n = request.calls().map_or(1, |c| c.len() as u64);
         for _ in 0..n {
             run.calls += 1;
@@ -404,12 +411,36 @@ impl<S: Store> Sync<S> {
             });
         }
         self.client
-            .send_wire(request)
+            .send_received(request)
             .await
             .map_err(|source| Error::Api {
                 data_type: t,
                 source,
             })
+    }
+
+    /// Fetches and decodes a page of `R` ([`send`](Self::send)): read in one pass, whose
+    /// output has no rejected records and gives `more` and `offset`; or the wire body, whose
+    /// `more` and `offset` `paging` reads ([`paged`] or [`unpaged`]) before [`decode_page`]
+    /// decodes it, keeping the records the decoder refuses.
+    async fn fetch<R, E>(
+        &self,
+        run: &mut Run<'_>,
+        t: DataType,
+        request: &E,
+        paging: fn(&R::Body) -> (bool, Option<i64>),
+    ) -> Result<DecodedPage<Out<R>>>
+    where
+        R: Records,
+        E: Endpoint<Body = R::Body>,
+    {
+        Ok(match self.send(run, t, request).await? {
+            Received::OnePass(read) => decoded::<R>(t, read.output, read.more, read.offset),
+            Received::Wire(body) => {
+                let (more, offset) = paging(&body);
+                decode_page::<R>(t, body, more, offset)
+            }
+        })
     }
 
     /// Writes `ops` as the next page: the hook inside the transaction before the last op
@@ -483,9 +514,8 @@ impl<S: Store> Sync<S> {
             if let Some(o) = offset {
                 request.set_offset(o);
             }
-            let body = self.send(run, t, &request).await?;
-            let (more, next_offset) = (body.more(), body.offset());
-            let page = decode_page::<K>(t, body);
+            let page = self.fetch::<K, _>(run, t, &request, paged).await?;
+            let (more, next_offset) = (page.more, page.offset);
             let mut ops = Vec::new();
             let mut records = 0;
             let mut mark = Mark::default();
@@ -544,9 +574,8 @@ impl<S: Store> Sync<S> {
         let mut request = K::window(w);
         let mut first = true;
         loop {
-            let body = self.send(run, t, &request).await?;
-            let (more, next_offset) = (body.more(), body.offset());
-            let page = decode_page::<K>(t, body);
+            let page = self.fetch::<K, _>(run, t, &request, paged).await?;
+            let (more, next_offset) = (page.more, page.offset);
             let mut ops = Vec::new();
             if first {
                 ops.push(Op::BeginFull(table));
@@ -606,8 +635,7 @@ impl<S: Store> Sync<S> {
                     continue;
                 };
                 let request = K::request(start, end);
-                let body = self.send(run, t, &request).await?;
-                let page = decode_page::<K>(t, body);
+                let page = self.fetch::<K, _>(run, t, &request, unpaged).await?;
                 let mut rows = Vec::new();
                 if let Some(out) = page.output {
                     rows = K::rows(out, p.start, p.end);
@@ -628,8 +656,7 @@ impl<S: Store> Sync<S> {
     /// An unpaged endpoint read whole each time (devices, goals).
     async fn single<K: Single>(&self, run: &mut Run<'_>) -> Result<()> {
         let t = K::DATA_TYPE;
-        let body = self.send(run, t, &K::request()).await?;
-        let page = decode_page::<K>(t, body);
+        let page = self.fetch::<K, _>(run, t, &K::request(), unpaged).await?;
         let mut ops = Vec::new();
         let mut records = 0;
         if let Some(out) = page.output {
@@ -791,10 +818,24 @@ impl Mark {
     }
 }
 
-/// A decoded page and the records the decoder refused.
+/// A decoded page, the records the decoder refused, and its paging fields.
 struct DecodedPage<O> {
     output: Option<O>,
     rejected: Vec<Rejected>,
+    /// Whether another page follows (`false` for a body that is not paged).
+    more: bool,
+    /// The offset of the next page, when given.
+    offset: Option<i64>,
+}
+
+/// `more` and `offset` of a paged list's wire body.
+fn paged<B: PagedBody>(body: &B) -> (bool, Option<i64>) {
+    (body.more(), body.offset())
+}
+
+/// The paging fields of a body that is not paged: no next page.
+fn unpaged<B>(_: &B) -> (bool, Option<i64>) {
+    (false, None)
 }
 
 /// A wire body this engine reads: decoded, re-read from a rejected record's JSON, and
@@ -817,34 +858,19 @@ trait Records {
     }
 }
 
-/// Decodes a page. The records the decoder refuses are kept as [`Rejected`] with their JSON
-/// as received; a failure outside the records (an unknown time zone) rejects the whole body,
-/// so that the cursor still moves on.
-fn decode_page<R: Records>(t: DataType, body: R::Body) -> DecodedPage<<R::Body as Decode>::Output> {
+/// Decodes a page's wire body. The records the decoder refuses are kept as [`Rejected`]
+/// with their JSON as received; a failure outside the records (an unknown time zone)
+/// rejects the whole body, so that the cursor still moves on.
+fn decode_page<R: Records>(
+    t: DataType,
+    body: R::Body,
+    more: bool,
+    offset: Option<i64>,
+) -> DecodedPage<Out<R>> {
+    // Kept in case decoding fails: the whole body is then the rejected record.
     let whole = body.clone();
     match body.decode() {
-        Ok(mut out) => {
-            let refused = R::take_rejected(&mut out);
-            let context = if refused.is_empty() {
-                String::new()
-            } else {
-                R::context(&out).to_string()
-            };
-            let rejected = refused
-                .into_iter()
-                .map(|r| Rejected {
-                    data_type: t,
-                    raw: r.raw().to_owned(),
-                    context: context.clone(),
-                    path: r.path.clone(),
-                    error: r.error.clone(),
-                })
-                .collect();
-            DecodedPage {
-                output: Some(out),
-                rejected,
-            }
-        }
+        Ok(out) => decoded::<R>(t, out, more, offset),
         Err(e) => DecodedPage {
             output: None,
             rejected: vec![Rejected {
@@ -854,7 +880,41 @@ fn decode_page<R: Records>(t: DataType, body: R::Body) -> DecodedPage<<R::Body a
                 path: e.path().to_owned(),
                 error: e.to_string(),
             }],
+            more,
+            offset,
         },
+    }
+}
+
+/// A page whose body decoded (from the wire body, or in one pass), the records the decoder
+/// refused taken out of it (a one-pass output has none: the reader declines such a page).
+fn decoded<R: Records>(
+    t: DataType,
+    mut out: Out<R>,
+    more: bool,
+    offset: Option<i64>,
+) -> DecodedPage<Out<R>> {
+    let refused = R::take_rejected(&mut out);
+    let context = if refused.is_empty() {
+        String::new()
+    } else {
+        R::context(&out).to_string()
+    };
+    let rejected = refused
+        .into_iter()
+        .map(|r| Rejected {
+            data_type: t,
+            raw: r.raw().to_owned(),
+            context: context.clone(),
+            path: r.path.clone(),
+            error: r.error.clone(),
+        })
+        .collect();
+    DecodedPage {
+        output: Some(out),
+        rejected,
+        more,
+        offset,
     }
 }
 

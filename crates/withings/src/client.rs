@@ -154,8 +154,71 @@ impl Client {
     pub async fn send_observed<E>(
         &self,
         request: &E,
-        mut on_call: impl FnMut(usize, usize),
+        on_call: impl FnMut(usize, usize),
     ) -> Result<Output<E>>
+    where
+        E: Endpoint,
+        E::Body: Decode,
+    {
+        match self.send_received_observed(request, on_call).await? {
+            Received::OnePass(read) => Ok(read.output),
+            Received::Wire(body) => decode::<E>(body),
+        }
+    }
+
+    /// Sends a request and returns what was received, read as far as [`send`](Self::send)
+    /// reads it before decoding: for a request sent as one call whose body has a one-pass
+    /// reader ([`Decode::decode_one_pass`]: getmeas, sleep get) and an ordinary answer,
+    /// [`Received::OnePass`] with the decoded output and the page's `more` and `offset`;
+    /// otherwise [`Received::Wire`] with the wire body, to decode with [`Decode::decode`]
+    /// (and to read `more`/`offset` from, for a paged body). A split request sent as several
+    /// calls is always [`Received::Wire`]: their bodies merged, as [`send_wire`](Self::send_wire)
+    /// returns them.
+    ///
+    /// For a caller that needs the wire body when the one pass declines (to keep a record
+    /// the decoder rejects, with its JSON), without a second code path for split requests
+    /// and without decoding a body twice. A one-pass output has no rejected records: the
+    /// reader declines a response holding one, which then comes back as
+    /// [`Received::Wire`], its rejections to be read from the wire body's decoding.
+    ///
+    /// ```no_run
+    /// # async fn _run(client: &withings::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// use withings::{Decode, Received};
+    /// use withings::model::PagedBody;
+    /// use withings::model::measure::GetMeas;
+    ///
+    /// let (meas, more, offset) = match client.send_received(&GetMeas::new()).await? {
+    ///     Received::OnePass(page) => (page.output, page.more, page.offset),
+    ///     Received::Wire(body) => {
+    ///         let (more, offset) = (body.more(), body.offset());
+    ///         (body.decode()?, more, offset)
+    ///     }
+    /// };
+    /// println!("{} groups, more: {more} (offset {offset:?})", meas.groups.len());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`send_wire`](Self::send_wire). A body the one pass declines is returned undecoded:
+    /// what [`Decode::decode`] would refuse in it is the caller's to find.
+    pub async fn send_received<E>(
+        &self,
+        request: &E,
+    ) -> Result<Received<OnePass<Output<E>>, E::Body>>
+    where
+        E: Endpoint,
+        E::Body: Decode,
+    {
+        self.send_received_observed(request, |_, _| {}).await
+    }
+
+    /// As [`send_received`](Self::send_received), calling `on_call(n, total)` before each
+    /// call.
+    async fn send_received_observed<E>(
+        &self,
+        request: &E,
+        mut on_call: impl FnMut(usize, usize),
+    ) -> Result<Received<OnePass<Output<E>>, E::Body>>
     where
         E: Endpoint,
         E::Body: Decode,
@@ -163,16 +226,12 @@ impl Client {
         let calls = request.calls()?;
         if let [call] = calls.as_slice() {
             on_call(1, 1);
-            return match self.send_one(call).await? {
-                Received::OnePass(read) => Ok(read.output),
-                Received::Wire(body) => decode::<E>(body),
-            };
+            return self.send_one(call).await;
         }
         // Several calls are merged as wire bodies: the seam between two 24 h calls is
         // de-duplicated by `Body::append` (a segment or sample both calls return), which the
         // one-pass readers, reading one response each, cannot do.
-        let body = self.send_calls(calls, on_call).await?;
-        decode::<E>(body)
+        Ok(Received::Wire(self.send_calls(calls, on_call).await?))
     }
 
     /// One call: a success read in one pass by the body's reader

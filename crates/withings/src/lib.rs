@@ -95,10 +95,10 @@ pub use withings_model as model;
 pub use jiff;
 
 pub use futures_core::Stream;
-pub use withings_decode::{Decimal, Decode, DecodeError};
+pub use withings_decode::{Decimal, Decode, DecodeError, OnePass};
 pub use withings_http::{
     AccessToken, AppCredentials, AuthorizationCode, Clock, ErrorKind, FileTokenStore, ManualClock,
-    MemoryTokenStore, PendingAuthorization, RateLimiter, RawBody, RefreshToken, Region,
+    MemoryTokenStore, PendingAuthorization, RateLimiter, RawBody, Received, RefreshToken, Region,
     RetryPolicy, SystemClock, TokenSet, TokenStore,
 };
 pub use withings_model::activity::{ActivityField, IntradayField};

@@ -4,5 +4,6 @@
 mod engine;
 mod live;
 mod migrations;
+mod one_pass;
 mod store;
 mod support;

@@ -602,6 +602,35 @@ mod tests {
         }
     }
 
+    /// A split request goes through the wire merge: `send_received` sends each of its calls
+    /// and answers with their bodies merged, the body `send_wire` returns, never in one pass.
+    #[tokio::test]
+    async fn a_split_request_is_received_as_its_merged_wire_body() {
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_string(fixture("v2-sleep-get", "normal")),
+            )
+            .mount(&server)
+            .await;
+        let client = Client::builder()
+            .base_url(server.uri())
+            .access_token(AccessToken::new("test-access-token"))
+            .no_rate_limit()
+            .build()
+            .unwrap();
+        let start = jiff::Timestamp::from_second(1_717_365_600).unwrap();
+        let two_days = GetSleep::new().between(start, start + jiff::SignedDuration::from_hours(48));
+        assert_eq!(two_days.calls().unwrap().len(), 2);
+        let Received::Wire(body) = client.send_received(&two_days).await.unwrap() else {
+            panic!("a split request was read in one pass");
+        };
+        let requests = server.received_requests().await.unwrap_or_default().len();
+        assert_eq!(requests, 2, "one request per call");
+        assert!(!body.series.is_empty());
+        assert_eq!(body, client.send_wire(&two_days).await.unwrap());
+    }
+
     /// The typed path of a one-call request takes the one pass where the decode crate has
     /// one and it answers, and the wire model where it declines (a quirk, a record to reject)
     /// or where the body has no one-pass reader.

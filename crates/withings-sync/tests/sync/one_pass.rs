@@ -41,13 +41,13 @@ const REJECTED: usize = REJECTED_PAGE * PAGE + 2;
 const NUMERIC: usize = NUMERIC_DEVICE_PAGE * PAGE;
 
 /// The measures of group `i`: (type, mantissa, exponent).
-fn measures(i: usize) -> Vec<(i64, i64, i64)> {
+fn group_measures(i: usize) -> Vec<(i64, i64, i64)> {
     let n = i as i64;
     let mut m = vec![(1, 70_000 + 7 * n, -3)];
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         m.push((6, 2_000 + n, -2));
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         m.push((76, 5_500 + n, -2));
     }
     m
@@ -61,7 +61,7 @@ fn device(i: usize) -> String {
 /// Group `i` as Withings sends it.
 fn group_json(i: usize) -> String {
     let date = NOW - 3_600 - i as i64 * 6 * 3_600;
-    let measures: Vec<String> = measures(i)
+    let measures: Vec<String> = group_measures(i)
         .iter()
         .enumerate()
         .map(|(k, (kind, value, unit))| {
@@ -105,7 +105,8 @@ fn page_json(p: usize, extra: bool) -> String {
 }
 
 /// A getmeas stand-in on a local port: answers each request (one per connection) with the
-/// page its `offset` asks for (the first page without one). Returns its base URL.
+/// page its `offset` asks for (the first page without one), a 503 for an offset no page
+/// gave. Returns its base URL.
 async fn serve(pages: Vec<String>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -120,7 +121,13 @@ async fn serve(pages: Vec<String>) -> String {
                     .split('&')
                     .find_map(|kv| kv.strip_prefix("offset="))
                     .map_or(0, |o| o.parse::<usize>().unwrap());
-                let body = &pages[offset / PAGE];
+                // Only the offsets the pages give: any other is refused (503: invalid
+                // params), which fails the sync.
+                let refused = r#"{"status":503,"error":"Invalid params"}"#.to_owned();
+                let body = match pages.get(offset / PAGE) {
+                    Some(page) if offset.is_multiple_of(PAGE) => page,
+                    _ => &refused,
+                };
                 let response = format!(
                     "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                     body.len()
@@ -269,7 +276,7 @@ async fn a_getmeas_history_is_stored_the_same_whether_pages_are_read_in_one_pass
             } else {
                 device(i)
             };
-            measures(i)
+            group_measures(i)
                 .into_iter()
                 .map(move |(kind, mantissa, exponent)| {
                     (grpid(i), kind, mantissa, exponent, device.clone())

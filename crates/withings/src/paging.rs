@@ -374,17 +374,13 @@ where
     E: Paged,
     E::Body: PagedBody + Decode,
 {
-    let calls = request.calls()?;
-    let body = if let [call] = calls.as_slice() {
-        match client.send_one(call).await? {
-            Received::OnePass(read) => return Ok((read.output, read.more, read.offset)),
-            Received::Wire(body) => body,
+    match client.send_received(request).await? {
+        Received::OnePass(read) => Ok((read.output, read.more, read.offset)),
+        Received::Wire(body) => {
+            let (more, offset) = (body.more(), body.offset());
+            Ok((decode::<E>(body)?, more, offset))
         }
-    } else {
-        client.send_calls(calls, |_, _| {}).await?
-    };
-    let (more, offset) = (body.more(), body.offset());
-    Ok((decode::<E>(body)?, more, offset))
+    }
 }
 
 pub(crate) fn items<E>(client: Client, request: E) -> ItemStream<E>

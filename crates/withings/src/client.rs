@@ -264,7 +264,7 @@ impl Client {
     }
 
     /// The wire bodies of `calls` (the calls of one request), merged.
-    pub(crate) async fn send_calls<E: Endpoint>(
+    async fn send_calls<E: Endpoint>(
         &self,
         calls: Vec<E>,
         mut on_call: impl FnMut(usize, usize),

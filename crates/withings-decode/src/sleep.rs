@@ -244,14 +244,14 @@ fn series<T: Copy>(
     i: usize,
     name: &str,
 ) -> Result<Vec<SeriesPoint<T>>, DecodeError> {
-    map.iter()
-        .map(|(&key, &value)| {
-            Ok(SeriesPoint {
-                at: timestamp(key, || format!("body.series[{i}].{name}.{key}"))?,
-                value,
-            })
-        })
-        .collect()
+    let mut out = Vec::with_capacity(map.len());
+    for (&key, &value) in map {
+        out.push(SeriesPoint {
+            at: timestamp(key, || format!("body.series[{i}].{name}.{key}"))?,
+            value,
+        });
+    }
+    Ok(out)
 }
 
 /// The end of a span, checked not to precede its start.
@@ -270,17 +270,13 @@ fn span_end(start: Timestamp, end_secs: i64, i: usize) -> Result<Timestamp, Deco
 fn segment(s: SleepSegment, i: usize) -> Result<Segment, DecodeError> {
     let start = timestamp(s.startdate, || format!("body.series[{i}].startdate"))?;
     let end = span_end(start, s.enddate, i)?;
-    let (model_name, model_code) = match s.model {
-        Some(NameOrCode::Name(n)) => (Some(n), None),
-        Some(NameOrCode::Code(c)) => (None, Some(c)),
-        None => (None, None),
-    };
+    let (device_model, model_name) = device(s.model, s.model_id);
     Ok(Segment {
         state: s.state,
         start,
         end,
         duration: end.duration_since(start),
-        device_model: s.model_id.or(model_code).map(DeviceModel::from_code),
+        device_model,
         model_name,
         hash_device_id: s.hash_deviceid,
         hr: series(&s.hr, i, "hr")?,
@@ -296,9 +292,46 @@ fn segment(s: SleepSegment, i: usize) -> Result<Segment, DecodeError> {
     })
 }
 
-/// By start, then end, then state code (the API does not sort them).
+/// A segment's device: its model from `model_id` (or from `model` when that is a code), and
+/// the model name `model` gives.
+fn device(
+    model: Option<NameOrCode>,
+    model_id: Option<i64>,
+) -> (Option<DeviceModel>, Option<String>) {
+    let (name, code) = match model {
+        Some(NameOrCode::Name(n)) => (Some(n), None),
+        Some(NameOrCode::Code(c)) => (None, Some(c)),
+        None => (None, None),
+    };
+    (model_id.or(code).map(DeviceModel::from_code), name)
+}
+
+/// By start, then end, then state code (the API does not sort them); segments equal in all
+/// three keep their order. The order is found on the keys and applied by swaps: sorting the
+/// segments themselves (hundreds of bytes each) took a scratch copy of half of them.
 fn sort_segments(segments: &mut [Segment]) {
-    segments.sort_by_key(|s| (s.start, s.end, s.state.code()));
+    let key = |s: &Segment| (s.start, s.end, s.state.code());
+    if segments.is_sorted_by_key(key) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..segments.len()).collect();
+    order.sort_by_key(|&i| segments.get(i).map(key));
+    // Position `j` receives the segment at `order[j]`, one cycle of the permutation at a time.
+    for i in 0..order.len() {
+        let mut j = i;
+        while let Some(&next) = order.get(j)
+            && next != i
+        {
+            segments.swap(j, next);
+            if let Some(o) = order.get_mut(j) {
+                *o = j;
+            }
+            j = next;
+        }
+        if let Some(o) = order.get_mut(j) {
+            *o = j;
+        }
+    }
 }
 
 impl Decode for GetSleepBody {
@@ -715,6 +748,41 @@ mod tests {
         get(&format!(r#"{{"series":[{}]}}"#, series.join(",")))
             .unwrap()
             .segments
+    }
+
+    /// The sort by swaps gives the stable sort's order, equal keys included.
+    #[test]
+    fn sorting_segments_by_swaps_is_a_stable_sort() {
+        let mut x: u64 = 7;
+        let mut next = |m: u64| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            i64::try_from((x >> 33) % m).unwrap()
+        };
+        for n in [0, 1, 2, 3, 10, 200] {
+            let list: Vec<(i64, i64, i64)> = (0..n)
+                .map(|_| {
+                    let a = 1_717_000_000 + 60 * next(8);
+                    (next(3), a, a + 60 * next(3))
+                })
+                .collect();
+            let mut ours = segments(&list);
+            // Shuffled (the decoder sorted them), then tagged with their place through a
+            // field the key ignores, so that equal keys show their order.
+            for k in (1..ours.len()).rev() {
+                let j = usize::try_from(next(k as u64 + 1)).unwrap();
+                ours.swap(k, j);
+            }
+            for (k, s) in ours.iter_mut().enumerate() {
+                s.model_name = Some(k.to_string());
+            }
+            let mut stable = ours.clone();
+            stable.sort_by_key(|s| (s.start, s.end, s.state.code()));
+            sort_segments(&mut ours);
+            assert_eq!(ours, stable, "{n}");
+            if n == 200 {
+                assert_ne!(stable.first().map(|s| &s.model_name), Some(&Some("0".into())));
+            }
+        }
     }
 
     #[test]

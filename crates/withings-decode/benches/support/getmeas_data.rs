@@ -6,31 +6,10 @@
 
 use std::fmt::Write;
 
-/// splitmix64: a tiny deterministic generator, so the data is the same on every machine.
-struct Rng(u64);
+#[path = "rng.rs"]
+mod rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn hex40(&mut self) -> String {
-        format!(
-            "{:016x}{:016x}{:08x}",
-            self.next(),
-            self.next(),
-            self.next() as u32
-        )
-    }
-}
+use rng::Rng;
 
 /// (meastype, unit, typical value, spread, position) of body-composition measures.
 const MEASURES: [(i64, i64, i64, i64, Option<i64>); 9] = [

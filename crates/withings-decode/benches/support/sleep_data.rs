@@ -9,27 +9,10 @@
 
 use std::fmt::Write;
 
-/// splitmix64: a tiny deterministic generator, so the data is the same on every machine.
-struct Rng(u64);
+#[path = "rng.rs"]
+mod rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    /// An integer in `typical - spread / 2 .. typical + spread / 2`.
-    fn around(&mut self, typical: i64, spread: u64) -> i64 {
-        typical - (spread / 2) as i64 + self.below(spread) as i64
-    }
-}
+use rng::Rng;
 
 /// What the generator wrote: enough to check a decode of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -780,7 +780,10 @@ mod tests {
             sort_segments(&mut ours);
             assert_eq!(ours, stable, "{n}");
             if n == 200 {
-                assert_ne!(stable.first().map(|s| &s.model_name), Some(&Some("0".into())));
+                assert_ne!(
+                    stable.first().map(|s| &s.model_name),
+                    Some(&Some("0".into()))
+                );
             }
         }
     }

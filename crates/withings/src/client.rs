@@ -237,10 +237,7 @@ impl Client {
     /// One call: a success read in one pass by the body's reader
     /// ([`Decode::decode_one_pass`]) when it answers, else the wire body to decode. The
     /// same requests either way (retries, refresh, waits: [`withings_http::Client::send_with`]).
-    async fn send_one<E>(
-        &self,
-        call: &E,
-    ) -> Result<Received<OnePass<Output<E>>, E::Body>>
+    async fn send_one<E>(&self, call: &E) -> Result<Received<OnePass<Output<E>>, E::Body>>
     where
         E: Endpoint,
         E::Body: Decode,

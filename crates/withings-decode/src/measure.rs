@@ -36,7 +36,7 @@ use crate::{Decimal, Decode, DecodeError, OnePass, Rejected};
 mod build;
 mod one_pass;
 
-use build::{GroupList, Interner, Measures};
+use build::{Device, GroupList, Interner, Measures};
 
 /// The physical unit a measure type is expressed in (after applying `10^unit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -244,23 +244,21 @@ pub struct MeasureGroup {
     modified: i64,
     attrib: i64,
     category: i64,
-    model_id: i64,
     probability: i64,
     /// Which of the optional fields are present (`HAS_*`).
     has: u8,
     /// The user's time zone (the body's `timezone`), shared by the groups of a response.
     zone: TimeZone,
-    device_id: Option<Arc<str>>,
-    hash_device_id: Option<Arc<str>>,
-    model: Option<ModelName>,
+    /// Its device ids, model and model code, shared by the groups of the response that give
+    /// the same; `None` when it gives none.
+    device: Option<Arc<Device>>,
     measures: Measures,
 }
 
 const HAS_ATTRIB: u8 = 1;
 const HAS_CREATED: u8 = 1 << 1;
 const HAS_MODIFIED: u8 = 1 << 2;
-const HAS_MODEL_ID: u8 = 1 << 3;
-const HAS_PROBABILITY: u8 = 1 << 4;
+const HAS_PROBABILITY: u8 = 1 << 3;
 
 /// What a group is built from, by either path: codes as received, times in seconds that
 /// [`Timestamp::from_second`] accepts (each path checks them with its own error first).
@@ -279,8 +277,9 @@ pub(crate) struct GroupParts {
 }
 
 impl MeasureGroup {
-    /// A group of `parts` in `zone`, without measures yet (the list it goes to gives them).
-    fn new(parts: GroupParts, zone: TimeZone) -> Self {
+    /// A group of `parts` in `zone`, its device shared through `ids`, without measures yet
+    /// (the list it goes to gives them).
+    fn new(parts: GroupParts, zone: TimeZone, ids: &mut Interner) -> Self {
         let flag = |present: bool, bit: u8| if present { bit } else { 0 };
         Self {
             grpid: parts.grpid,
@@ -289,17 +288,18 @@ impl MeasureGroup {
             modified: parts.modified.unwrap_or(0),
             attrib: parts.attrib.unwrap_or(0),
             category: parts.category,
-            model_id: parts.model_id.unwrap_or(0),
             probability: parts.probability.unwrap_or(0),
             has: flag(parts.attrib.is_some(), HAS_ATTRIB)
                 | flag(parts.created.is_some(), HAS_CREATED)
                 | flag(parts.modified.is_some(), HAS_MODIFIED)
-                | flag(parts.model_id.is_some(), HAS_MODEL_ID)
                 | flag(parts.probability.is_some(), HAS_PROBABILITY),
             zone,
-            device_id: parts.device_id,
-            hash_device_id: parts.hash_device_id,
-            model: parts.model,
+            device: ids.device(Device {
+                id: parts.device_id,
+                hash_id: parts.hash_device_id,
+                model: parts.model,
+                model_id: parts.model_id,
+            }),
             measures: Measures::default(),
         }
     }
@@ -373,28 +373,25 @@ impl MeasureGroup {
     /// response.
     #[must_use]
     pub fn device_id(&self) -> Option<&str> {
-        self.device_id.as_deref()
+        self.device.as_ref()?.id.as_deref()
     }
 
     /// Hashed device id (`hash_deviceid`); `None` for manual entries. Shared as `device_id`.
     #[must_use]
     pub fn hash_device_id(&self) -> Option<&str> {
-        self.hash_device_id.as_deref()
+        self.device.as_ref()?.hash_id.as_deref()
     }
 
     /// Device model name (or code, in one observed payload); a name is shared as `device_id`.
     #[must_use]
-    pub const fn model(&self) -> Option<&ModelName> {
-        self.model.as_ref()
+    pub fn model(&self) -> Option<&ModelName> {
+        self.device.as_ref()?.model.as_ref()
     }
 
     /// Device model code (`modelid`).
     #[must_use]
-    pub const fn model_id(&self) -> Option<DeviceModel> {
-        match self.when(HAS_MODEL_ID, self.model_id) {
-            Some(code) => Some(DeviceModel::from_code(code)),
-            None => None,
-        }
+    pub fn model_id(&self) -> Option<DeviceModel> {
+        self.device.as_ref()?.model_id.map(DeviceModel::from_code)
     }
 
     /// Probability that the group is the user's (partner feature; rarely present).
@@ -482,9 +479,9 @@ impl PartialEq for MeasureGroup {
             && self.date == other.date
             && self.created() == other.created()
             && self.modified() == other.modified()
-            && self.device_id == other.device_id
-            && self.hash_device_id == other.hash_device_id
-            && self.model == other.model
+            && self.device_id() == other.device_id()
+            && self.hash_device_id() == other.hash_device_id()
+            && self.model() == other.model()
             && self.model_id() == other.model_id()
             && self.probability() == other.probability()
             && self.measures() == other.measures()
@@ -504,9 +501,9 @@ impl Serialize for MeasureGroup {
         st.serialize_field("local", &self.local())?;
         st.serialize_field("created", &self.created())?;
         st.serialize_field("modified", &self.modified())?;
-        st.serialize_field("device_id", &self.device_id.as_deref())?;
-        st.serialize_field("hash_device_id", &self.hash_device_id.as_deref())?;
-        st.serialize_field("model", &self.model)?;
+        st.serialize_field("device_id", &self.device_id())?;
+        st.serialize_field("hash_device_id", &self.hash_device_id())?;
+        st.serialize_field("model", &self.model())?;
         st.serialize_field("model_id", &self.model_id())?;
         st.serialize_field("probability", &self.probability())?;
         st.serialize_field("measures", self.measures())?;
@@ -702,7 +699,7 @@ fn group(
         model_id: g.modelid,
         probability: g.probability,
     };
-    Ok(MeasureGroup::new(parts, tz.clone()))
+    Ok(MeasureGroup::new(parts, tz.clone(), ids))
 }
 
 /// The measures of group `i`, appended to `out` (the wire measures, three and a half times
@@ -1007,7 +1004,7 @@ mod tests {
     /// bytes and an allocation of its own before it kept codes and seconds.
     #[test]
     fn a_group_is_compact() {
-        assert!(std::mem::size_of::<MeasureGroup>() <= 168);
+        assert_eq!(std::mem::size_of::<MeasureGroup>(), 112);
     }
 
     #[test]

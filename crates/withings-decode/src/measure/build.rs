@@ -8,17 +8,33 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use super::{MeasureGroup, Measurement, merge_attrib, merged};
+use super::{MeasureGroup, Measurement, ModelName, merge_attrib, merged};
 
-/// One shared copy of each device id and model name of a response: a user has a handful of
-/// devices, and a response repeats their ids (and hashed ids, often the same text) and model
-/// names on every group.
+/// What a group says of its device: shared by the groups of a response that say the same.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(super) struct Device {
+    /// `deviceid`.
+    pub(super) id: Option<Arc<str>>,
+    /// `hash_deviceid`.
+    pub(super) hash_id: Option<Arc<str>>,
+    /// `model`.
+    pub(super) model: Option<ModelName>,
+    /// `modelid`.
+    pub(super) model_id: Option<i64>,
+}
+
+/// One shared copy of each device id, model name and [`Device`] of a response: a user has a
+/// handful of devices, and a response repeats their ids (and hashed ids, often the same text),
+/// model names and codes on every group.
 #[derive(Debug, Default)]
 pub(super) struct Interner {
     /// The first ids seen, searched in order (a few devices: faster than hashing 40 bytes).
     recent: Vec<Arc<str>>,
     /// The ids beyond `RECENT`, so that a response naming thousands of devices stays linear.
     more: HashSet<Arc<str>>,
+    /// The same for the devices (their ids already shared: compared by pointer first).
+    recent_devices: Vec<Arc<Device>>,
+    more_devices: HashSet<Arc<Device>>,
 }
 
 impl Interner {
@@ -37,6 +53,31 @@ impl Interner {
         }
         let text = std::str::from_utf8(id).ok().filter(|_| accept(id))?;
         Some(self.intern(text))
+    }
+
+    /// The shared copy of `device`; `None` when it says nothing (a manual entry).
+    pub(super) fn device(&mut self, device: Device) -> Option<Arc<Device>> {
+        if device.id.is_none()
+            && device.hash_id.is_none()
+            && device.model.is_none()
+            && device.model_id.is_none()
+        {
+            return None;
+        }
+        if let Some(known) = self.recent_devices.iter().find(|k| ***k == device) {
+            return Some(Arc::clone(known));
+        }
+        if self.recent_devices.len() < Self::RECENT {
+            let new = Arc::new(device);
+            self.recent_devices.push(Arc::clone(&new));
+            return Some(new);
+        }
+        if let Some(known) = self.more_devices.get(&device) {
+            return Some(Arc::clone(known));
+        }
+        let new = Arc::new(device);
+        self.more_devices.insert(Arc::clone(&new));
+        Some(new)
     }
 
     /// The shared copy of `id`.
@@ -250,5 +291,37 @@ mod tests {
             assert_eq!(&*again, n.as_str());
         }
         assert_eq!((ids.recent.len(), ids.more.len()), (Interner::RECENT, 24));
+    }
+
+    #[test]
+    fn groups_of_one_device_share_its_record_beyond_the_recent_ones_too() {
+        let mut ids = Interner::default();
+        let device = |ids: &mut Interner, n: usize| {
+            let id = ids.intern(&format!("{n:040x}"));
+            ids.device(Device {
+                id: Some(Arc::clone(&id)),
+                hash_id: Some(id),
+                model: Some(ModelName::Code(13)),
+                model_id: Some(13),
+            })
+        };
+        let first: Vec<_> = (0..40).map(|n| device(&mut ids, n)).collect();
+        for (n, f) in first.iter().enumerate() {
+            let (Some(again), Some(f)) = (device(&mut ids, n), f) else {
+                panic!("a device that says something is kept");
+            };
+            assert!(Arc::ptr_eq(&again, f), "{n}");
+        }
+        let manual = Device {
+            id: None,
+            hash_id: None,
+            model: None,
+            model_id: None,
+        };
+        assert!(ids.device(manual).is_none());
+        assert_eq!(
+            (ids.recent_devices.len(), ids.more_devices.len()),
+            (Interner::RECENT, 24)
+        );
     }
 }

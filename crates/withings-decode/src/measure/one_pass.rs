@@ -307,9 +307,8 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             probability: g.probability,
         };
         let state = g.state;
-        state
-            .list
-            .push(MeasureGroup::new(parts, state.tz.clone()), start);
+        let group = MeasureGroup::new(parts, state.tz.clone(), &mut state.ids);
+        state.list.push(group, start);
         Ok(())
     }
 }

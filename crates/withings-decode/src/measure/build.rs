@@ -23,6 +23,32 @@ pub(super) struct Device {
     pub(super) model_id: Option<i64>,
 }
 
+/// Whether two texts are the same, the first eight bytes compared inline before the rest: the
+/// ids of a user's devices differ there, and most comparisons are with another device's id.
+fn same_text(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first_chunk::<8>() == b.first_chunk::<8>() && a == b
+}
+
+/// Whether two devices of one response are the same, their texts compared by pointer: the
+/// [`Interner`] that made them holds one copy of each text.
+fn same_device(a: &Device, b: &Device) -> bool {
+    fn same(a: Option<&Arc<str>>, b: Option<&Arc<str>>) -> bool {
+        match (a, b) {
+            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+    let model = match (&a.model, &b.model) {
+        (Some(ModelName::Name(x)), Some(ModelName::Name(y))) => Arc::ptr_eq(x, y),
+        (x, y) => x == y,
+    };
+    model
+        && a.model_id == b.model_id
+        && same(a.id.as_ref(), b.id.as_ref())
+        && same(a.hash_id.as_ref(), b.hash_id.as_ref())
+}
+
 /// One shared copy of each device id, model name and [`Device`] of a response: a user has a
 /// handful of devices, and a response repeats their ids (and hashed ids, often the same text),
 /// model names and codes on every group.
@@ -48,7 +74,7 @@ impl Interner {
         id: &[u8],
         accept: fn(&[u8]) -> bool,
     ) -> Option<Arc<str>> {
-        if let Some(known) = self.recent.iter().find(|k| k.as_bytes() == id) {
+        if let Some(known) = self.recent.iter().find(|k| same_text(k.as_bytes(), id)) {
             return Some(Arc::clone(known));
         }
         let text = std::str::from_utf8(id).ok().filter(|_| accept(id))?;
@@ -64,7 +90,7 @@ impl Interner {
         {
             return None;
         }
-        if let Some(known) = self.recent_devices.iter().find(|k| ***k == device) {
+        if let Some(known) = self.recent_devices.iter().find(|k| same_device(k, &device)) {
             return Some(Arc::clone(known));
         }
         if self.recent_devices.len() < Self::RECENT {

@@ -231,10 +231,10 @@ impl Measurements {
 /// Kept compact, behind accessors (as [`Measurement`] is): a large response holds tens of
 /// thousands of groups. Codes are kept as received and times as seconds; the accessors build
 /// the values. Its local time is computed when asked for ([`MeasureGroup::local`]) from the
-/// response's zone, which every group of a response shares; its device ids are shared by
-/// every group of the response that names the same device, as are model names; and its
-/// measures are a range of a block shared by the groups read together. A group holds no
-/// allocation of its own.
+/// response's zone, which every group of a response shares; its device (ids, model name,
+/// model code) is one record shared by every group of the response that names the same
+/// device; and its measures are a range of a block shared by the groups read together. A
+/// group holds no allocation of its own (112 bytes).
 #[derive(Debug, Clone)]
 pub struct MeasureGroup {
     grpid: i64,

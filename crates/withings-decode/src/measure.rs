@@ -36,7 +36,7 @@ use crate::{Decimal, Decode, DecodeError, OnePass, Rejected};
 mod build;
 mod one_pass;
 
-use build::{Device, GroupList, Interner, Measures};
+use build::{Device, DeviceKey, GroupList, Interner, Measures, ModelKey, Text};
 
 /// The physical unit a measure type is expressed in (after applying `10^unit`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -262,18 +262,16 @@ const HAS_PROBABILITY: u8 = 1 << 3;
 
 /// What a group is built from, by either path: codes as received, times in seconds that
 /// [`Timestamp::from_second`] accepts (each path checks them with its own error first).
-pub(crate) struct GroupParts {
-    pub(crate) grpid: i64,
-    pub(crate) attrib: Option<i64>,
-    pub(crate) category: i64,
-    pub(crate) date: i64,
-    pub(crate) created: Option<i64>,
-    pub(crate) modified: Option<i64>,
-    pub(crate) device_id: Option<Arc<str>>,
-    pub(crate) hash_device_id: Option<Arc<str>>,
-    pub(crate) model: Option<ModelName>,
-    pub(crate) model_id: Option<i64>,
-    pub(crate) probability: Option<i64>,
+struct GroupParts {
+    grpid: i64,
+    attrib: Option<i64>,
+    category: i64,
+    date: i64,
+    created: Option<i64>,
+    modified: Option<i64>,
+    /// `deviceid`, `hash_deviceid`, `model` and `modelid`, as the interner numbers them.
+    device: DeviceKey,
+    probability: Option<i64>,
 }
 
 impl MeasureGroup {
@@ -294,12 +292,7 @@ impl MeasureGroup {
                 | flag(parts.modified.is_some(), HAS_MODIFIED)
                 | flag(parts.probability.is_some(), HAS_PROBABILITY),
             zone,
-            device: ids.device(Device {
-                id: parts.device_id,
-                hash_id: parts.hash_device_id,
-                model: parts.model,
-                model_id: parts.model_id,
-            }),
+            device: ids.device(parts.device),
             measures: Measures::default(),
         }
     }
@@ -690,13 +683,15 @@ fn group(
         date: g.date,
         created: g.created,
         modified: g.modified,
-        device_id: g.deviceid.as_deref().map(|id| ids.intern(id)),
-        hash_device_id: g.hash_deviceid.as_deref().map(|id| ids.intern(id)),
-        model: g.model.map(|m| match m {
-            NameOrCode::Name(n) => ModelName::Name(ids.intern(&n)),
-            NameOrCode::Code(c) => ModelName::Code(c),
-        }),
-        model_id: g.modelid,
+        device: DeviceKey {
+            id: g.deviceid.as_deref().map(|id| ids.text(id)),
+            hash_id: g.hash_deviceid.as_deref().map(|id| ids.text(id)),
+            model: g.model.map(|m| match m {
+                NameOrCode::Name(n) => ModelKey::Name(ids.text(&n)),
+                NameOrCode::Code(c) => ModelKey::Code(c),
+            }),
+            model_id: g.modelid,
+        },
         probability: g.probability,
     };
     Ok(MeasureGroup::new(parts, tz.clone(), ids))

@@ -3,15 +3,15 @@
 //! blocks their measures are stored in, and the shared copies of device ids and model names.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
 use super::{MeasureGroup, Measurement, ModelName, merge_attrib, merged};
 
 /// What a group says of its device: shared by the groups of a response that say the same.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Debug)]
 pub(super) struct Device {
     /// `deviceid`.
     pub(super) id: Option<Arc<str>>,
@@ -23,105 +23,120 @@ pub(super) struct Device {
     pub(super) model_id: Option<i64>,
 }
 
+/// A text of the response's [`Interner`]: the same text, the same number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) struct Text(usize);
+
+/// A `model` as the interner knows it: a name's text or a code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum ModelKey {
+    /// A model name.
+    Name(Text),
+    /// A model code.
+    Code(i64),
+}
+
+/// What identifies a [`Device`] among those of a response: small and copied, so that finding
+/// a group's device takes no reference count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(super) struct DeviceKey {
+    /// `deviceid`.
+    pub(super) id: Option<Text>,
+    /// `hash_deviceid`.
+    pub(super) hash_id: Option<Text>,
+    /// `model`.
+    pub(super) model: Option<ModelKey>,
+    /// `modelid`.
+    pub(super) model_id: Option<i64>,
+}
+
 /// Whether two texts are the same, the first eight bytes compared inline before the rest: the
 /// ids of a user's devices differ there, and most comparisons are with another device's id.
 fn same_text(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.first_chunk::<8>() == b.first_chunk::<8>() && a == b
 }
 
-/// Whether two devices of one response are the same, their texts compared by pointer: the
-/// [`Interner`] that made them holds one copy of each text.
-fn same_device(a: &Device, b: &Device) -> bool {
-    fn same(a: Option<&Arc<str>>, b: Option<&Arc<str>>) -> bool {
-        match (a, b) {
-            (Some(a), Some(b)) => Arc::ptr_eq(a, b),
-            (None, None) => true,
-            _ => false,
-        }
-    }
-    let model = match (&a.model, &b.model) {
-        (Some(ModelName::Name(x)), Some(ModelName::Name(y))) => Arc::ptr_eq(x, y),
-        (x, y) => x == y,
-    };
-    model
-        && a.model_id == b.model_id
-        && same(a.id.as_ref(), b.id.as_ref())
-        && same(a.hash_id.as_ref(), b.hash_id.as_ref())
-}
-
 /// One shared copy of each device id, model name and [`Device`] of a response: a user has a
 /// handful of devices, and a response repeats their ids (and hashed ids, often the same text),
-/// model names and codes on every group.
+/// model names and codes on every group. Texts are numbered ([`Text`]) and devices found by
+/// their numbers ([`DeviceKey`]): a group clones one `Arc`, its device's.
 #[derive(Debug, Default)]
 pub(super) struct Interner {
-    /// The first ids seen, searched in order (a few devices: faster than hashing 40 bytes).
-    recent: Vec<Arc<str>>,
-    /// The ids beyond `RECENT`, so that a response naming thousands of devices stays linear.
-    more: HashSet<Arc<str>>,
-    /// The same for the devices (their ids already shared: compared by pointer first).
-    recent_devices: Vec<Arc<Device>>,
-    more_devices: HashSet<Arc<Device>>,
+    /// Every text, in the order first seen; the first `RECENT` are searched in order (a few
+    /// devices: faster than hashing 40 bytes).
+    texts: Vec<Arc<str>>,
+    /// The texts beyond `RECENT`, so that a response naming thousands of devices stays
+    /// linear.
+    more: HashMap<Arc<str>, Text>,
+    /// The first devices, searched in order, then the others.
+    recent_devices: Vec<(DeviceKey, Arc<Device>)>,
+    more_devices: HashMap<DeviceKey, Arc<Device>>,
 }
 
 impl Interner {
-    /// How many ids are searched one by one before the others are hashed.
+    /// How many texts and devices are searched one by one before the others are hashed.
     const RECENT: usize = 16;
 
-    /// The shared copy of the id whose text is `id`, if `id` is UTF-8 and `accept`s it when
-    /// it is new (an id seen before is only compared).
-    pub(super) fn intern_bytes(
-        &mut self,
-        id: &[u8],
-        accept: fn(&[u8]) -> bool,
-    ) -> Option<Arc<str>> {
-        if let Some(known) = self.recent.iter().find(|k| same_text(k.as_bytes(), id)) {
-            return Some(Arc::clone(known));
+    /// The text `id`, if `id` is UTF-8 and `accept`s it when it is new (a text seen before
+    /// is only compared).
+    pub(super) fn text_bytes(&mut self, id: &[u8], accept: fn(&[u8]) -> bool) -> Option<Text> {
+        let recent = self.texts.get(..Self::RECENT).unwrap_or(&self.texts);
+        if let Some(i) = recent.iter().position(|k| same_text(k.as_bytes(), id)) {
+            return Some(Text(i));
         }
         let text = std::str::from_utf8(id).ok().filter(|_| accept(id))?;
-        Some(self.intern(text))
+        Some(self.text(text))
     }
 
-    /// The shared copy of `device`; `None` when it says nothing (a manual entry).
-    pub(super) fn device(&mut self, device: Device) -> Option<Arc<Device>> {
-        if device.id.is_none()
-            && device.hash_id.is_none()
-            && device.model.is_none()
-            && device.model_id.is_none()
-        {
-            return None;
-        }
-        if let Some(known) = self.recent_devices.iter().find(|k| same_device(k, &device)) {
-            return Some(Arc::clone(known));
-        }
-        if self.recent_devices.len() < Self::RECENT {
-            let new = Arc::new(device);
-            self.recent_devices.push(Arc::clone(&new));
-            return Some(new);
-        }
-        if let Some(known) = self.more_devices.get(&device) {
-            return Some(Arc::clone(known));
-        }
-        let new = Arc::new(device);
-        self.more_devices.insert(Arc::clone(&new));
-        Some(new)
-    }
-
-    /// The shared copy of `id`.
-    pub(super) fn intern(&mut self, id: &str) -> Arc<str> {
-        if let Some(known) = self.recent.iter().find(|k| ***k == *id) {
-            return Arc::clone(known);
-        }
-        if self.recent.len() < Self::RECENT {
-            let new: Arc<str> = Arc::from(id);
-            self.recent.push(Arc::clone(&new));
-            return new;
+    /// The text `id`.
+    pub(super) fn text(&mut self, id: &str) -> Text {
+        let recent = self.texts.get(..Self::RECENT).unwrap_or(&self.texts);
+        if let Some(i) = recent.iter().position(|k| **k == *id) {
+            return Text(i);
         }
         if let Some(known) = self.more.get(id) {
-            return Arc::clone(known);
+            return *known;
         }
-        let new: Arc<str> = Arc::from(id);
-        self.more.insert(Arc::clone(&new));
+        let new = Text(self.texts.len());
+        let shared: Arc<str> = Arc::from(id);
+        if self.texts.len() >= Self::RECENT {
+            self.more.insert(Arc::clone(&shared), new);
+        }
+        self.texts.push(shared);
         new
+    }
+
+    /// The shared copy of a text.
+    fn shared(&self, text: Text) -> Option<Arc<str>> {
+        self.texts.get(text.0).map(Arc::clone)
+    }
+
+    /// The shared record of the device `key`; `None` when it says nothing (a manual entry).
+    pub(super) fn device(&mut self, key: DeviceKey) -> Option<Arc<Device>> {
+        if key == DeviceKey::default() {
+            return None;
+        }
+        if let Some((_, known)) = self.recent_devices.iter().find(|(k, _)| *k == key) {
+            return Some(Arc::clone(known));
+        }
+        if let Some(known) = self.more_devices.get(&key) {
+            return Some(Arc::clone(known));
+        }
+        let new = Arc::new(Device {
+            id: key.id.and_then(|t| self.shared(t)),
+            hash_id: key.hash_id.and_then(|t| self.shared(t)),
+            model: key.model.and_then(|m| match m {
+                ModelKey::Name(t) => self.shared(t).map(ModelName::Name),
+                ModelKey::Code(c) => Some(ModelName::Code(c)),
+            }),
+            model_id: key.model_id,
+        });
+        if self.recent_devices.len() < Self::RECENT {
+            self.recent_devices.push((key, Arc::clone(&new)));
+        } else {
+            self.more_devices.insert(key, Arc::clone(&new));
+        }
+        Some(new)
     }
 }
 
@@ -307,27 +322,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_id_seen_again_is_the_same_allocation_beyond_the_recent_ones_too() {
+    fn a_text_seen_again_is_the_same_text_and_allocation_beyond_the_recent_ones_too() {
         let mut ids = Interner::default();
         let names: Vec<String> = (0..40).map(|i| format!("{i:040x}")).collect();
-        let first: Vec<Arc<str>> = names.iter().map(|n| ids.intern(n)).collect();
+        let first: Vec<Text> = names.iter().map(|n| ids.text(n)).collect();
         for (n, f) in names.iter().zip(&first) {
-            let again = ids.intern(n);
-            assert!(Arc::ptr_eq(&again, f), "{n}");
-            assert_eq!(&*again, n.as_str());
+            assert_eq!(ids.text(n), *f, "{n}");
+            assert_eq!(ids.text_bytes(n.as_bytes(), |_| true), Some(*f), "{n}");
+            assert_eq!(ids.shared(*f).as_deref(), Some(n.as_str()));
         }
-        assert_eq!((ids.recent.len(), ids.more.len()), (Interner::RECENT, 24));
+        assert_eq!((ids.texts.len(), ids.more.len()), (40, 24));
     }
 
     #[test]
     fn groups_of_one_device_share_its_record_beyond_the_recent_ones_too() {
         let mut ids = Interner::default();
         let device = |ids: &mut Interner, n: usize| {
-            let id = ids.intern(&format!("{n:040x}"));
-            ids.device(Device {
-                id: Some(Arc::clone(&id)),
+            let id = ids.text(&format!("{n:040x}"));
+            ids.device(DeviceKey {
+                id: Some(id),
                 hash_id: Some(id),
-                model: Some(ModelName::Code(13)),
+                model: Some(ModelKey::Code(13)),
                 model_id: Some(13),
             })
         };
@@ -337,14 +352,10 @@ mod tests {
                 panic!("a device that says something is kept");
             };
             assert!(Arc::ptr_eq(&again, f), "{n}");
+            assert_eq!(again.id.as_deref(), Some(format!("{n:040x}").as_str()));
+            assert!(matches!(again.model, Some(ModelName::Code(13))));
         }
-        let manual = Device {
-            id: None,
-            hash_id: None,
-            model: None,
-            model_id: None,
-        };
-        assert!(ids.device(manual).is_none());
+        assert!(ids.device(DeviceKey::default()).is_none());
         assert_eq!(
             (ids.recent_devices.len(), ids.more_devices.len()),
             (Interner::RECENT, 24)

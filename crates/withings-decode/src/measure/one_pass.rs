@@ -39,7 +39,6 @@
 //! [`MeasureGroup`]: withings_model::measure::MeasureGroup
 
 use std::fmt;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
@@ -47,7 +46,10 @@ use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use withings_model::codes::{Attrib, Category};
 
-use super::{GroupList, GroupParts, Interner, MeasureGroup, Measurement, Measurements, ModelName};
+use super::{
+    DeviceKey, GroupList, GroupParts, Interner, MeasureGroup, Measurement, Measurements, ModelKey,
+    Text,
+};
 use crate::Decimal;
 use crate::one_pass::{Field, Fields, Key, decline, first_time, ok_body, plain, read_fields};
 use crate::time::{time_zone, timestamp};
@@ -300,10 +302,12 @@ impl<'de> Visitor<'de> for GroupSeed<'_, '_> {
             date,
             created: g.created,
             modified: g.modified,
-            device_id: g.device_id,
-            hash_device_id: g.hash_device_id,
-            model: g.model,
-            model_id: g.model_id,
+            device: DeviceKey {
+                id: g.device_id,
+                hash_id: g.hash_device_id,
+                model: g.model,
+                model_id: g.model_id,
+            },
             probability: g.probability,
         };
         let state = g.state;
@@ -323,12 +327,12 @@ struct GroupFields<'s, 'a> {
     created: Option<i64>,
     modified: Option<i64>,
     category: Option<Category>,
-    device_id: Option<Arc<str>>,
-    hash_device_id: Option<Arc<str>>,
+    device_id: Option<Text>,
+    hash_device_id: Option<Text>,
     /// Where the group's measures start in the list's block.
     measures: Option<usize>,
     model_id: Option<i64>,
-    model: Option<ModelName>,
+    model: Option<ModelKey>,
     probability: Option<i64>,
 }
 
@@ -376,19 +380,19 @@ struct Created(
     #[serde(deserialize_with = "withings_model::de::opt_lenient_i64::deserialize")] Option<i64>,
 );
 
-/// A device id: a string, shared through the response's [`Interner`], or `null`. The number
-/// the wire type also takes (API notes §6) declines.
+/// A device id: a string, numbered by the response's [`Interner`], or `null`. The number the
+/// wire type also takes (API notes §6) declines.
 struct Id<'a>(&'a mut Interner);
 
 impl<'de> DeserializeSeed<'de> for Id<'_> {
-    type Value = Option<Arc<str>>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Arc<str>>, D::Error> {
+    type Value = Option<Text>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<Text>, D::Error> {
         d.deserialize_option(self)
     }
 }
 
 impl<'de> Visitor<'de> for Id<'_> {
-    type Value = Option<Arc<str>>;
+    type Value = Option<Text>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string or null")
     }
@@ -404,20 +408,20 @@ impl<'de> Visitor<'de> for Id<'_> {
     }
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
         self.0
-            .intern_bytes(v, plain)
+            .text_bytes(v, plain)
             .map(Some)
             .ok_or_else(|| decline("an id that is not plain UTF-8"))
     }
 }
 
-/// A model name: a string, shared through the response's [`Interner`], or `null`. The
-/// integer code the wire type also takes (API notes §6) declines.
+/// A model name: a string, numbered by the response's [`Interner`], or `null`. The integer
+/// code the wire type also takes (API notes §6) declines.
 struct Model<'a>(&'a mut Interner);
 
 impl<'de> DeserializeSeed<'de> for Model<'_> {
-    type Value = Option<ModelName>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<ModelName>, D::Error> {
-        Ok(d.deserialize_option(Id(self.0))?.map(ModelName::Name))
+    type Value = Option<ModelKey>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<ModelKey>, D::Error> {
+        Ok(d.deserialize_option(Id(self.0))?.map(ModelKey::Name))
     }
 }
 

@@ -6,7 +6,24 @@
 use std::fmt;
 use std::marker::PhantomData;
 
+use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+
+/// An integer as the wire model's `lenient_i64` reads it (open enums' codes, `updatetime`).
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Lenient(
+    #[serde(deserialize_with = "withings_model::de::lenient_i64::deserialize")] pub(crate) i64,
+);
+
+/// An optional integer as the wire model's `opt_lenient_i64` reads it (`created`, `offset`,
+/// `position`, `model_id`…).
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub(crate) struct OptLenient(
+    #[serde(deserialize_with = "withings_model::de::opt_lenient_i64::deserialize")]
+    pub(crate)  Option<i64>,
+);
 
 /// The body of a successful response (`{"status":0,"body":…}`, in that order and nothing
 /// else, a UTF-8 byte order mark allowed before it), read by `body`; `None` when anything

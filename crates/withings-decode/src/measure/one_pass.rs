@@ -51,7 +51,9 @@ use super::{
     Text,
 };
 use crate::Decimal;
-use crate::one_pass::{Field, Fields, Key, decline, first_time, ok_body, plain, read_fields};
+use crate::one_pass::{
+    Field, Fields, Key, Lenient, OptLenient, decline, first_time, ok_body, plain, read_fields,
+};
 use crate::time::{time_zone, timestamp};
 
 /// Reads a successful getmeas response in one pass, with the body's `more` and `offset`
@@ -61,20 +63,9 @@ pub(super) fn decode(bytes: &[u8]) -> Option<(Measurements, bool, Option<i64>)> 
     ok_body(bytes, BodySeed)
 }
 
-/// The body's fields other than the groups, read by the model's visitors.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct UpdateTime(#[serde(deserialize_with = "withings_model::de::lenient_i64::deserialize")] i64);
-
 #[derive(Deserialize)]
 #[serde(transparent)]
 struct More(#[serde(deserialize_with = "withings_model::de::more::deserialize")] bool);
-
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Offset(
-    #[serde(deserialize_with = "withings_model::de::opt_lenient_i64::deserialize")] Option<i64>,
-);
 
 struct BodySeed;
 
@@ -111,7 +102,7 @@ impl<'de> Visitor<'de> for BodySeed {
         while let Some(key) = map.next_key_seed(Key(NAMES))? {
             match key {
                 Some(0) if updatetime.is_none() => {
-                    updatetime = Some(map.next_value::<UpdateTime>()?.0);
+                    updatetime = Some(map.next_value::<Lenient>()?.0);
                 }
                 Some(1) if zone.is_none() => {
                     let name: String = map.next_value()?;
@@ -123,7 +114,7 @@ impl<'de> Visitor<'de> for BodySeed {
                     groups = Some(map.next_value_seed(GroupsSeed { tz })?);
                 }
                 Some(3) if more.is_none() => more = Some(map.next_value::<More>()?.0),
-                Some(4) if offset.is_none() => offset = Some(map.next_value::<Offset>()?.0),
+                Some(4) if offset.is_none() => offset = Some(map.next_value::<OptLenient>()?.0),
                 Some(k) => return Err(duplicate(NAMES.get(k).copied().unwrap_or("?"))),
                 None => {
                     map.next_value::<IgnoredAny>()?;
@@ -351,7 +342,7 @@ impl Fields<GroupField> for GroupFields<'_, '_> {
             GroupField::Grpid => self.grpid = Some(map.next_value::<i64>()?),
             GroupField::Attrib => self.attrib = map.next_value::<Option<Attrib>>()?,
             GroupField::Date => self.date = Some(map.next_value::<i64>()?),
-            GroupField::Created => self.created = map.next_value::<Created>()?.0,
+            GroupField::Created => self.created = map.next_value::<OptLenient>()?.0,
             GroupField::Modified => self.modified = map.next_value::<OptI64>()?.0,
             GroupField::Category => self.category = Some(map.next_value::<Category>()?),
             GroupField::Deviceid => self.device_id = map.next_value_seed(Id(ids))?,
@@ -372,13 +363,6 @@ impl Fields<GroupField> for GroupFields<'_, '_> {
         Ok(())
     }
 }
-
-/// `created`, read by the wire type's own visitor (a string holding an integer included).
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Created(
-    #[serde(deserialize_with = "withings_model::de::opt_lenient_i64::deserialize")] Option<i64>,
-);
 
 /// A device id: a string, numbered by the response's [`Interner`], or `null`. The number the
 /// wire type also takes (API notes §6) declines.
@@ -557,9 +541,9 @@ impl Fields<MeasureField> for MeasureFields {
         match field {
             MeasureField::Value => self.value = Some(map.next_value::<i64>()?),
             // The visitors MeasureType and Position deserialize with; the codes are kept.
-            MeasureField::Type => self.kind = Some(map.next_value::<Code>()?.0),
+            MeasureField::Type => self.kind = Some(map.next_value::<Lenient>()?.0),
             MeasureField::Unit => self.unit = Some(map.next_value::<i64>()?),
-            MeasureField::Position => self.position = map.next_value::<OptCode>()?.0,
+            MeasureField::Position => self.position = map.next_value::<OptLenient>()?.0,
             MeasureField::Algo
             | MeasureField::Fm
             | MeasureField::Apppfmid
@@ -598,18 +582,6 @@ impl<'de> Deserialize<'de> for OptI64 {
         d.deserialize_any(V)
     }
 }
-
-/// An open enum's code, read as the enum reads it.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct Code(#[serde(deserialize_with = "withings_model::de::lenient_i64::deserialize")] i64);
-
-/// An optional open enum's code, read as `Option` of the enum reads it.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct OptCode(
-    #[serde(deserialize_with = "withings_model::de::opt_lenient_i64::deserialize")] Option<i64>,
-);
 
 #[cfg(test)]
 mod tests {

@@ -31,7 +31,7 @@ use withings_model::sleep::{SleepModel, SleepState};
 
 use super::{Segment, SeriesPoint, SleepSegments, device, sort_segments};
 use crate::Number;
-use crate::one_pass::{Field, Fields, Key, decline, first_time, ok_body, read_fields};
+use crate::one_pass::{Field, Fields, Key, OptLenient, decline, first_time, ok_body, read_fields};
 
 /// Reads a successful sleep get response in one pass; `None` when it declines.
 pub(super) fn decode(bytes: &[u8]) -> Option<SleepSegments> {
@@ -261,7 +261,7 @@ impl Fields<SegmentField> for SegmentFields {
             F::Enddate => self.enddate = Some(map.next_value::<i64>()?),
             F::State => self.state = Some(map.next_value::<SleepState>()?),
             F::Model => self.model = map.next_value::<Option<NameOrCode>>()?,
-            F::ModelId => self.model_id = map.next_value::<ModelId>()?.0,
+            F::ModelId => self.model_id = map.next_value::<OptLenient>()?.0,
             F::HashDeviceid => self.hash_deviceid = map.next_value::<HashDeviceId>()?.0,
             F::Hr => map.next_value_seed(Series(&mut self.hr))?,
             F::Rr => map.next_value_seed(Series(&mut self.rr))?,
@@ -277,13 +277,6 @@ impl Fields<SegmentField> for SegmentFields {
         Ok(())
     }
 }
-
-/// `model_id`, read by the wire type's own visitor.
-#[derive(Deserialize)]
-#[serde(transparent)]
-struct ModelId(
-    #[serde(deserialize_with = "withings_model::de::opt_lenient_i64::deserialize")] Option<i64>,
-);
 
 /// `hash_deviceid`, read by the wire type's own visitor.
 #[derive(Deserialize)]
